@@ -1,0 +1,191 @@
+// The one schema source: every kind mcdns reads or writes is described here once.
+// The same objects produce the CRD YAML under manifests/ (see crds.ts), the ajv validation
+// at run time (see validate.ts) and, through TypeBox's Static<>, the TypeScript types.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const KUBEFED_GROUP = 'multiclusterdns.kubefed.io';
+export const EXTERNALDNS_GROUP = 'externaldns.k8s.io';
+export const VERSION = 'v1alpha1';
+export const RECORD_API_VERSION = `${KUBEFED_GROUP}/${VERSION}`;
+
+/** KubeFed's default when recordTTL is 0 or absent. */
+export const DEFAULT_TTL = 180;
+/** RFC 2181 §8: a TTL is an unsigned 31-bit number. */
+export const MAX_TTL = 2147483647;
+export const MAX_HOSTS = 100;
+
+const hostnameDescription =
+  'a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), optionally starting with "*."';
+export const Hostname = Type.String({
+  maxLength: 253,
+  pattern: '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.?$',
+  description: hostnameDescription,
+});
+const DnsLabel = Type.String({
+  maxLength: 63,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  description: 'a single lower-case DNS label (RFC 1123)',
+});
+const TTL = Type.Integer({
+  format: 'int64',
+  minimum: 0,
+  maximum: MAX_TTL,
+  description: `record TTL in seconds; 0 or absent means ${DEFAULT_TTL}`,
+});
+
+export const Condition = Type.Object({
+  type: Type.String(),
+  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
+  reason: Type.String(),
+  message: Type.String(),
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+  lastTransitionTime: Type.String({ format: 'date-time' }),
+});
+export type Condition = Static<typeof Condition>;
+
+export const LoadBalancerIngress = Type.Object({
+  ip: Type.Optional(Type.String()),
+  hostname: Type.Optional(Type.String()),
+});
+export type LoadBalancerIngress = Static<typeof LoadBalancerIngress>;
+export const LoadBalancerStatus = Type.Object({
+  ingress: Type.Optional(Type.Array(LoadBalancerIngress)),
+});
+export type LoadBalancerStatus = Static<typeof LoadBalancerStatus>;
+
+const ObjectMeta = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    namespace: Type.Optional(Type.String()),
+    uid: Type.Optional(Type.String()),
+    generation: Type.Optional(Type.Integer()),
+    resourceVersion: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+    deletionTimestamp: Type.Optional(Type.String()),
+    finalizers: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: true },
+);
+export type ObjectMeta = Static<typeof ObjectMeta>;
+
+/** The top-level object shape: a kind's own fields beside apiVersion/kind/metadata. */
+function kubeObject<P extends Record<string, TSchema>>(fields: P) {
+  return Type.Object({
+    apiVersion: Type.Optional(Type.String()),
+    kind: Type.Optional(Type.String()),
+    metadata: ObjectMeta,
+    ...fields,
+  });
+}
+
+const CommonStatus = {
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+  conditions: Type.Optional(Type.Array(Condition)),
+};
+
+// ---- IngressDNSRecord (KubeFed fields, verbatim) ----
+export const IngressDNSRecordSpec = Type.Object({
+  hosts: Type.Optional(Type.Array(Hostname, { maxItems: MAX_HOSTS, description: 'host names to publish' })),
+  recordTTL: Type.Optional(TTL),
+});
+export const ClusterIngressDNS = Type.Object({
+  cluster: Type.String(),
+  loadBalancer: LoadBalancerStatus,
+});
+export const IngressDNSRecordStatus = Type.Object({
+  ...CommonStatus,
+  dns: Type.Optional(Type.Array(ClusterIngressDNS)),
+});
+export const IngressDNSRecord = kubeObject({
+  spec: IngressDNSRecordSpec,
+  status: Type.Optional(IngressDNSRecordStatus),
+});
+export type IngressDNSRecord = Static<typeof IngressDNSRecord>;
+export type IngressDNSRecordStatus = Static<typeof IngressDNSRecordStatus>;
+
+// ---- ServiceDNSRecord (KubeFed fields, verbatim) ----
+export const ServiceDNSRecordSpec = Type.Object({
+  domainRef: Type.String({ minLength: 1, description: 'name of the Domain object holding the DNS zone' }),
+  recordTTL: Type.Optional(TTL),
+  dnsPrefix: Type.Optional(DnsLabel),
+  externalName: Type.Optional(DnsLabel),
+  allowServiceWithoutEndpoints: Type.Optional(Type.Boolean()),
+});
+export const ClusterServiceDNS = Type.Object({
+  cluster: Type.String(),
+  loadBalancer: LoadBalancerStatus,
+  zones: Type.Optional(Type.Array(Type.String())),
+  region: Type.Optional(Type.String()),
+});
+export const ServiceDNSRecordStatus = Type.Object({
+  ...CommonStatus,
+  domain: Type.Optional(Type.String()),
+  dns: Type.Optional(Type.Array(ClusterServiceDNS)),
+});
+export const ServiceDNSRecord = kubeObject({
+  spec: ServiceDNSRecordSpec,
+  status: Type.Optional(ServiceDNSRecordStatus),
+});
+export type ServiceDNSRecord = Static<typeof ServiceDNSRecord>;
+export type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;
+export type ClusterServiceDNS = Static<typeof ClusterServiceDNS>;
+export type ClusterIngressDNS = Static<typeof ClusterIngressDNS>;
+
+// ---- Domain (KubeFed: top-level fields, no spec) ----
+export const Domain = kubeObject({
+  domain: Hostname,
+  nameServer: Type.Optional(Type.String()),
+});
+export type Domain = Static<typeof Domain>;
+
+// ---- DNSEndpoint (ExternalDNS's shape; the KubeFed group lacks setIdentifier/providerSpecific) ----
+export const RecordType = Type.Union(
+  ['A', 'AAAA', 'CNAME', 'TXT', 'SRV', 'NS', 'PTR', 'MX', 'NAPTR'].map((t) => Type.Literal(t)),
+);
+export const Endpoint = Type.Object({
+  dnsName: Type.String(),
+  targets: Type.Array(Type.String()),
+  recordType: Type.String(),
+  setIdentifier: Type.Optional(Type.String()),
+  recordTTL: Type.Optional(Type.Integer({ format: 'int64' })),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  providerSpecific: Type.Optional(Type.Array(Type.Object({ name: Type.String(), value: Type.String() }))),
+});
+export type Endpoint = Static<typeof Endpoint>;
+export const LegacyEndpoint = Type.Omit(Endpoint, ['setIdentifier', 'providerSpecific']);
+export const DNSEndpointStatus = Type.Object({
+  observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
+});
+export const DNSEndpoint = kubeObject({
+  spec: Type.Object({ endpoints: Type.Optional(Type.Array(Endpoint)) }),
+  status: Type.Optional(DNSEndpointStatus),
+});
+export type DNSEndpoint = Static<typeof DNSEndpoint>;
+export const LegacyDNSEndpoint = kubeObject({
+  spec: Type.Object({ endpoints: Type.Optional(Type.Array(LegacyEndpoint)) }),
+  status: Type.Optional(DNSEndpointStatus),
+});
+
+// ---- KubeFedCluster (core.kubefed.io/v1beta1): only the fields mcdns reads ----
+export const KUBEFED_CORE_GROUP = 'core.kubefed.io';
+export const KubeFedCluster = kubeObject({
+  spec: Type.Object({
+    apiEndpoint: Type.String({ minLength: 1 }),
+    caBundle: Type.Optional(Type.String({ description: 'base64 PEM bundle of the member API server CA' })),
+    secretRef: Type.Object({ name: Type.String({ minLength: 1 }) }),
+    disabledTLSValidations: Type.Optional(Type.Array(Type.String())),
+    proxyURL: Type.Optional(Type.String()),
+  }),
+  status: Type.Optional(
+    Type.Object({
+      conditions: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+      zones: Type.Optional(Type.Array(Type.String())),
+      region: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type KubeFedCluster = Static<typeof KubeFedCluster>;
+
+export type RecordKind = 'IngressDNSRecord' | 'ServiceDNSRecord';
+export type DNSRecord = IngressDNSRecord | ServiceDNSRecord;
