@@ -64,6 +64,19 @@ const ObjectMeta = Type.Object(
     annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
     deletionTimestamp: Type.Optional(Type.String()),
     finalizers: Type.Optional(Type.Array(Type.String())),
+    creationTimestamp: Type.Optional(Type.String()),
+    ownerReferences: Type.Optional(
+      Type.Array(
+        Type.Object({
+          apiVersion: Type.String(),
+          kind: Type.String(),
+          name: Type.String(),
+          uid: Type.String(),
+          controller: Type.Optional(Type.Boolean()),
+          blockOwnerDeletion: Type.Optional(Type.Boolean()),
+        }),
+      ),
+    ),
   },
   { additionalProperties: true },
 );
@@ -140,9 +153,6 @@ export const Domain = kubeObject({
 export type Domain = Static<typeof Domain>;
 
 // ---- DNSEndpoint (ExternalDNS's shape; the KubeFed group lacks setIdentifier/providerSpecific) ----
-export const RecordType = Type.Union(
-  ['A', 'AAAA', 'CNAME', 'TXT', 'SRV', 'NS', 'PTR', 'MX', 'NAPTR'].map((t) => Type.Literal(t)),
-);
 export const Endpoint = Type.Object({
   dnsName: Type.String(),
   targets: Type.Array(Type.String()),

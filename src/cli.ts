@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The `mcdns` command line: run the controller, validate YAML offline.
+import { Command, Option } from 'commander';
+import { validateFiles } from './commands/validate.js';
+
+const program = new Command();
+program
+  .name('mcdns')
+  .description(
+    'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
+  )
+  .showHelpAfterError();
+
+program
+  .command('validate')
+  .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
+  .argument('<file...>', 'YAML files')
+  .action((files: string[]) => {
+    const report = validateFiles(files);
+    for (const line of report.lines) console.log(line);
+    console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
+    process.exitCode = report.invalid > 0 ? 1 : 0;
+  });
+
+const dur = (v: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  if (!m) throw new Error(`not a duration: ${v} (use e.g. 30s, 500ms, 5m)`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+};
+
+program
+  .command('run')
+  .description('start the controller')
+  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts').env('KUBECONFIG'))
+  .addOption(new Option('--host-context <name>', 'context of the host cluster (default: current context)').env('MCDNS_HOST_CONTEXT'))
+  .addOption(
+    new Option('--member-contexts <a,b,c>', 'member clusters as kubeconfig contexts').env('MCDNS_MEMBER_CONTEXTS'),
+  )
+  .addOption(
+    new Option('--kubefed-clusters', 'also take member clusters from KubeFedCluster objects on the host (watched)').env(
+      'MCDNS_KUBEFED_CLUSTERS',
+    ),
+  )
+  .addOption(
+    new Option('--kubefed-namespace <ns>', 'namespace of KubeFedCluster objects, their Secrets and shared Domains')
+      .default('kube-federation-system')
+      .env('MCDNS_KUBEFED_NAMESPACE'),
+  )
+  .addOption(
+    new Option('--namespace <ns>', 'watch records in this namespace only (default: all)').env('MCDNS_NAMESPACE'),
+  )
+  .addOption(
+    new Option('--dnsendpoint-group <group>', 'API group of emitted DNSEndpoints')
+      .choices(['externaldns.k8s.io', 'multiclusterdns.kubefed.io'])
+      .default('externaldns.k8s.io')
+      .env('MCDNS_DNSENDPOINT_GROUP'),
+  )
+  .addOption(
+    new Option('--offline-grace <duration>', 'how long a member may be unreachable before its addresses leave DNS')
+      .default(30_000, '30s')
+      .argParser(dur)
+      .env('MCDNS_OFFLINE_GRACE'),
+  )
+  .addOption(
+    new Option('--heartbeat-interval <duration>', 'how often each member API server is checked')
+      .default(5_000, '5s')
+      .argParser(dur)
+      .env('MCDNS_HEARTBEAT_INTERVAL'),
+  )
+  .addOption(new Option('--workers <n>', 'records reconciled in parallel').default(2).argParser(Number).env('MCDNS_WORKERS'))
+  .addOption(
+    new Option('--log-level <level>', 'log level')
+      .choices(['error', 'warn', 'info', 'debug'])
+      .default('info')
+      .env('MCDNS_LOG_LEVEL'),
+  )
+  .action(async (opts: Record<string, unknown>) => {
+    const { runController, controllerOptions } = await import('./controller/run.js');
+    await runController(controllerOptions(opts));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`mcdns: ${(err as Error).message}`);
+  process.exit(2);
+});

@@ -1,0 +1,50 @@
+// `mcdns validate FILE...`: checks admins' YAML offline with the same schemas the controller
+// and the CRDs use. Prints `file: Kind/name: field: problem` lines; exit code 1 when any fail.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { kindOf, validateObject } from '../api/validate.js';
+
+export interface ValidateReport {
+  valid: number;
+  invalid: number;
+  ignored: number;
+  lines: string[];
+}
+
+export function validateFiles(files: string[], read: (f: string) => string = (f) => readFileSync(f, 'utf8')): ValidateReport {
+  const report: ValidateReport = { valid: 0, invalid: 0, ignored: 0, lines: [] };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = read(file);
+    } catch (err) {
+      report.invalid++;
+      report.lines.push(`${file}: cannot read: ${(err as Error).message}`);
+      continue;
+    }
+    parseAllDocuments(text).forEach((doc, i) => {
+      if (doc.errors.length > 0) {
+        report.invalid++;
+        report.lines.push(`${file}: document ${i + 1}: YAML error: ${doc.errors[0]?.message.split('\n')[0]}`);
+        return;
+      }
+      const obj: unknown = doc.toJS();
+      if (obj === null || obj === undefined) return; // an empty document between separators
+      const o = obj as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } };
+      // Other kinds (Namespaces, Ingresses...) often share the file; they are not ours to judge.
+      if (!kindOf(o) && !String(o.apiVersion ?? '').startsWith('multiclusterdns.kubefed.io/')) {
+        report.ignored++;
+        return;
+      }
+      const problems = validateObject(obj);
+      if (problems.length === 0) {
+        report.valid++;
+        return;
+      }
+      report.invalid++;
+      const who = `${String(o.kind ?? '?')}/${String(o.metadata?.name ?? '?')}`;
+      for (const p of problems) report.lines.push(`${file}: ${who}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    });
+  }
+  return report;
+}

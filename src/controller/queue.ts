@@ -1,0 +1,107 @@
+// A keyed work queue in the manner of client-go's rate-limited workqueue: a key is queued at
+// most once, never processed by two workers at a time (a key added while it is being processed
+// runs again afterwards), and failures come back after a per-key exponential backoff.
+
+export interface QueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: Array<() => void> = [];
+  private stopped = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+
+  constructor(opts: QueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 200;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.waiters.shift()?.();
+  }
+
+  /** Re-adds a key after its backoff; each failure doubles the delay up to maxDelayMs. */
+  addRateLimited(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    const delay = Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped || this.timers.has(key)) return;
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    t.unref();
+    this.timers.set(key, t);
+  }
+
+  /** A key succeeded: its next failure starts from the base delay again. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failuresOf(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Runs `handle` on `concurrency` workers until shutDown(). Resolves when they have all stopped. */
+  async run(concurrency: number, handle: (key: string) => Promise<void>): Promise<void> {
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const key = await this.next();
+        if (key === undefined) return;
+        try {
+          await handle(key);
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  shutDown(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async next(): Promise<string | undefined> {
+    while (!this.stopped && this.queue.length === 0) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.stopped) return undefined;
+    const key = this.queue.shift() as string;
+    this.queued.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  private done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+}

@@ -1,0 +1,58 @@
+// The record's status as the admin reads it in `kubectl describe`: KubeFed's status.dns plus a
+// Ready condition whose lastTransitionTime moves only when the verdict changes, so a steady
+// state produces an identical status and therefore no write.
+import type { Condition } from '../api/schema.js';
+
+export interface Verdict {
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+export interface RecordStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  dns?: unknown[];
+  domain?: string;
+}
+
+export const READY = 'Ready';
+
+export function readyCondition(status: RecordStatus | undefined): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === READY);
+}
+
+export function nextStatus(
+  current: RecordStatus | undefined,
+  verdict: Verdict,
+  generation: number | undefined,
+  published: { dns?: unknown[]; domain?: string },
+  now: Date,
+): RecordStatus {
+  const previous = readyCondition(current);
+  const unchanged = previous && previous.status === verdict.status && previous.reason === verdict.reason;
+  const ready: Condition = {
+    type: READY,
+    status: verdict.status,
+    reason: verdict.reason,
+    message: verdict.message,
+    lastTransitionTime: unchanged ? previous.lastTransitionTime : now.toISOString(),
+  };
+  if (generation !== undefined) ready.observedGeneration = generation;
+  const others = (current?.conditions ?? []).filter((c) => c.type !== READY);
+  const next: RecordStatus = { conditions: [ready, ...others] };
+  if (generation !== undefined) next.observedGeneration = generation;
+  // An invalid spec keeps what was published before: the status still tells what DNS serves.
+  const dns = published.dns ?? current?.dns;
+  if (dns !== undefined) next.dns = dns;
+  const domain = published.domain ?? current?.domain;
+  if (domain !== undefined) next.domain = domain;
+  return next;
+}
+
+/** True when a Ready transition happened between two statuses (for Events). */
+export function readyTransition(before: RecordStatus | undefined, after: RecordStatus): boolean {
+  const a = readyCondition(before);
+  const b = readyCondition(after);
+  return !a || !b || a.status !== b.status || a.reason !== b.reason;
+}
