@@ -2,6 +2,7 @@
 // Pure: building and comparing; writing it is the sink's job.
 import type { DNSEndpoint, Endpoint, RecordKind } from '../api/schema.js';
 import { RECORD_API_VERSION, VERSION } from '../api/schema.js';
+import { canonical } from './canonical.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'mcdns';
@@ -50,13 +51,4 @@ export function sameDNSEndpoint(live: DNSEndpoint, desired: DNSEndpoint): boolea
 
 function pickLabels(live: Record<string, string> | undefined, wanted: Record<string, string> | undefined) {
   return Object.fromEntries(Object.keys(wanted ?? {}).map((k) => [k, live?.[k]]));
-}
-
-/** JSON with sorted keys, so field order never makes two equal objects differ. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }

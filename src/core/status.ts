@@ -2,6 +2,7 @@
 // Ready condition whose lastTransitionTime moves only when the verdict changes, so a steady
 // state produces an identical status and therefore no write.
 import type { Condition } from '../api/schema.js';
+import { canonical } from './canonical.js';
 
 export interface Verdict {
   status: 'True' | 'False';
@@ -55,4 +56,9 @@ export function readyTransition(before: RecordStatus | undefined, after: RecordS
   const a = readyCondition(before);
   const b = readyCondition(after);
   return !a || !b || a.status !== b.status || a.reason !== b.reason;
+}
+
+/** Comparable form of a status: equal strings mean writing it would change nothing. */
+export function canonicalStatus(status: RecordStatus | undefined): string {
+  return canonical(status ?? {});
 }

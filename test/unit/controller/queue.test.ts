@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { WorkQueue } from '../../../src/controller/queue.js';
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+describe('work queue', () => {
+  it('queues a key once however often it is added', async () => {
+    const q = new WorkQueue();
+    const seen: string[] = [];
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    const running = q.run(1, async (k) => void seen.push(k));
+    await tick();
+    q.shutDown();
+    await running;
+    expect(seen).to.deep.equal(['a', 'b']);
+  });
+
+  it('never gives one key to two workers, and re-runs a key added while it was processed', async () => {
+    const q = new WorkQueue();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let runs = 0;
+    const running = q.run(4, async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      runs++;
+      if (runs === 1) q.add('k'); // an event arriving mid-reconcile
+      await tick();
+      inFlight--;
+    });
+    q.add('k');
+    await tick(40);
+    q.shutDown();
+    await running;
+    expect(maxInFlight).to.equal(1);
+    expect(runs).to.equal(2);
+  });
+
+  it('doubles the retry delay per failure and starts again after forget()', () => {
+    const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 350 });
+    expect([q.addRateLimited('k'), q.addRateLimited('k'), q.addRateLimited('k')]).to.deep.equal([100, 200, 350]);
+    q.forget('k');
+    expect(q.failuresOf('k')).to.equal(0);
+    q.shutDown();
+  });
+});
