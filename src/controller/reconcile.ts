@@ -1,7 +1,7 @@
 // One level-triggered reconcile of one record: read the record and the member observations,
 // compute the desired endpoints with the pure core, make the DNSEndpoint say exactly that,
 // and tell the admin what happened through status and Events. Writes only on change.
-import type { DNSEndpoint, DNSRecord, Domain, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../api/schema.js';
+import type { DNSEndpoint, DNSRecord, Domain, Endpoint, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
@@ -80,13 +80,12 @@ export class Reconciler {
     }
 
     const members = this.view.members();
-    const desired =
+    const desired: { endpoints: Endpoint[]; ready: Verdict; dns: unknown[]; domain?: string } =
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members);
     const dnsEndpoint = await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
-    const published = 'domain' in desired ? { dns: desired.dns, domain: desired.domain } : { dns: desired.dns };
-    const status = await this.writeStatus(key, record, desired.ready, published);
+    const status = await this.writeStatus(key, record, desired.ready, { dns: desired.dns, domain: desired.domain });
     return { dnsEndpoint, status, verdict: desired.ready };
   }
 
