@@ -1,0 +1,53 @@
+// Where the test bed finds its binaries. Apt packages come from PATH; Go-built servers from the
+// cache filled by test/env/install-tools.sh ($MCDNS_CACHE/bin/<name>-<version>).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const versions = {
+  kube: process.env['KUBE_VERSION'] ?? 'v1.35.4',
+  externalDns: process.env['EXTERNAL_DNS_VERSION'] ?? 'v0.22.0',
+  coredns: process.env['COREDNS_VERSION'] ?? 'v1.14.7',
+};
+
+export const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
+export const binDir = path.join(cacheDir, 'bin');
+
+const INSTALL_HINT = 'run test/env/install-tools.sh first';
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Path of a cached Go-built binary; throws a clear Error if it is missing. */
+export function cachedBinary(name: string, version: string): string {
+  const file = path.join(binDir, `${name}-${version}`);
+  if (!isExecutable(file)) throw new Error(`${name} ${version} not found at ${file}: ${INSTALL_HINT}`);
+  return file;
+}
+
+/** Absolute path of a command on PATH (plus /usr/sbin, /sbin); throws a clear Error if missing. */
+export function systemBinary(name: string, aptPackage: string): string {
+  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/sbin', '/sbin', '/usr/bin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const file = path.join(d, name);
+    if (isExecutable(file)) return file;
+  }
+  throw new Error(`${name} not found on PATH (Debian package ${aptPackage}): ${INSTALL_HINT}`);
+}
+
+export const bins = {
+  etcd: () => systemBinary('etcd', 'etcd-server'),
+  pdnsServer: () => systemBinary('pdns_server', 'pdns-server'),
+  dig: () => systemBinary('dig', 'dnsutils'),
+  kubeApiserver: () => cachedBinary('kube-apiserver', versions.kube),
+  kubectl: () => cachedBinary('kubectl', versions.kube),
+  externalDns: (version = versions.externalDns) => cachedBinary('external-dns', version),
+  coredns: (version = versions.coredns) => cachedBinary('coredns', version),
+};
