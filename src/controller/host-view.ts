@@ -1,0 +1,117 @@
+// HostView backed by watches on the host cluster: the records, the Domains and the
+// DNSEndpoints mcdns made. Every change is handed to `onChange` so the controller can queue
+// the records it affects; reads come from the caches, never from the API server.
+import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../api/schema.js';
+import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../api/kinds.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
+import type { ClusterObservation } from '../core/observation.js';
+import { watchResource, type ResourceWatch } from '../kube/informer.js';
+import type { Logger } from '../log.js';
+import type { HostView, RecordKey } from './reconcile.js';
+
+export type HostChange =
+  | { kind: RecordKind; namespace: string; name: string }
+  | { kind: 'Domain'; namespace: string; name: string };
+
+export interface HostViewOptions {
+  /** Watch records in this namespace only; undefined = all namespaces. */
+  namespace?: string;
+  /** Where KubeFed kept shared Domains (kube-federation-system). */
+  sharedDomainNamespace: string;
+  dnsEndpointGroup: string;
+  logger: Logger;
+  members: () => ClusterObservation[];
+  onChange: (change: HostChange) => void;
+}
+
+export class ApiHostView implements HostView {
+  private readonly ingressRecords: ResourceWatch<DNSRecord & KubernetesObject>;
+  private readonly serviceRecords: ResourceWatch<DNSRecord & KubernetesObject>;
+  private readonly domains: ResourceWatch<Domain & KubernetesObject>;
+  private readonly dnsEndpoints: ResourceWatch<DNSEndpoint & KubernetesObject>;
+
+  constructor(kc: KubeConfig, private readonly opts: HostViewOptions) {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const watch = <T extends KubernetesObject>(
+      def: KindDef,
+      namespace: string | undefined,
+      changed: (obj: T) => void,
+      labelSelector?: string,
+    ): ResourceWatch<T> => {
+      const base = `/apis/${def.group}/${def.version}`;
+      const path = namespace ? `${base}/namespaces/${namespace}/${def.plural}` : `${base}/${def.plural}`;
+      const list = async () =>
+        (namespace
+          ? await custom.listNamespacedCustomObject({ group: def.group, version: def.version, namespace, plural: def.plural, labelSelector })
+          : await custom.listClusterCustomObject({ group: def.group, version: def.version, plural: def.plural, labelSelector })) as KubernetesListObject<T>;
+      return watchResource<T>(kc, path, list, {
+        name: `${def.plural}.${def.group}`,
+        labelSelector,
+        logger: opts.logger,
+        on: { add: changed, update: changed, delete: changed },
+      });
+    };
+    const record = (kind: RecordKind) => (obj: DNSRecord & KubernetesObject) =>
+      opts.onChange({ kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' });
+
+    this.ingressRecords = watch(IngressDNSRecordKind, opts.namespace, record('IngressDNSRecord'));
+    this.serviceRecords = watch(ServiceDNSRecordKind, opts.namespace, record('ServiceDNSRecord'));
+    this.domains = watch<Domain & KubernetesObject>(DomainKind, undefined, (d) =>
+      opts.onChange({ kind: 'Domain', namespace: d.metadata.namespace ?? '', name: d.metadata.name ?? '' }),
+    );
+    // A DNSEndpoint changed or deleted by someone else sends its record back to the queue,
+    // which puts it back the way the record says (KubeFed #489 never recreated it).
+    this.dnsEndpoints = watch<DNSEndpoint & KubernetesObject>(
+      dnsEndpointKindFor(opts.dnsEndpointGroup),
+      opts.namespace,
+      (ep) => {
+        const kind = ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord';
+        const name = ep.metadata.labels?.[RECORD_NAME_LABEL];
+        if (name) opts.onChange({ kind, namespace: ep.metadata.namespace ?? '', name });
+      },
+      `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+    );
+  }
+
+  synced(): boolean {
+    return [this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].every((w) => w.synced);
+  }
+
+  record(key: RecordKey): DNSRecord | undefined {
+    const cache = key.kind === 'IngressDNSRecord' ? this.ingressRecords : this.serviceRecords;
+    return cache.get(key.name, key.namespace);
+  }
+
+  records(kind: RecordKind, namespace?: string): RecordKey[] {
+    const cache = kind === 'IngressDNSRecord' ? this.ingressRecords : this.serviceRecords;
+    return cache
+      .list()
+      .filter((r) => namespace === undefined || r.metadata.namespace === namespace)
+      .map((r) => ({ kind, namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' }));
+  }
+
+  domainNamespaces(namespace: string): string[] {
+    return namespace === this.opts.sharedDomainNamespace ? [namespace] : [namespace, this.opts.sharedDomainNamespace];
+  }
+
+  domain(namespace: string, name: string): Domain | undefined {
+    for (const ns of this.domainNamespaces(namespace)) {
+      const d = this.domains.get(name, ns);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  dnsEndpoint(namespace: string, name: string): DNSEndpoint | undefined {
+    return this.dnsEndpoints.get(name, namespace);
+  }
+
+  members(): ClusterObservation[] {
+    return this.opts.members();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].map((w) => w.stop()));
+  }
+}
