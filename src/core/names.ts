@@ -1,0 +1,58 @@
+// The DNS names of a ServiceDNSRecord, as KubeFed (and federation v1 before it) built them:
+//
+//   prefix   <service>.<namespace>.<domainRef>.svc      (externalName, if set, replaces <service>)
+//   global   <prefix>.<domain>
+//   regional <prefix>.<region>.<domain>
+//   zonal    <prefix>.<zone>.<region>.<domain>
+//   alias    <dnsPrefix>.<domain>                        (only when dnsPrefix is set)
+//
+// Everything is lower-cased and carries no trailing dot (ExternalDNS style): DNS names are
+// case-insensitive, and one spelling keeps desired and current records comparable.
+import type { Domain, ServiceDNSRecord } from '../api/schema.js';
+import { normaliseHostname } from './targets.js';
+
+export interface ServiceNames {
+  prefix: string;
+  global: string;
+  /** `<dnsPrefix>.<domain>`, when the record sets dnsPrefix. */
+  alias?: string;
+  regional(region: string): string;
+  zonal(zone: string, region: string): string;
+}
+
+/** The zone a Domain object names, lower-cased, without its trailing dot. */
+export function domainOf(domain: Domain): string {
+  return normaliseHostname(domain.domain);
+}
+
+/** `<service-or-externalName>.<namespace>.<domainRef>.svc` */
+export function servicePrefix(record: ServiceDNSRecord): string {
+  const service = record.spec.externalName || record.metadata.name || '';
+  return [service, record.metadata.namespace ?? '', record.spec.domainRef, 'svc'].join('.').toLowerCase();
+}
+
+export function serviceNames(record: ServiceDNSRecord, domain: string): ServiceNames {
+  const apex = normaliseHostname(domain);
+  const prefix = servicePrefix(record);
+  const join = (...labels: string[]): string => labels.map((l) => l.toLowerCase()).join('.');
+  const dnsPrefix = record.spec.dnsPrefix;
+  return {
+    prefix,
+    global: join(prefix, apex),
+    ...(dnsPrefix ? { alias: join(dnsPrefix, apex) } : {}),
+    regional: (region) => join(prefix, region, apex),
+    zonal: (zone, region) => join(prefix, zone, region, apex),
+  };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Whether a region or zone can be one label of a name (RFC 1123, after lower-casing). */
+export function isDnsLabel(label: string): boolean {
+  return DNS_LABEL.test(label);
+}
+
+/** Whether a whole name fits DNS limits: 253 characters, labels of 1–63. */
+export function fitsInDns(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((l) => l.length > 0 && l.length <= 63);
+}
