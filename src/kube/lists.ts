@@ -1,0 +1,35 @@
+// List functions for watchResource over APIs whose generated client returns untyped JSON.
+import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { timeoutOptions } from './request.js';
+
+/** Narrows an untyped list answer; throws if it is not a Kubernetes list. */
+export function asList(value: unknown): KubernetesListObject<KubernetesObject> {
+  const items = value !== null && typeof value === 'object' ? (value as { items?: unknown }).items : undefined;
+  if (!Array.isArray(items)) throw new Error('API answer is not a list (no items array)');
+  return value as KubernetesListObject<KubernetesObject>;
+}
+
+export interface CustomResource {
+  group: string;
+  version: string;
+  plural: string;
+  namespace?: string;
+}
+
+/** The collection path a watch of this custom resource uses. */
+export function customResourcePath(r: CustomResource): string {
+  return r.namespace
+    ? `/apis/${r.group}/${r.version}/namespaces/${r.namespace}/${r.plural}`
+    : `/apis/${r.group}/${r.version}/${r.plural}`;
+}
+
+export function customObjectLister(kc: KubeConfig, r: CustomResource, timeoutMs: number): () => Promise<KubernetesListObject<KubernetesObject>> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const opts = timeoutOptions(timeoutMs);
+  return async () =>
+    asList(
+      r.namespace
+        ? ((await api.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace: r.namespace }, opts)) as unknown)
+        : ((await api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural }, opts)) as unknown),
+    );
+}
