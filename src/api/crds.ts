@@ -65,7 +65,7 @@ export function crdFor(def: KindDef): Json {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${def.plural}.${def.group}`,
-      annotations: { 'mcdns.io/generated-from': 'src/api/schema.ts' },
+      annotations: { 'mcdns.io/generated-from': 'src/api/schema.ts', ...def.annotations },
     },
     spec: { group: def.group, names, scope: 'Namespaced', versions: [version] },
   };

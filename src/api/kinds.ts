@@ -23,6 +23,8 @@ export interface KindDef {
   schema: TSchema;
   statusSubresource: boolean;
   printerColumns: PrinterColumn[];
+  /** Extra CRD annotations (groups under *.k8s.io need api-approved.kubernetes.io). */
+  annotations?: Record<string, string>;
 }
 
 const readyColumns: PrinterColumn[] = [
@@ -92,6 +94,9 @@ export const DNSEndpointKind = kind({
   group: S.EXTERNALDNS_GROUP,
   kind: 'DNSEndpoint',
   plural: 'dnsendpoints',
+  // The API server refuses CRDs in *.k8s.io groups without this; ExternalDNS's own CRD cites
+  // the pull request that approved its API.
+  annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/external-dns/pull/2007' },
   schema: S.DNSEndpoint,
   statusSubresource: true,
   printerColumns: endpointColumns,
