@@ -44,8 +44,46 @@ go_install() { # name version module
   mv "$tmp/$name" "$out"; rm -rf "$tmp"
 }
 
-#go_install external-dns "$EXTERNAL_DNS_VERSION" sigs.k8s.io/external-dns
-#go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns
+# go_build_wrapped name version module ldflags [old=>new replace ...]
+# Builds <module>'s main package from a throw-away wrapper module that requires <module>@<version>
+# and adds `replace` directives, for releases whose go.mod names versions the Go module proxy does
+# not serve. The wrapper keeps upstream's `go` line; everything else is resolved by `go build`.
+go_build_wrapped() {
+  local name=$1 version=$2 module=$3 ldflags=$4; shift 4
+  local out="$BIN/$name-$version"
+  if [ -x "$out" ]; then return; fi
+  log "building $name $version from a wrapper module (cached at $out afterwards)"
+  local w="$CACHE/src/$name-$version"; rm -rf "$w"; mkdir -p "$w"
+  local gomod; gomod=$(cd "$w" && go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  {
+    echo "module mcdns.local/$name-build"; echo
+    grep -E '^go [0-9]' "$gomod"; echo
+    echo "require $module $version"; echo
+    local r; for r in "$@"; do echo "replace ${r%%=>*} => ${r#*=>}"; done
+  } > "$w/go.mod"
+  (cd "$w" && GOFLAGS="-mod=mod -buildvcs=false" go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$module" && mv "$out.tmp" "$out")
+}
+
+# ExternalDNS. v0.22.0's go.mod requires versions the module proxy answers 403 for; they are
+# replaced by the nearest versions it serves (checked with `go list -m -versions` and the proxy's
+# @v/list; pseudo-versions are not listed there, the openshift ones are those v0.21.0 pins):
+#   github.com/exoscale/egoscale/v3 v3.1.44 -> v3.1.43 (exoscale provider only)
+#   github.com/openshift/api v0.0.0-20260819011109-af5c920502e2 -> v0.0.0-20251015095338-264e80a2b6e7
+#   github.com/openshift/client-go v0.0.0-20260810202730-ddca5e0b7146 -> v0.0.0-20251015124057-db0dee36e235
+#   (both for the openshift-route source only)
+# Any other version (EXTERNAL_DNS_VERSION=v0.21.0, ...) is a plain `go install`.
+if [ "$EXTERNAL_DNS_VERSION" = v0.22.0 ]; then
+  go_build_wrapped external-dns "$EXTERNAL_DNS_VERSION" sigs.k8s.io/external-dns \
+    "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION" \
+    'github.com/exoscale/egoscale/v3=>github.com/exoscale/egoscale/v3 v3.1.43' \
+    'github.com/openshift/api=>github.com/openshift/api v0.0.0-20251015095338-264e80a2b6e7' \
+    'github.com/openshift/client-go=>github.com/openshift/client-go v0.0.0-20251015124057-db0dee36e235'
+else
+  go_install external-dns "$EXTERNAL_DNS_VERSION" sigs.k8s.io/external-dns
+fi
+
+# CoreDNS: go-installable as is (the etcd plugin is compiled in).
+go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns
 
 # kube-apiserver (and kubectl, used by the demo and the manifest tests) are not go-installable:
 # k8s.io/kubernetes points its staging modules at ./staging with replace directives. Build them

@@ -1,0 +1,28 @@
+// Runs the built controller exactly as a user would: `node dist/src/cli.js run ...`.
+import { join } from 'node:path';
+import { ManagedProcess, makeTempDir } from './process.js';
+
+export interface McdnsHandle {
+  process: ManagedProcess;
+  logFile: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export function startMcdns(args: string[], env: NodeJS.ProcessEnv = {}): McdnsHandle {
+  const dir = makeTempDir('mcdns-controller-');
+  const logFile = join(dir, 'mcdns.log');
+  const proc = ManagedProcess.start({
+    name: 'mcdns',
+    command: process.execPath,
+    args: ['dist/src/cli.js', 'run', ...args],
+    logFile,
+    env: { ...process.env, ...env },
+  });
+  return {
+    process: proc,
+    logFile,
+    logs: () => proc.logTail(400),
+    stop: () => proc.stop(),
+  };
+}
