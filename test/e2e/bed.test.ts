@@ -160,3 +160,32 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: s
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+describe('test bed with CoreDNS (etcd plugin)', function () {
+  this.timeout(180_000);
+  let bed: Bed | undefined;
+
+  before(async function () {
+    bed = await startBed({ members: [], powerdns: false, coredns: true, zone: 'example.org' });
+  });
+
+  after(async function () {
+    await bed?.stop();
+  });
+
+  it('answers from SkyDNS keys written to the bed etcd', async function () {
+    const { etcd, coredns } = bed!;
+    // The layout ExternalDNS's coredns provider writes: /skydns/<reversed labels>/<id>, one key per target.
+    await etcd.put('/skydns/org/example/www/1a2b3c4d', JSON.stringify({ host: '127.0.0.21', ttl: 30, targetstrip: 1 }));
+    await etcd.put('/skydns/org/example/www/5e6f7a8b', JSON.stringify({ host: '127.0.0.22', ttl: 30, targetstrip: 1 }));
+    await etcd.put('/skydns/org/example/api/0a0b0c0d', JSON.stringify({ host: 'www.example.org', ttl: 30 }));
+    expect(await coredns!.query('www.example.org', 'A')).to.deep.equal(['127.0.0.21', '127.0.0.22']);
+    // CoreDNS 1.14.7 answers an explicit CNAME query with NXDOMAIN when the CNAME sits under an
+    // id sub-key (as here and as ExternalDNS writes it); an A query follows the CNAME.
+    const api = await coredns!.lookup('api.example.org', 'A');
+    expect(api.answers.map((a) => `${a.type} ${a.data}`).sort()).to.deep.equal(['A 127.0.0.21', 'A 127.0.0.22', 'CNAME www.example.org.']);
+    expect((await etcd.getPrefix('/skydns/org/example/')).map((kv) => kv.key)).to.have.length(3);
+    expect(await etcd.deletePrefix('/skydns/org/example/www/')).to.equal(2);
+    expect(await coredns!.query('www.example.org', 'A')).to.deep.equal([]);
+  });
+});

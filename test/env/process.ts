@@ -16,6 +16,42 @@ const liveGroups = new Set<number>();
 const liveDirs = new Set<string>();
 let hooksInstalled = false;
 
+// If this Node process is killed with SIGKILL (or crashes hard), no 'exit' handler runs and the
+// servers, which live in their own process groups, would be orphaned. A tiny detached shell
+// watchdog polls this process every second; once it is gone it kills the groups and removes the
+// dirs listed in a registry file that is rewritten on every change.
+const reaperList = path.join(os.tmpdir(), `mcdns-reaper-${process.pid}.list`);
+let reaperPid: number | undefined;
+const REAPER_SCRIPT = `
+while kill -0 "$1" 2>/dev/null; do sleep 1; done
+[ -f "$2" ] || exit 0
+while read -r kind val; do
+  case "$kind" in
+    pid) kill -KILL "-$val" 2>/dev/null ;;
+    dir) case "$val" in "$3"/mcdns-*) rm -rf -- "$val" ;; esac ;;
+  esac
+done < "$2"
+rm -f -- "$2"
+`;
+
+function writeReaperList(): void {
+  const lines = [...[...liveGroups].map((p) => `pid ${p}`), ...[...liveDirs].map((d) => `dir ${d}`)];
+  try {
+    if (lines.length === 0) fs.rmSync(reaperList, { force: true });
+    else fs.writeFileSync(reaperList, lines.join('\n') + '\n');
+  } catch {
+    // best effort
+  }
+  if (lines.length > 0 && reaperPid === undefined) {
+    const r = spawn('/bin/sh', ['-c', REAPER_SCRIPT, 'mcdns-reaper', String(process.pid), reaperList, os.tmpdir()], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    r.unref();
+    reaperPid = r.pid;
+  }
+}
+
 function killGroupSync(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -36,6 +72,7 @@ export function cleanupAllSync(): void {
     }
   }
   liveDirs.clear();
+  writeReaperList();
 }
 
 function installHooks(): void {
@@ -64,12 +101,16 @@ export const keepTemp = process.env['MCDNS_KEEP_TMP'] === '1';
 export function makeTempDir(prefix: string): string {
   installHooks();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mcdns-${prefix}-`));
-  if (!keepTemp) liveDirs.add(dir);
+  if (!keepTemp) {
+    liveDirs.add(dir);
+    writeReaperList();
+  }
   return dir;
 }
 
 export function removeTempDir(dir: string): void {
   liveDirs.delete(dir);
+  writeReaperList();
   if (keepTemp) return;
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -165,7 +206,10 @@ export class ManagedProcess {
       });
     });
     child.unref();
-    if (child.pid !== undefined) liveGroups.add(child.pid);
+    if (child.pid !== undefined) {
+      liveGroups.add(child.pid);
+      writeReaperList();
+    }
   }
 
   /**
@@ -190,6 +234,7 @@ export class ManagedProcess {
     // Leftover children of the group, if any.
     killGroupSync(pid, 'SIGKILL');
     liveGroups.delete(pid);
+    writeReaperList();
   }
 
   /** Stops (if running) and starts the same command again. */
