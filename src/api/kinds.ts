@@ -47,7 +47,7 @@ export const IngressDNSRecordKind = kind({
   statusSubresource: true,
   printerColumns: [
     { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts' },
-    { name: 'Targets', type: 'string', jsonPath: '.status.dns[*].loadBalancer.ingress[*].ip' },
+    { name: 'Targets', type: 'string', jsonPath: '.status.targets' },
     ...readyColumns,
     age,
   ],
@@ -63,7 +63,7 @@ export const ServiceDNSRecordKind = kind({
   statusSubresource: true,
   printerColumns: [
     { name: 'Domain', type: 'string', jsonPath: '.status.domain' },
-    { name: 'Targets', type: 'string', jsonPath: '.status.dns[*].loadBalancer.ingress[*].ip' },
+    { name: 'Targets', type: 'string', jsonPath: '.status.targets' },
     ...readyColumns,
     age,
   ],

@@ -95,6 +95,9 @@ function kubeObject<P extends Record<string, TSchema>>(fields: P) {
 const CommonStatus = {
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
   conditions: Type.Optional(Type.Array(Condition)),
+  // mcdns addition: every published target in one list, for the `kubectl get` Targets column
+  // (a printer column shows only the first match of a JSONPath wildcard).
+  targets: Type.Optional(Type.Array(Type.String())),
 };
 
 // ---- IngressDNSRecord (KubeFed fields, verbatim) ----

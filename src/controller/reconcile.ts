@@ -85,7 +85,8 @@ export class Reconciler {
         ? desiredForIngressRecord(record as IngressDNSRecord, members)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members);
     const dnsEndpoint = await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
-    const status = await this.writeStatus(key, record, desired.ready, { dns: desired.dns, domain: desired.domain });
+    const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
+    const status = await this.writeStatus(key, record, desired.ready, { dns: desired.dns, domain: desired.domain, targets });
     return { dnsEndpoint, status, verdict: desired.ready };
   }
 
@@ -118,7 +119,7 @@ export class Reconciler {
     key: RecordKey,
     record: DNSRecord,
     verdict: Verdict,
-    published: { dns?: unknown[]; domain?: string },
+    published: { dns?: unknown[]; domain?: string; targets?: string[] },
   ): Promise<ReconcileResult['status']> {
     const before = record.status as RecordStatus | undefined;
     const after = nextStatus(before, verdict, record.metadata.generation, published, this.now());

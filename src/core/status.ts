@@ -15,6 +15,7 @@ export interface RecordStatus {
   conditions?: Condition[];
   dns?: unknown[];
   domain?: string;
+  targets?: string[];
 }
 
 export const READY = 'Ready';
@@ -27,7 +28,7 @@ export function nextStatus(
   current: RecordStatus | undefined,
   verdict: Verdict,
   generation: number | undefined,
-  published: { dns?: unknown[]; domain?: string },
+  published: { dns?: unknown[]; domain?: string; targets?: string[] },
   now: Date,
 ): RecordStatus {
   const previous = readyCondition(current);
@@ -48,6 +49,8 @@ export function nextStatus(
   if (dns !== undefined) next.dns = dns;
   const domain = published.domain ?? current?.domain;
   if (domain !== undefined) next.domain = domain;
+  const targets = published.targets ?? current?.targets;
+  if (targets !== undefined) next.targets = targets;
   return next;
 }
 

@@ -82,6 +82,7 @@ describe('reconciling a record', () => {
       { cluster: 'member1', loadBalancer: { ingress: [{ ip: '127.0.0.11' }] } },
       { cluster: 'member2', loadBalancer: { ingress: [{ ip: '127.0.0.12' }] } },
     ]);
+    expect(status?.targets, 'the Targets column of kubectl get').to.deep.equal(['127.0.0.11', '127.0.0.12']);
     expect(host.events).to.deep.equal(['Normal Published fed-helloworld-ingress']);
   });
 
