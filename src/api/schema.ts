@@ -92,18 +92,103 @@ function kubeObject<P extends Record<string, TSchema>>(fields: P) {
   });
 }
 
+// ---- Health checks and strategies (mcdns extensions; KubeFed YAML without them stays valid) ----
+// Defaults live in src/health/spec.ts, not in the schema: the API server would otherwise write
+// them into admins' objects and every default change would rewrite stored records.
+const HttpStatusRange = Type.String({
+  pattern: '^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$',
+  description: 'an HTTP status code ("200") or an inclusive range ("200-399")',
+});
+export const HealthCheck = Type.Object({
+  protocol: Type.Optional(
+    Type.Union([Type.Literal('http'), Type.Literal('https'), Type.Literal('tcp')], { description: 'probe protocol (default http)' }),
+  ),
+  port: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: 'port probed on every published address (default 80 for http and tcp, 443 for https)' }),
+  ),
+  path: Type.Optional(
+    Type.String({ pattern: '^/', maxLength: 2048, description: 'request path of http and https probes (default /)' }),
+  ),
+  host: Type.Optional(
+    Type.String({
+      maxLength: 253,
+      pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+      description: 'Host header and TLS server name of http and https probes (default: the record\'s host name)',
+    }),
+  ),
+  expectedStatus: Type.Optional(
+    Type.Array(HttpStatusRange, { minItems: 1, maxItems: 16, description: 'HTTP status codes that count as healthy (default ["200-399"])' }),
+  ),
+  intervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'seconds between probes of one address (default 5)' })),
+  timeoutSeconds: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 60, description: 'seconds a probe may take (default 3, at most intervalSeconds)' }),
+  ),
+  failureThreshold: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, description: 'consecutive failed probes before an address leaves DNS (default 3)' }),
+  ),
+  successThreshold: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, description: 'consecutive good probes before an unhealthy address returns (default 2)' }),
+  ),
+  insecureSkipVerify: Type.Optional(
+    Type.Boolean({ description: 'https probes accept any certificate (default false: the certificate is verified)' }),
+  ),
+});
+export type HealthCheck = Static<typeof HealthCheck>;
+
+const FailoverPriority = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+  maxItems: 100,
+  description: 'member clusters in order of preference for strategy failover; unlisted clusters follow, by name',
+});
+
+/** Health of one member cluster as the record sees it: reachability (and ready endpoints for Services). */
+export const ClusterHealthStatus = Type.Object({
+  cluster: Type.String(),
+  healthy: Type.Boolean(),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  lastError: Type.Optional(Type.String()),
+});
+export type ClusterHealthStatus = Static<typeof ClusterHealthStatus>;
+/** Health of one load-balancer address: its cluster's health combined with the active probes. */
+export const TargetHealthStatus = Type.Object({
+  target: Type.String(),
+  cluster: Type.String(),
+  healthy: Type.Boolean(),
+  published: Type.Boolean(),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  lastError: Type.Optional(Type.String()),
+});
+export type TargetHealthStatus = Static<typeof TargetHealthStatus>;
+export const RecordHealthStatus = Type.Object({
+  clusters: Type.Optional(Type.Array(ClusterHealthStatus)),
+  targets: Type.Optional(Type.Array(TargetHealthStatus)),
+  failOpen: Type.Optional(
+    Type.Array(Type.String(), { description: 'names whose targets are all unhealthy, still served with the last published set' }),
+  ),
+});
+export type RecordHealthStatus = Static<typeof RecordHealthStatus>;
+
 const CommonStatus = {
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
   conditions: Type.Optional(Type.Array(Condition)),
   // mcdns addition: every published target in one list, for the `kubectl get` Targets column
   // (a printer column shows only the first match of a JSONPath wildcard).
   targets: Type.Optional(Type.Array(Type.String())),
+  // mcdns addition: per-cluster and per-target health, written when health is evaluated.
+  health: Type.Optional(RecordHealthStatus),
 };
 
 // ---- IngressDNSRecord (KubeFed fields, verbatim) ----
 export const IngressDNSRecordSpec = Type.Object({
   hosts: Type.Optional(Type.Array(Hostname, { maxItems: MAX_HOSTS, description: 'host names to publish' })),
   recordTTL: Type.Optional(TTL),
+  // mcdns extensions
+  healthCheck: Type.Optional(HealthCheck),
+  strategy: Type.Optional(
+    Type.Union([Type.Literal('roundRobin'), Type.Literal('failover')], {
+      description: 'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority',
+    }),
+  ),
+  failoverPriority: Type.Optional(FailoverPriority),
 });
 export const ClusterIngressDNS = Type.Object({
   cluster: Type.String(),
@@ -127,6 +212,16 @@ export const ServiceDNSRecordSpec = Type.Object({
   dnsPrefix: Type.Optional(DnsLabel),
   externalName: Type.Optional(DnsLabel),
   allowServiceWithoutEndpoints: Type.Optional(Type.Boolean()),
+  // mcdns extensions
+  healthCheck: Type.Optional(HealthCheck),
+  strategy: Type.Optional(
+    Type.Union([Type.Literal('roundRobin'), Type.Literal('failover'), Type.Literal('region-preferred')], {
+      description:
+        'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority; ' +
+        'region-preferred: a zonal or regional name whose targets are all unhealthy becomes a CNAME one level up',
+    }),
+  ),
+  failoverPriority: Type.Optional(FailoverPriority),
 });
 export const ClusterServiceDNS = Type.Object({
   cluster: Type.String(),
