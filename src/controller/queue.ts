@@ -68,11 +68,25 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** Runs `handle` on `concurrency` workers until shutDown(). Resolves when they have all stopped. */
-  async run(concurrency: number, handle: (key: string) => Promise<void>): Promise<void> {
+  /** Keys being handled by a worker right now. */
+  get inFlight(): number {
+    return this.processing.size;
+  }
+
+  /**
+   * Runs `handle` on `concurrency` workers until shutDown() or until `signal` aborts. Resolves
+   * when they have all stopped; a worker busy with a key finishes it first. Aborting stops only
+   * these workers: the queue keeps collecting keys, and a later run() picks them up (this is how
+   * a replica stops working when it loses the leader lease and resumes when it regains it).
+   */
+  async run(concurrency: number, handle: (key: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
+    const wake = () => {
+      for (const w of this.waiters.splice(0)) w();
+    };
+    signal?.addEventListener('abort', wake, { once: true });
     const worker = async (): Promise<void> => {
       for (;;) {
-        const key = await this.next();
+        const key = await this.next(signal);
         if (key === undefined) return;
         try {
           await handle(key);
@@ -81,7 +95,11 @@ export class WorkQueue {
         }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+      signal?.removeEventListener('abort', wake);
+    }
   }
 
   shutDown(): void {
@@ -91,9 +109,13 @@ export class WorkQueue {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private async next(): Promise<string | undefined> {
-    while (!this.stopped && this.queue.length === 0) await new Promise<void>((r) => this.waiters.push(r));
-    if (this.stopped) return undefined;
+  private async next(signal?: AbortSignal): Promise<string | undefined> {
+    while (!this.stopped && !signal?.aborted && this.queue.length === 0) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.stopped || signal?.aborted) {
+      // Another run()'s worker may be waiting for the key this one was woken for.
+      if (this.queue.length > 0) this.waiters.shift()?.();
+      return undefined;
+    }
     const key = this.queue.shift() as string;
     this.queued.delete(key);
     this.processing.add(key);
