@@ -1,6 +1,7 @@
 // Record + member-cluster observations → the endpoints to publish, the record's status.dns and
 // its Ready verdict. Pure: no I/O, no clock, no logging; the same input gives the same output,
-// so a steady state makes zero writes downstream.
+// so a steady state makes zero writes downstream. An optional health input (probe verdicts,
+// fail-open, the endpoints published now) prunes unhealthy targets: see health.ts.
 import {
   DEFAULT_TTL,
   MAX_TTL,
@@ -11,8 +12,25 @@ import {
   type IngressDNSRecord,
   type LoadBalancerIngress,
   type LoadBalancerStatus,
+  type RecordHealthStatus,
   type ServiceDNSRecord,
 } from '../api/schema.js';
+import {
+  addressesToPublish,
+  healthPolicy,
+  mergePools,
+  probeProblems,
+  probeTargetsOf,
+  recordHealth,
+  selectFor,
+  targetPool,
+  type ClusterHealth,
+  type HealthInput,
+  type HealthPolicy,
+  type ProbeTarget,
+  type Selection,
+  type TargetPool,
+} from './health.js';
 import { domainOf, fitsInDns, isDnsLabel, serviceNames, type ServiceNames } from './names.js';
 import type { ClusterObservation, ObservedIngress, ObservedService } from './observation.js';
 import {
@@ -21,7 +39,6 @@ import {
   endpointsForName,
   normaliseHostname,
   sortEndpoints,
-  type LoadBalancerAddress,
   type NameEndpoints,
 } from './targets.js';
 import {
@@ -35,11 +52,19 @@ import {
 } from './verdict.js';
 
 export type { ReadyVerdict } from './verdict.js';
+export type { HealthInput, HealthView, ProbeHealth, ProbeTarget } from './health.js';
 
 export interface DesiredIngress {
   endpoints: Endpoint[];
   dns: ClusterIngressDNS[];
   ready: ReadyVerdict;
+  /**
+   * Every address the record could publish, for Prober.track (when spec.healthCheck is set).
+   * Present, like `health`, only when a health input was given.
+   */
+  probeTargets?: ProbeTarget[];
+  /** status.health; only when a health input was given. */
+  health?: RecordHealthStatus;
 }
 
 export interface DesiredService {
@@ -47,6 +72,8 @@ export interface DesiredService {
   dns: ClusterServiceDNS[];
   domain: string;
   ready: ReadyVerdict;
+  probeTargets?: ProbeTarget[];
+  health?: RecordHealthStatus;
 }
 
 /** recordTTL, or KubeFed's 180 s when it is 0 or absent. */
@@ -59,9 +86,6 @@ function byClusterName(clusters: ClusterObservation[]): ClusterObservation[] {
   return [...clusters].sort((a, b) => compareText(a.cluster, b.cluster));
 }
 
-function addressesOf(cluster: string, loadBalancer: LoadBalancerIngress[]): LoadBalancerAddress[] {
-  return loadBalancer.map((entry) => ({ cluster, ...entry }));
-}
 
 /** KubeFed's status shape, entries de-duplicated and sorted by ip then hostname; `{}` when empty. */
 function loadBalancerStatus(entries: LoadBalancerIngress[]): LoadBalancerStatus {
@@ -94,6 +118,33 @@ function clusterProblems(views: { cluster: ClusterObservation; problem?: string 
 
 function shortList(items: string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')}, …`;
+}
+
+/** Reachability as health: an offline or not-yet-synced cluster's targets are unhealthy. */
+function reachability(cluster: ClusterObservation): ClusterHealth {
+  const problem = unavailability(cluster);
+  return {
+    cluster: cluster.cluster,
+    healthy: problem === undefined,
+    ...(cluster.stateSince ? { since: cluster.stateSince } : {}),
+    ...(problem === undefined ? {} : { problem }),
+  };
+}
+
+/** Notes of fail-open first (they change what DNS means), then failover. */
+function selectionNotes(selections: Selection[]): string[] {
+  const open = selections.filter((s) => s.outcome === 'fail-open').flatMap((s) => s.notes);
+  const over = selections.filter((s) => s.outcome === 'failover').flatMap((s) => s.notes);
+  return [...open, ...over];
+}
+
+/** Ready=True, reason FailOpen when some name serves unhealthy targets, so an Event marks it. */
+function withFailOpen(verdict: ReadyVerdict, failOpenNames: string[]): ReadyVerdict {
+  return failOpenNames.length > 0 && verdict.status === 'True' ? { ...verdict, reason: 'FailOpen' } : verdict;
+}
+
+function publishedSet(endpoints: Endpoint[]): Set<string> {
+  return new Set(endpoints.flatMap((e) => e.targets));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,39 +222,77 @@ function ingressStatus(view: IngressClusterView): ClusterIngressDNS {
   return { cluster: view.cluster.cluster, loadBalancer: loadBalancerStatus(entries) };
 }
 
-function hostAddresses(host: string, views: IngressClusterView[]): LoadBalancerAddress[] {
-  return views
-    .filter((v) => v.cluster.state === 'online')
-    .flatMap((v) =>
+/** The addresses of every cluster whose Ingress serves `host`, online or not, with their health. */
+function hostPool(host: string, views: IngressClusterView[], policy: HealthPolicy): TargetPool {
+  return mergePools(
+    views.flatMap((v) =>
       v.matches
         .filter((m) => m.hosts.includes(host))
-        .flatMap((m) => addressesOf(v.cluster.cluster, m.ingress.loadBalancer)),
-    );
+        .map((m) => targetPool(reachability(v.cluster), m.ingress.loadBalancer, policy.probes)),
+    ),
+  );
 }
 
-export function desiredForIngressRecord(record: IngressDNSRecord, clusters: ClusterObservation[]): DesiredIngress {
+interface HostResult extends NameEndpoints {
+  host: string;
+  pool: TargetPool;
+  selection: Selection;
+}
+
+function hostEndpoints(host: string, views: IngressClusterView[], policy: HealthPolicy, ttl: number): HostResult {
+  const pool = hostPool(host, views, policy);
+  const selection = selectFor(host, pool, policy, 'top');
+  return { host, pool, selection, ...endpointsForName(host, addressesToPublish(selection, pool), ttl) };
+}
+
+function unservedNote(h: HostResult, policy: HealthPolicy): string {
+  // Without a health input the wording stays what it was before health checks existed.
+  const allUnhealthy = policy.evaluated && h.pool.candidates.length > 0;
+  return allUnhealthy
+    ? `${h.host}: no targets (every target is unhealthy)`
+    : `${h.host}: no targets (no Ingress in an online cluster serves this host)`;
+}
+
+export function desiredForIngressRecord(
+  record: IngressDNSRecord,
+  clusters: ClusterObservation[],
+  health?: HealthInput,
+): DesiredIngress {
   const hosts = recordHosts(record);
   const ttl = ttlOf(record.spec);
   const views = byClusterName(clusters).map((c) => ingressView(record, hosts, c));
   const dns = views.filter((v) => v.matches.length > 0).map(ingressStatus);
-  if (hosts.length === 0) return { endpoints: [], dns, ready: noHostsVerdict() };
-  if (clusters.length === 0) return { endpoints: [], dns, ready: noClustersVerdict() };
+  const policy = healthPolicy(record.spec, health);
+  const none = policy.evaluated ? { probeTargets: [], health: {} } : {};
+  if (hosts.length === 0) return { endpoints: [], dns, ready: noHostsVerdict(), ...none };
+  if (clusters.length === 0) return { endpoints: [], dns, ready: noClustersVerdict(), ...none };
 
-  const perHost = hosts.map((host) => ({ host, ...endpointsForName(host, hostAddresses(host, views), ttl) }));
+  const perHost = hosts.map((host) => hostEndpoints(host, views, policy, ttl));
   const endpoints = sortEndpoints(perHost.flatMap((h) => h.endpoints));
-  const problems = clusterProblems(views);
+  const candidates = perHost.flatMap((h) => h.pool.candidates);
+  const failOpenNames = perHost.filter((h) => h.selection.outcome === 'fail-open').map((h) => h.host);
+  const present = views.filter((v) => v.matches.length > 0).map((v) => reachability(v.cluster));
+  const healthStatus = policy.evaluated
+    ? {
+        probeTargets: probeTargetsOf(perHost.map((h) => ({ host: h.host, candidates: h.pool.candidates }))),
+        health: recordHealth(present, candidates, publishedSet(endpoints), failOpenNames),
+      }
+    : {};
+  const problems = [...clusterProblems(views), ...probeProblems(candidates)];
+  const choices = selectionNotes(perHost.map((h) => h.selection));
   const nameNotes = perHost.flatMap((h) => h.notes);
-  if (endpoints.length === 0) return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes]) };
+  if (endpoints.length === 0) {
+    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes]), ...healthStatus };
+  }
 
-  const unserved = perHost
-    .filter((h) => h.endpoints.length === 0)
-    .map((h) => `${h.host}: no targets (no Ingress in an online cluster serves this host)`);
+  const unserved = perHost.filter((h) => h.endpoints.length === 0).map((h) => unservedNote(h, policy));
   const summary = {
     names: hosts.length - unserved.length,
     targets: distinctTargets(endpoints),
     clusters: union(perHost.map((h) => h.sources)),
   };
-  return { endpoints, dns, ready: publishedVerdict(summary, [...problems, ...unserved, ...nameNotes]) };
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes]), failOpenNames);
+  return { endpoints, dns, ready, ...healthStatus };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,6 +333,10 @@ interface ServiceClusterView {
   counts: boolean;
   problem?: string;
   locationNotes: string[];
+  /** Reachability and readiness of this cluster for the record. */
+  health: ClusterHealth;
+  /** The Service's load-balancer addresses with their health (empty without a LoadBalancer Service). */
+  pool: TargetPool;
 }
 
 function findService(record: ServiceDNSRecord, cluster: ClusterObservation): ObservedService | undefined {
@@ -288,16 +381,31 @@ function clusterLocation(cluster: ClusterObservation): Pick<ServiceClusterView, 
   return { region: rawRegion, zones, locationNotes: notes };
 }
 
-function serviceView(record: ServiceDNSRecord, cluster: ClusterObservation): ServiceClusterView {
+/** Reachability, then passive readiness (ready EndpointSlice endpoints), as the cluster's health. */
+function serviceClusterHealth(record: ServiceDNSRecord, cluster: ClusterObservation, service?: ObservedService): ClusterHealth {
+  const reachable = reachability(cluster);
+  if (!reachable.healthy || service === undefined) return reachable;
+  if (service.readyEndpoints <= 0 && !record.spec.allowServiceWithoutEndpoints) {
+    const id = `${record.metadata.namespace ?? ''}/${record.metadata.name ?? ''}`;
+    return { cluster: cluster.cluster, healthy: false, problem: `Service ${id} has no ready endpoints` };
+  }
+  return reachable;
+}
+
+function serviceView(record: ServiceDNSRecord, cluster: ClusterObservation, policy: HealthPolicy): ServiceClusterView {
   const service = findService(record, cluster);
   const problem = serviceProblem(record, cluster, service);
   const location = service === undefined ? { zones: [], locationNotes: [] } : clusterLocation(cluster);
+  const health = serviceClusterHealth(record, cluster, service);
+  const addresses = service?.type === 'LoadBalancer' ? service.loadBalancer : [];
   return {
     cluster,
     ...(service ? { service } : {}),
     ...location,
     counts: service !== undefined && problem === undefined,
     ...(problem === undefined ? {} : { problem }),
+    health,
+    pool: targetPool(health, addresses, policy.probes),
   };
 }
 
@@ -312,28 +420,45 @@ function serviceStatus(view: ServiceClusterView): ClusterServiceDNS {
   };
 }
 
-function countingAddresses(views: ServiceClusterView[]): LoadBalancerAddress[] {
-  return views
-    .filter((v) => v.counts)
-    .flatMap((v) => addressesOf(v.cluster.cluster, v.service?.loadBalancer ?? []));
+interface ServiceNameResult extends NameEndpoints {
+  name: string;
+  selection: Selection;
 }
 
-/** The name's own endpoints, or a CNAME one level up when no counting cluster serves it. */
-function nameOrFallback(name: string, views: ServiceClusterView[], upLevel: string, ttl: number): NameEndpoints {
-  const own = endpointsForName(name, countingAddresses(views), ttl);
-  if (own.endpoints.length > 0) return own;
-  return { endpoints: [endpoint(name, 'CNAME', [upLevel], ttl)], notes: own.notes, sources: [] };
+function poolOf(views: ServiceClusterView[]): TargetPool {
+  return mergePools(views.map((v) => v.pool));
 }
 
-function locatedNames(names: ServiceNames, present: ServiceClusterView[], ttl: number): NameEndpoints[] {
+/**
+ * The name's own endpoints, or a CNAME one level up when no cluster there has a target to
+ * publish: none has the Service with an address, or (health) none is healthy and fail-open
+ * keeps nothing for it.
+ */
+function nameOrFallback(
+  name: string,
+  views: ServiceClusterView[],
+  upLevel: string,
+  ttl: number,
+  policy: HealthPolicy,
+): ServiceNameResult {
+  const pool = poolOf(views);
+  const selection = selectFor(name, pool, policy, 'located');
+  const own = endpointsForName(name, addressesToPublish(selection, pool), ttl);
+  if (own.endpoints.length > 0) return { ...own, name, selection };
+  const notes = [...own.notes];
+  if (policy.evaluated && selection.outcome === 'none') notes.push(`${name}: every target is unhealthy, CNAME to ${upLevel}`);
+  return { endpoints: [endpoint(name, 'CNAME', [upLevel], ttl)], notes, sources: [], name, selection };
+}
+
+function locatedNames(names: ServiceNames, present: ServiceClusterView[], ttl: number, policy: HealthPolicy): ServiceNameResult[] {
   const regions = union(present.map((v) => (v.region === undefined ? [] : [v.region])));
   return regions.flatMap((region) => {
     const inRegion = present.filter((v) => v.region === region);
     const regional = names.regional(region);
     const zonal = union(inRegion.map((v) => v.zones)).map((zone) =>
-      nameOrFallback(names.zonal(zone, region), inRegion.filter((v) => v.zones.includes(zone)), regional, ttl),
+      nameOrFallback(names.zonal(zone, region), inRegion.filter((v) => v.zones.includes(zone)), regional, ttl, policy),
     );
-    return [nameOrFallback(regional, inRegion, names.global, ttl), ...zonal];
+    return [nameOrFallback(regional, inRegion, names.global, ttl, policy), ...zonal];
   });
 }
 
@@ -360,30 +485,45 @@ export function desiredForServiceRecord(
   record: ServiceDNSRecord,
   domain: Domain,
   clusters: ClusterObservation[],
+  health?: HealthInput,
 ): DesiredService {
   const zone = domainOf(domain);
   const names = serviceNames(record, zone);
   const ttl = ttlOf(record.spec);
-  const views = byClusterName(clusters).map((c) => serviceView(record, c));
+  const policy = healthPolicy(record.spec, health);
+  const views = byClusterName(clusters).map((c) => serviceView(record, c, policy));
   const present = views.filter((v) => v.service !== undefined);
+  const allPool = poolOf(present);
+  const healthStatus = (endpoints: Endpoint[], failOpenNames: string[]) =>
+    policy.evaluated
+      ? {
+          probeTargets: probeTargetsOf([{ host: names.global, candidates: allPool.candidates }]),
+          health: recordHealth(present.map((v) => v.health), allPool.candidates, publishedSet(endpoints), failOpenNames),
+        }
+      : {};
   const nothing = { endpoints: [], dns: present.map(serviceStatus), domain: zone };
-  if (clusters.length === 0) return { ...nothing, ready: noClustersVerdict() };
-  if (!fitsInDns(names.global)) return { ...nothing, ready: nameTooLongVerdict(names.global) };
+  if (clusters.length === 0) return { ...nothing, ready: noClustersVerdict(), ...healthStatus([], []) };
+  if (!fitsInDns(names.global)) return { ...nothing, ready: nameTooLongVerdict(names.global), ...healthStatus([], []) };
 
-  const problems = clusterProblems(views);
+  const problems = [...clusterProblems(views), ...probeProblems(allPool.candidates)];
   const locationNotes = present.flatMap((v) => v.locationNotes);
-  const global = endpointsForName(names.global, countingAddresses(views), ttl);
+  const globalSelection = selectFor(names.global, allPool, policy, 'top');
+  const global = endpointsForName(names.global, addressesToPublish(globalSelection, allPool), ttl);
   if (global.endpoints.length === 0) {
-    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]) };
+    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]), ...healthStatus([], []) };
   }
 
-  const published = withinDnsLimits([global, ...locatedNames(names, present, ttl), ...aliasName(names, ttl)]);
+  const located = locatedNames(names, present, ttl, policy);
+  const published = withinDnsLimits([global, ...located, ...aliasName(names, ttl)]);
   const endpoints = sortEndpoints(published.endpoints);
+  const selections = [{ name: names.global, selection: globalSelection }, ...located];
+  const failOpenNames = selections.filter((s) => s.selection.outcome === 'fail-open').map((s) => s.name);
   const summary = {
     names: new Set(endpoints.map((e) => e.dnsName)).size,
     targets: distinctTargets(global.endpoints),
     clusters: global.sources,
   };
-  const ready = publishedVerdict(summary, [...problems, ...locationNotes, ...published.notes]);
-  return { ...nothing, endpoints, ready };
+  const choices = selectionNotes(selections.map((s) => s.selection));
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...locationNotes, ...published.notes]), failOpenNames);
+  return { ...nothing, endpoints, ready, ...healthStatus(endpoints, failOpenNames) };
 }

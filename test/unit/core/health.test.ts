@@ -1,0 +1,354 @@
+// Health-aware pruning and strategies, as pure functions: probe verdicts, cluster states and the
+// endpoints published now in; endpoints, Ready verdict and status.health out.
+import { expect } from 'chai';
+import type { Endpoint, IngressDNSRecord, ServiceDNSRecord } from '../../../src/api/schema.js';
+import { desiredForIngressRecord, desiredForServiceRecord } from '../../../src/core/desired.js';
+import {
+  clusterOrder,
+  publishedTargets,
+  selectTargets,
+  withHealthStatus,
+  type Candidate,
+  type HealthView,
+  type ProbeHealth,
+  type SelectOptions,
+} from '../../../src/core/health.js';
+import type { ClusterObservation } from '../../../src/core/observation.js';
+import { domainObject, ingress, ingressRecord, ip, lbService, NAMESPACE, offline, online, serviceRecord } from './fixtures.js';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const T1 = '2026-01-01T00:01:00.000Z';
+const HOST = 'shop.example.org';
+
+/** A prober view from a table of address → verdict; absent addresses have no verdict yet. */
+function probes(table: Record<string, ProbeHealth>): HealthView {
+  return { target: (address) => table[address] };
+}
+const down = (lastError = 'connection refused', since = T1): ProbeHealth => ({ healthy: false, since, lastError });
+const up = (since = T0): ProbeHealth => ({ healthy: true, since });
+
+const a = (dnsName: string, targets: string[], recordTTL = 180): Endpoint => ({ dnsName, targets, recordType: 'A', recordTTL });
+
+function shopCluster(name: string, address: string, parts: Partial<ClusterObservation> = {}): ClusterObservation {
+  return online(name, { stateSince: T0, ingresses: [ingress('shop', [HOST], [ip(address)])], ...parts });
+}
+function shopRecord(spec: Partial<IngressDNSRecord['spec']> = {}): IngressDNSRecord {
+  const r = ingressRecord('shop', [HOST]);
+  return { ...r, spec: { ...r.spec, ...spec } };
+}
+const twoClusters = () => [shopCluster('member1', '127.0.0.11'), shopCluster('member2', '127.0.0.12')];
+
+function cand(cluster: string, target: string, healthy: boolean): Candidate {
+  return { cluster, target, address: { cluster, ip: target }, healthy, probeFailed: !healthy };
+}
+function opts(parts: Partial<SelectOptions> = {}): SelectOptions {
+  return { strategy: 'roundRobin', priority: [], failOpen: 'keep-last-or-all', previous: new Set(), ...parts };
+}
+const targetsOf = (chosen: Candidate[]) => chosen.map((c) => c.target);
+
+describe('health: choosing the targets of one name', () => {
+  const pool = [cand('a', '10.0.0.1', false), cand('b', '10.0.0.2', true), cand('c', '10.0.0.3', true)];
+
+  it('roundRobin publishes every healthy target and drops the unhealthy one', () => {
+    const s = selectTargets('n', pool, opts());
+    expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2', '10.0.0.3']);
+    expect(s.outcome).to.equal('healthy');
+  });
+
+  it('fail-open keeps the published targets that still exist when every target is unhealthy', () => {
+    const dead = [cand('a', '10.0.0.1', false), cand('b', '10.0.0.2', false)];
+    const s = selectTargets('n', dead, opts({ previous: new Set(['10.0.0.2', '10.0.0.9']) }));
+    expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
+    expect(s.outcome).to.equal('fail-open');
+    expect(s.notes).to.deep.equal(['n: every target is unhealthy; fail-open keeps publishing 10.0.0.2']);
+  });
+
+  it('fail-open on a top-level name with nothing to keep publishes all its targets', () => {
+    const dead = [cand('a', '10.0.0.1', false), cand('b', '10.0.0.2', false)];
+    expect(targetsOf(selectTargets('n', dead, opts()).chosen)).to.deep.equal(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('fail-open on a located name with nothing to keep publishes nothing (its CNAME takes over)', () => {
+    const dead = [cand('a', '10.0.0.1', false)];
+    const s = selectTargets('n', dead, opts({ failOpen: 'keep-last' }));
+    expect(s.chosen).to.deep.equal([]);
+    expect(s.outcome).to.equal('none');
+  });
+
+  it('without fail-open an all-unhealthy name publishes nothing, whatever was published', () => {
+    const dead = [cand('a', '10.0.0.1', false)];
+    expect(selectTargets('n', dead, opts({ failOpen: 'off', previous: new Set(['10.0.0.1']) })).chosen).to.deep.equal([]);
+  });
+
+  it('says nothing about a name without candidates', () => {
+    expect(selectTargets('n', [], opts())).to.deep.equal({ chosen: [], outcome: 'empty', notes: [] });
+  });
+
+  describe('failover', () => {
+    const both = (aHealthy: boolean, bHealthy: boolean) => [
+      cand('east', '10.0.0.1', aHealthy),
+      cand('east', '10.0.0.11', aHealthy),
+      cand('west', '10.0.0.2', bHealthy),
+    ];
+    const priority = ['east', 'west'];
+
+    it('publishes only the first healthy cluster of the priority list', () => {
+      const s = selectTargets('n', both(true, true), opts({ strategy: 'failover', priority }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.1', '10.0.0.11']);
+      expect(s.notes).to.deep.equal([]);
+    });
+
+    it('moves to the next cluster when the first has no healthy target, and says so', () => {
+      const s = selectTargets('n', both(false, true), opts({ strategy: 'failover', priority }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
+      expect(s.outcome).to.equal('failover');
+      expect(s.notes).to.deep.equal(['n: failover to cluster west (no healthy target in east)']);
+    });
+
+    it('keeps only the healthy targets of the serving cluster', () => {
+      const mixed = [cand('east', '10.0.0.1', false), cand('east', '10.0.0.11', true), cand('west', '10.0.0.2', true)];
+      expect(targetsOf(selectTargets('n', mixed, opts({ strategy: 'failover', priority })).chosen)).to.deep.equal(['10.0.0.11']);
+    });
+
+    it('with every cluster unhealthy and nothing to keep, fails open to the first cluster only', () => {
+      const s = selectTargets('n', both(false, false), opts({ strategy: 'failover', priority: ['west', 'east'] }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
+      expect(s.outcome).to.equal('fail-open');
+    });
+
+    it('orders listed clusters first, in list order, then the others by name; unknown names are ignored', () => {
+      expect(clusterOrder(['d', 'b', 'a', 'c'], ['c', 'zz', 'a'])).to.deep.equal(['c', 'a', 'b', 'd']);
+      expect(clusterOrder(['b', 'a'], [])).to.deep.equal(['a', 'b']);
+    });
+  });
+
+  it('reads the published targets per name, canonical and case-insensitive', () => {
+    const map = publishedTargets([
+      { dnsName: 'Shop.Example.org', recordType: 'AAAA', targets: ['2001:DB8:0:0:0:0:0:1'] },
+      { dnsName: 'shop.example.org', recordType: 'A', targets: ['10.0.0.1'] },
+    ]);
+    expect([...(map.get('shop.example.org') ?? [])]).to.deep.equal(['2001:db8::1', '10.0.0.1']);
+  });
+});
+
+describe('health: IngressDNSRecord with a health input', () => {
+  it('takes a target failing its probes out of the answer and says why in Ready and status.health', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': up(), '127.0.0.12': down('HTTP 503 (expected 200-399)') }),
+      published: [a(HOST, ['127.0.0.11', '127.0.0.12'])],
+    });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(d.ready.status).to.equal('True');
+    expect(d.ready.reason).to.equal('Published');
+    expect(d.ready.message).to.equal(
+      `published 1 name, 1 target from cluster member1; member2: 127.0.0.12 failing health checks since ${T1}: HTTP 503 (expected 200-399)`,
+    );
+    expect(d.health).to.deep.equal({
+      clusters: [
+        { cluster: 'member1', healthy: true, since: T0 },
+        { cluster: 'member2', healthy: true, since: T0 },
+      ],
+      targets: [
+        { target: '127.0.0.11', cluster: 'member1', healthy: true, published: true, since: T0 },
+        { target: '127.0.0.12', cluster: 'member2', healthy: false, published: false, since: T1, lastError: 'HTTP 503 (expected 200-399)' },
+      ],
+    });
+  });
+
+  it('counts a target without a verdict yet as healthy, so a restart never empties DNS', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), { probes: probes({}), published: [] });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
+  });
+
+  it('keeps the last healthy set when every target is unhealthy (fail-open), with reason FailOpen', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': down(), '127.0.0.12': down() }),
+      published: [a(HOST, ['127.0.0.11'])],
+    });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(d.ready).to.include({ status: 'True', reason: 'FailOpen' });
+    expect(d.ready.message).to.match(/^published 1 name, 1 target from cluster member1; shop\.example\.org: every target is unhealthy; fail-open keeps publishing 127\.0\.0\.11; /);
+    expect(d.health?.failOpen).to.deep.equal([HOST]);
+  });
+
+  it('is a fixed point: fail-open fed its own output publishes the same again', () => {
+    const input = { probes: probes({ '127.0.0.11': down(), '127.0.0.12': down() }), published: [a(HOST, ['127.0.0.11'])] };
+    const first = desiredForIngressRecord(shopRecord(), twoClusters(), input);
+    const second = desiredForIngressRecord(shopRecord(), twoClusters(), { ...input, published: first.endpoints });
+    expect(second).to.deep.equal(first);
+  });
+
+  it('with fail-open off, publishes nothing when every target is unhealthy and says why', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': down(), '127.0.0.12': down() }),
+      published: [a(HOST, ['127.0.0.11'])],
+      failOpen: false,
+    });
+    expect(d.endpoints).to.deep.equal([]);
+    expect(d.ready.status).to.equal('False');
+    expect(d.ready.message).to.contain('member1: 127.0.0.11 failing health checks');
+  });
+
+  it('treats an offline cluster as unhealthy: fail-open keeps its last published address when all are offline', () => {
+    const clusters = [
+      shopCluster('member1', '127.0.0.11', { state: 'offline', stateSince: T1, stateMessage: 'connect ECONNREFUSED' }),
+      shopCluster('member2', '127.0.0.12', { state: 'offline', stateSince: T1 }),
+    ];
+    const d = desiredForIngressRecord(shopRecord(), clusters, { published: [a(HOST, ['127.0.0.11', '127.0.0.12'])] });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
+    expect(d.ready.reason).to.equal('FailOpen');
+    expect(d.health?.clusters?.[0]).to.deep.equal({
+      cluster: 'member1',
+      healthy: false,
+      since: T1,
+      lastError: `offline since ${T1}: connect ECONNREFUSED`,
+    });
+    // Without a health input the old behaviour stays: offline clusters publish nothing.
+    expect(desiredForIngressRecord(shopRecord(), clusters).endpoints).to.deep.equal([]);
+  });
+
+  it('does not bring back an address that no cluster has any more', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': down(), '127.0.0.12': down() }),
+      published: [a(HOST, ['127.0.0.99'])],
+    });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
+  });
+
+  it('failover: publishes the first cluster of failoverPriority, moves to the second when it fails, and back', () => {
+    const record = shopRecord({ strategy: 'failover', failoverPriority: ['member2', 'member1'] });
+    const healthy = desiredForIngressRecord(record, twoClusters(), { probes: probes({}) });
+    expect(healthy.endpoints).to.deep.equal([a(HOST, ['127.0.0.12'])]);
+    const failed = desiredForIngressRecord(record, twoClusters(), { probes: probes({ '127.0.0.12': down() }), published: healthy.endpoints });
+    expect(failed.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(failed.ready.message).to.contain(`${HOST}: failover to cluster member1 (no healthy target in member2)`);
+    const back = desiredForIngressRecord(record, twoClusters(), { probes: probes({ '127.0.0.12': up(T1) }), published: failed.endpoints });
+    expect(back.endpoints).to.deep.equal([a(HOST, ['127.0.0.12'])]);
+  });
+
+  it('failover works on reachability alone when no health input is given', () => {
+    const record = shopRecord({ strategy: 'failover', failoverPriority: ['member1', 'member2'] });
+    const clusters = [shopCluster('member1', '127.0.0.11', { state: 'offline' }), shopCluster('member2', '127.0.0.12')];
+    expect(desiredForIngressRecord(record, clusters).endpoints).to.deep.equal([a(HOST, ['127.0.0.12'])]);
+  });
+
+  it('lists one probe target per address with the record host as the default Host header', () => {
+    const record = ingressRecord('shop', ['b.example.org', 'a.example.org']);
+    const clusters = [
+      online('member1', { ingresses: [ingress('shop', [], [ip('127.0.0.11'), { hostname: 'lb.example.net' }])] }),
+      online('member2', { state: 'offline', ingresses: [ingress('shop', [], [ip('127.0.0.12')])] }),
+    ];
+    const d = desiredForIngressRecord(record, clusters, {});
+    expect(d.probeTargets).to.deep.equal([
+      { address: '127.0.0.11', cluster: 'member1', host: 'a.example.org' },
+      { address: 'lb.example.net', cluster: 'member1', host: 'a.example.org' },
+      { address: '127.0.0.12', cluster: 'member2', host: 'a.example.org' },
+    ]);
+    expect(desiredForIngressRecord(record, clusters).probeTargets).to.equal(undefined);
+  });
+
+  it('gives the same result whatever the order of clusters', () => {
+    const input = { probes: probes({ '127.0.0.12': down() }), published: [a(HOST, ['127.0.0.11'])] };
+    expect(desiredForIngressRecord(shopRecord(), [...twoClusters()].reverse(), input)).to.deep.equal(
+      desiredForIngressRecord(shopRecord(), twoClusters(), input),
+    );
+  });
+});
+
+describe('health: ServiceDNSRecord with a health input', () => {
+  const PREFIX = `nginx.${NAMESPACE}.galactic.svc`;
+  const GLOBAL = `${PREFIX}.example.com`;
+  const regional = (region: string) => `${PREFIX}.${region}.example.com`;
+  const zonal = (zone: string, region: string) => `${PREFIX}.${zone}.${region}.example.com`;
+  const DOMAIN = domainObject('example.com');
+  const cname = (dnsName: string, target: string): Endpoint => ({ dnsName, targets: [target], recordType: 'CNAME', recordTTL: 180 });
+  const record = (spec: Partial<ServiceDNSRecord['spec']> = {}) => serviceRecord('nginx', spec);
+  const svcCluster = (name: string, address: string, zone: string, readyEndpoints = 1) =>
+    online(name, { region: 'eu', zones: [zone], stateSince: T0, services: [lbService('nginx', [ip(address)], { readyEndpoints })] });
+  // Two zones of one region, one cluster each.
+  const clusters = () => [svcCluster('c1', '127.0.0.21', 'eu-1a'), svcCluster('c2', '127.0.0.22', 'eu-1b')];
+  const healthyOutput = () => desiredForServiceRecord(record(), DOMAIN, clusters()).endpoints;
+  const byName = (endpoints: Endpoint[], name: string) => endpoints.filter((e) => e.dnsName === name);
+
+  it('region-preferred: a zone whose only target fails becomes a CNAME to its region', () => {
+    const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.21': down() }),
+      published: healthyOutput(),
+    });
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([cname(zonal('eu-1a', 'eu'), regional('eu'))]);
+    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.22'])]);
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
+    expect(d.ready.message).to.contain(`${zonal('eu-1a', 'eu')}: every target is unhealthy, CNAME to ${regional('eu')}`);
+  });
+
+  it('region-preferred: a region with no healthy target becomes a CNAME to the global name; only global fails open', () => {
+    const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.21': down(), '127.0.0.22': down() }),
+      published: healthyOutput(),
+    });
+    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([cname(regional('eu'), GLOBAL)]);
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.21', '127.0.0.22'])]);
+    expect(d.health?.failOpen).to.deep.equal([GLOBAL]);
+  });
+
+  it('roundRobin: each name keeps its own last set when its targets all fail (fail-open per name)', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.21': down() }),
+      published: healthyOutput(),
+    });
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.21'])]);
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
+    expect(d.health?.failOpen).to.deep.equal([zonal('eu-1a', 'eu')]);
+    expect(d.ready.reason).to.equal('FailOpen');
+  });
+
+  it('roundRobin without fail-open falls back to the CNAME like region-preferred', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.21': down() }),
+      published: healthyOutput(),
+      failOpen: false,
+    });
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([cname(zonal('eu-1a', 'eu'), regional('eu'))]);
+  });
+
+  it('reports passive readiness (no ready endpoints) as cluster health, and the target as unhealthy', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, [svcCluster('c1', '127.0.0.21', 'eu-1a', 0), svcCluster('c2', '127.0.0.22', 'eu-1b')], {
+      published: healthyOutput(),
+    });
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
+    expect(d.health?.clusters?.[0]).to.deep.equal({
+      cluster: 'c1',
+      healthy: false,
+      lastError: `Service ${NAMESPACE}/nginx has no ready endpoints`,
+    });
+    expect(d.health?.targets?.[0]).to.include({ target: '127.0.0.21', healthy: false, published: true });
+  });
+
+  it('failover across clusters on the global name', () => {
+    const d = desiredForServiceRecord(record({ strategy: 'failover', failoverPriority: ['c2'] }), DOMAIN, clusters(), { probes: probes({}) });
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
+    const failed = desiredForServiceRecord(record({ strategy: 'failover', failoverPriority: ['c2'] }), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.22': down() }),
+      published: d.endpoints,
+    });
+    expect(byName(failed.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.21'])]);
+  });
+
+  it('probes every Service address with the global name as the default Host header', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, [...clusters(), offline('c3', { services: [lbService('nginx', [ip('127.0.0.23')])] })], {});
+    expect(d.probeTargets).to.deep.equal([
+      { address: '127.0.0.21', cluster: 'c1', host: GLOBAL },
+      { address: '127.0.0.22', cluster: 'c2', host: GLOBAL },
+      { address: '127.0.0.23', cluster: 'c3', host: GLOBAL },
+    ]);
+  });
+});
+
+describe('health: status', () => {
+  it('sets status.health from a reconcile, and keeps the current one when there is none', () => {
+    const health = { targets: [{ target: '127.0.0.11', cluster: 'a', healthy: true, published: true }] };
+    expect(withHealthStatus({ targets: ['x'] }, health)).to.deep.equal({ targets: ['x'], health });
+    expect(withHealthStatus({ targets: ['x'] }, undefined, { health })).to.deep.equal({ targets: ['x'], health });
+    expect(withHealthStatus({ targets: ['x'] }, undefined)).to.deep.equal({ targets: ['x'] });
+  });
+});
