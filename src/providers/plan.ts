@@ -56,6 +56,11 @@ export interface PlanInput {
   defaultTtl?: number;
   /** The provider's per-record-set target limit. */
   maxTargets?: (type: string) => number | undefined;
+  /**
+   * `current` holds only some of the zones on purpose (re-planning one zone): desired record
+   * sets of the other zones are left out instead of being an error.
+   */
+  partial?: boolean;
 }
 
 /** A desired record set that was not written because someone else holds the name. */
@@ -106,7 +111,7 @@ export function planRecord(input: PlanInput): RecordPlan {
   const zones: ZonePlan[] = [];
   const read = new Map(input.current.map((z) => [z.zone, z]));
   for (const d of desired.values()) {
-    if (!read.has(d.zone)) throw new Error(`planRecord: zone ${d.zone} of ${d.record.name} was not read`);
+    if (!read.has(d.zone) && !input.partial) throw new Error(`planRecord: zone ${d.zone} of ${d.record.name} was not read`);
   }
   for (const { zone, records } of [...input.current].sort((a, b) => cmp(a.zone, b.zone))) {
     const inZone = [...desired.values()].filter((d) => d.zone === zone).map((d) => d.record);

@@ -1,0 +1,72 @@
+// An in-memory Provider for the sink's specs: record sets per zone, changes applied one by one
+// (like Azure, not atomically), and scripted faults per operation.
+import { ProviderError } from '../../../src/providers/errors.js';
+import { recordKey, type Change, type DnsRecord, type Provider } from '../../../src/providers/types.js';
+
+type Op = 'zones' | 'records' | 'apply';
+export type Fault = ProviderError | Error | { afterChanges: number; error: ProviderError | Error };
+
+export class MemoryProvider implements Provider {
+  readonly name = 'memory';
+  readonly data = new Map<string, Map<string, DnsRecord>>();
+  readonly calls: string[] = [];
+  private readonly faults: Record<Op, Fault[]> = { zones: [], records: [], apply: [] };
+
+  constructor(zones: string[], private readonly limit?: number) {
+    for (const z of zones) this.data.set(z, new Map());
+  }
+
+  /** The next calls of `op` fail, one fault per call. */
+  fail(op: Op, ...faults: Fault[]): void {
+    this.faults[op].push(...faults);
+  }
+
+  seed(zone: string, ...records: DnsRecord[]): void {
+    for (const r of records) this.zone(zone).set(recordKey(r.name, r.type), r);
+  }
+
+  list(zone: string): string[] {
+    return [...this.zone(zone).values()].map((r) => `${r.type} ${r.name} ${r.targets.join(',')}`).sort();
+  }
+
+  async zones(): Promise<string[]> {
+    this.calls.push('zones');
+    this.maybeFail('zones');
+    return [...this.data.keys()];
+  }
+
+  async records(zone: string): Promise<DnsRecord[]> {
+    this.calls.push(`records ${zone}`);
+    this.maybeFail('records');
+    return [...this.zone(zone).values()].map((r) => ({ ...r, targets: [...r.targets] }));
+  }
+
+  async apply(zone: string, changes: Change[]): Promise<void> {
+    this.calls.push(`apply ${zone} ${changes.length}`);
+    const fault = this.faults.apply.shift();
+    const stopAt = fault && 'afterChanges' in fault ? fault.afterChanges : fault ? 0 : changes.length;
+    const records = this.zone(zone);
+    for (const [i, c] of changes.entries()) {
+      if (i >= stopAt) break;
+      const key = recordKey(c.record.name, c.record.type);
+      if (c.action === 'delete') records.delete(key);
+      else records.set(key, c.record);
+    }
+    if (fault) throw 'afterChanges' in fault ? fault.error : fault;
+  }
+
+  maxTargets(): number | undefined {
+    return this.limit;
+  }
+
+  private maybeFail(op: Op): void {
+    const fault = this.faults[op].shift();
+    if (fault) throw 'afterChanges' in fault ? fault.error : fault;
+  }
+
+  private zone(zone: string): Map<string, DnsRecord> {
+    const z = this.data.get(zone);
+    if (!z) throw new ProviderError(`no zone ${zone}`, 'rejected', { status: 404 });
+    return z;
+  }
+}
