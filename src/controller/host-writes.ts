@@ -1,12 +1,14 @@
 // HostWrites on a real API server: DNSEndpoints through the custom objects API, record status
 // through the status subresource (with resourceVersion, so a stale write is a 409 and is
 // retried from fresh state), Events through core/v1 so `kubectl describe` shows them.
+// GatedHostWrites wraps them with the leader-election write gate and the write metrics.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, RecordKind } from '../api/schema.js';
 import { VERSION } from '../api/schema.js';
 import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../api/kinds.js';
 import type { RecordRef } from '../core/dnsendpoint.js';
 import { RECORD_API_VERSION } from '../api/schema.js';
+import { observeHostWrite } from '../metrics.js';
 import type { HostWrites } from './reconcile.js';
 
 export class ApiHostWrites implements HostWrites {
@@ -51,6 +53,20 @@ export class ApiHostWrites implements HostWrites {
     });
   }
 
+  async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
+    const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
+    const { namespace, name } = record.metadata as { namespace: string; name: string };
+    // A replace that carries the cached resourceVersion: a stale cache gets a 409 and a retry.
+    return (await this.custom.replaceNamespacedCustomObject({
+      group: def.group,
+      version: def.version,
+      namespace,
+      plural: def.plural,
+      name,
+      body: { ...record, apiVersion: RECORD_API_VERSION, kind, metadata: { ...record.metadata, finalizers } },
+    })) as DNSRecord;
+  }
+
   async event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const now = new Date();
     await this.core.createNamespacedEvent({
@@ -75,4 +91,59 @@ export class ApiHostWrites implements HostWrites {
 export function httpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** A write refused because this replica is not (or no longer) allowed to write. */
+export class NotLeaderError extends Error {
+  constructor(what: string) {
+    super(`not writing ${what}: this replica is not the leader`);
+    this.name = 'NotLeaderError';
+  }
+}
+
+/** Whether this replica may write now: the leader lease is held and fresh, and it is not shutting down. */
+export interface WriteGate {
+  allowed(): boolean;
+}
+
+/**
+ * HostWrites that check the gate right before every request (a replica that loses the lease
+ * stops writing at once, even mid-reconcile) and count every write in mcdns_host_writes_total.
+ */
+export class GatedHostWrites implements HostWrites {
+  constructor(
+    private readonly inner: HostWrites,
+    private readonly gate: WriteGate,
+  ) {}
+
+  private async call<T>(resource: string, verb: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.gate.allowed()) throw new NotLeaderError(`${verb} ${resource}`);
+    try {
+      const v = await fn();
+      observeHostWrite(resource, verb, true);
+      return v;
+    } catch (err) {
+      observeHostWrite(resource, verb, false);
+      throw err;
+    }
+  }
+
+  createDNSEndpoint(obj: DNSEndpoint): Promise<void> {
+    return this.call('dnsendpoints', 'create', () => this.inner.createDNSEndpoint(obj));
+  }
+  replaceDNSEndpoint(obj: DNSEndpoint): Promise<void> {
+    return this.call('dnsendpoints', 'update', () => this.inner.replaceDNSEndpoint(obj));
+  }
+  deleteDNSEndpoint(namespace: string, name: string): Promise<void> {
+    return this.call('dnsendpoints', 'delete', () => this.inner.deleteDNSEndpoint(namespace, name));
+  }
+  replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
+    return this.call('status', 'update', () => this.inner.replaceStatus(kind, record));
+  }
+  updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
+    return this.call('finalizers', 'update', () => this.inner.updateFinalizers(kind, record, finalizers));
+  }
+  event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return this.call('events', 'create', () => this.inner.event(record, type, reason, message));
+  }
 }

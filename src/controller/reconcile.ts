@@ -1,13 +1,24 @@
 // One level-triggered reconcile of one record: read the record and the member observations,
 // compute the desired endpoints with the pure core, make the DNSEndpoint say exactly that,
 // and tell the admin what happened through status and Events. Writes only on change.
+//
+// Finalizer: when a direct DNS provider is configured (the `cleanup` option), every live record
+// carries CLEANUP_FINALIZER before anything is published for it, and deleting the record first
+// removes its DNS records from the providers, then releases the finalizer. While the provider
+// cannot be reached the deletion waits, the Ready condition says why (reason CleanupFailed) and
+// the queue retries with backoff. Without a provider mcdns keeps no finalizer (and removes one
+// left from an earlier configuration, so that records can always be deleted).
 import type { DNSEndpoint, DNSRecord, Domain, Endpoint, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { nextStatus, readyTransition, canonicalStatus, type RecordStatus, type Verdict } from '../core/status.js';
+import { readyCondition } from '../core/status.js';
+import { describeError } from '../kube/errors.js';
+import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
+import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 
 export interface RecordKey {
   kind: RecordKind;
@@ -40,6 +51,8 @@ export interface HostWrites {
   replaceDNSEndpoint(obj: DNSEndpoint): Promise<void>;
   deleteDNSEndpoint(namespace: string, name: string): Promise<void>;
   replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void>;
+  /** Sets metadata.finalizers (optimistic: carries the record's resourceVersion); returns the updated record. */
+  updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord>;
   event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
@@ -47,20 +60,71 @@ export interface ReconcileResult {
   dnsEndpoint: 'created' | 'updated' | 'unchanged' | 'deleted' | 'skipped';
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
+  finalizer?: 'added' | 'removed';
 }
 
+/** Held on records while a direct provider may hold DNS records for them. */
+export const CLEANUP_FINALIZER = 'multiclusterdns.kubefed.io/cleanup';
+
+export interface ReconcilerOptions {
+  /**
+   * Removes the DNS records a record owns at the direct providers (ProviderSink.deleteRecord).
+   * Given: records carry CLEANUP_FINALIZER and deletion waits for this to succeed.
+   */
+  cleanup?: (key: RecordKey) => Promise<void>;
+  /** Event recorder shared with the rest of the controller (default: one on `writes`). */
+  events?: EventRecorder;
+  /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
+  cleanupStatusIntervalMs?: number;
+}
+
+/** Thrown when a deleted record's DNS records could not be removed; the queue retries it. */
+export class CleanupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CleanupError';
+  }
+}
+
+const hasFinalizer = (r: DNSRecord) => (r.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
+const withoutFinalizer = (r: DNSRecord) => (r.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
+
 export class Reconciler {
+  private readonly events: EventRecorder;
+  /** When a CleanupFailed status was last written, per record key. */
+  private readonly cleanupStatusAt = new Map<string, number>();
+
   constructor(
     private readonly view: HostView,
     private readonly writes: HostWrites,
     private readonly group: string,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly options: ReconcilerOptions = {},
+  ) {
+    this.events = options.events ?? eventRecorder(writes, log);
+  }
 
   async reconcile(key: RecordKey): Promise<ReconcileResult> {
-    const record = this.view.record(key);
-    if (!record || record.metadata.deletionTimestamp) return this.forget(key);
+    const cached = this.view.record(key);
+    if (!cached) return this.forget(key);
+    if (cached.metadata.deletionTimestamp) return this.finalize(key, cached);
+    let record = cached;
+    let finalizer: ReconcileResult['finalizer'];
+    // The finalizer goes on before anything can be published at a provider for this record.
+    if (this.options.cleanup && !hasFinalizer(record)) {
+      record = await this.writes.updateFinalizers(key.kind, record, [...(record.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
+      finalizer = 'added';
+    } else if (!this.options.cleanup && hasFinalizer(record)) {
+      record = await this.writes.updateFinalizers(key.kind, record, withoutFinalizer(record));
+      finalizer = 'removed';
+      this.log.info('removed the cleanup finalizer: no direct DNS provider is configured', { record: keyOf(key) });
+    }
+    const result = await this.publish(key, record);
+    return finalizer ? { ...result, finalizer } : result;
+  }
+
+  private async publish(key: RecordKey, record: DNSRecord): Promise<ReconcileResult> {
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
 
     const problems = validateObject({ apiVersion: record.apiVersion, kind: key.kind, ...record });
@@ -88,6 +152,59 @@ export class Reconciler {
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
     const status = await this.writeStatus(key, record, desired.ready, { dns: desired.dns, domain: desired.domain, targets });
     return { dnsEndpoint, status, verdict: desired.ready };
+  }
+
+  /**
+   * A record being deleted: its DNSEndpoint goes at once; with the finalizer, its DNS records at
+   * the providers go next, and only then the finalizer.
+   */
+  private async finalize(key: RecordKey, record: DNSRecord): Promise<ReconcileResult> {
+    const result = await this.forget(key);
+    if (!hasFinalizer(record)) return result;
+    const k = keyOf(key);
+    if (this.options.cleanup) {
+      try {
+        await this.options.cleanup(key);
+        observeCleanup(true);
+      } catch (err) {
+        observeCleanup(false);
+        const message = `deletion waits until the record's DNS records are removed from the DNS provider: ${describeError(err)} (retrying with backoff)`;
+        this.log.warn('could not remove DNS records of a deleted record, will retry', { record: k, error: describeError(err) });
+        await this.reportCleanupFailure(key, record, message);
+        throw new CleanupError(message);
+      }
+    } else {
+      this.log.warn('releasing the cleanup finalizer without cleanup: no direct DNS provider is configured', { record: k });
+    }
+    await this.writes.updateFinalizers(key.kind, record, withoutFinalizer(record));
+    this.cleanupStatusAt.delete(k);
+    this.log.info('released the cleanup finalizer of a deleted record', { record: k });
+    if (this.options.cleanup) {
+      await this.events.record({ ...key, uid: record.metadata.uid }, 'Normal', EventReason.CleanedUp, 'DNS records removed from the DNS provider; finalizer released');
+    }
+    return { ...result, finalizer: 'removed' };
+  }
+
+  /**
+   * Ready=False/CleanupFailed on the record being deleted. The status (and its watch event,
+   * which requeues the record at once) is written on the transition, and afterwards only when
+   * the message changed and cleanupStatusIntervalMs has passed: a provider error that varies
+   * from attempt to attempt must not turn the backoff into a tight loop.
+   */
+  private async reportCleanupFailure(key: RecordKey, record: DNSRecord, message: string): Promise<void> {
+    const k = keyOf(key);
+    const previous = readyCondition(record.status as RecordStatus | undefined);
+    const now = this.now().getTime();
+    const interval = this.options.cleanupStatusIntervalMs ?? 60_000;
+    const transition = previous?.reason !== EventReason.CleanupFailed;
+    if (!transition && (previous?.message === message || now - (this.cleanupStatusAt.get(k) ?? 0) < interval)) return;
+    const verdict: Verdict = { status: 'False', reason: EventReason.CleanupFailed, message };
+    try {
+      await this.writeStatus(key, record, verdict, {});
+      this.cleanupStatusAt.set(k, now);
+    } catch (err) {
+      this.log.warn('could not write the CleanupFailed status', { record: k, error: describeError(err) });
+    }
   }
 
   private async forget(key: RecordKey): Promise<ReconcileResult> {
@@ -127,10 +244,7 @@ export class Reconciler {
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
     if (readyTransition(before, after)) {
-      const type = verdict.status === 'True' ? 'Normal' : 'Warning';
-      await this.writes.event(ref, type, verdict.reason, verdict.message).catch((err: unknown) =>
-        this.log.warn('could not record event', { record: keyOf(key), error: (err as Error).message }),
-      );
+      await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';

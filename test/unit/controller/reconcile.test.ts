@@ -38,6 +38,12 @@ class MemoryHost implements HostView, HostWrites {
     this.writes.push(`status ${record.metadata.name}`);
     this.records.set(`${kind}/${record.metadata.namespace}/${record.metadata.name}`, structuredClone(record));
   }
+  async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]) {
+    this.writes.push(`finalizers ${record.metadata.name}`);
+    const next = structuredClone({ ...record, metadata: { ...record.metadata, finalizers } });
+    this.records.set(`${kind}/${record.metadata.namespace}/${record.metadata.name}`, next);
+    return next;
+  }
   async event(ref: RecordRef, type: string, reason: string) { this.events.push(`${type} ${reason} ${ref.name}`); }
 }
 
