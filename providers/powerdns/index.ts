@@ -1,0 +1,1 @@
+export { PowerDnsProvider, type PowerDnsOptions } from './provider.js';
