@@ -1,0 +1,9 @@
+// Active health checks: what the controller wires in. See docs/health-checks.md.
+export { Prober, DEFAULT_PROBE_CONCURRENCY } from './prober.js';
+export type { HealthTransition, ProbeHook, ProbeResult, ProberOptions, ProberStats, TransitionListener } from './prober.js';
+export { runProbe, describeError } from './probe.js';
+export type { ProbeOptions, ProbeOutcome, ProbeRequest } from './probe.js';
+export { HEALTH_CHECK_DEFAULTS, resolveHealthCheck, parseStatusRange, statusAccepted, describeStatusRanges } from './spec.js';
+export type { ProbeProtocol, ResolvedHealthCheck, StatusRange } from './spec.js';
+export { initialState, observe } from './state.js';
+export type { TargetState, Thresholds } from './state.js';

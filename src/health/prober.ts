@@ -1,0 +1,320 @@
+// The prober: probes the addresses records publish, each on its own interval, with bounded
+// concurrency and a timeout per probe, off the reconcile path. Reconciles read its verdicts
+// through health(record) (a snapshot the pure core consumes) and tell it what to probe through
+// track(record, targets, check). Every verdict change is announced to onTransition listeners,
+// so the controller can re-queue the record; onProbe hooks see every single result (metrics).
+//
+// Records that probe the same address with the same settings share one probe: ingress
+// controllers often serve many hosts from one load balancer. Settings include the Host header,
+// which defaults to the record's host, so sharing happens only when that is the same too.
+import type { HealthCheck } from '../api/schema.js';
+import type { HealthView, ProbeHealth, ProbeTarget } from '../core/health.js';
+import { log as defaultLogger, type Logger } from '../log.js';
+import { Limiter } from './limiter.js';
+import { runProbe, type ProbeOutcome, type ProbeRequest } from './probe.js';
+import { resolveHealthCheck, type ProbeProtocol, type ResolvedHealthCheck } from './spec.js';
+import { initialState, observe, type TargetState } from './state.js';
+
+export const DEFAULT_PROBE_CONCURRENCY = 32;
+
+export interface ProberOptions {
+  /** Probes in flight at most (default 32); the others wait their turn. */
+  concurrency?: number;
+  logger?: Logger;
+  /** Clock of the verdicts' `since`. */
+  now?: () => Date;
+  /** Extra trusted CA certificates (PEM) for https probes, beside the system roots. */
+  ca?: string[];
+}
+
+/** A verdict change of one address, once per record that tracks it. */
+export interface HealthTransition {
+  record: string;
+  target: string;
+  cluster: string;
+  healthy: boolean;
+  since: string;
+  lastError?: string;
+}
+
+/** One probe result, for metrics (counters and a duration histogram). */
+export interface ProbeResult {
+  target: string;
+  protocol: ProbeProtocol;
+  port: number;
+  ok: boolean;
+  error?: string;
+  statusCode?: number;
+  /** The records sharing this probe. */
+  records: string[];
+}
+
+export interface ProberStats {
+  /** Records with at least one tracked address. */
+  records: number;
+  /** Distinct probes scheduled. */
+  targets: number;
+  inFlight: number;
+  queued: number;
+  /** Since start. */
+  probes: number;
+  failures: number;
+  transitions: number;
+}
+
+export type TransitionListener = (t: HealthTransition) => void;
+export type ProbeHook = (result: ProbeResult, durationMs: number) => void;
+
+interface ProbeEntry {
+  key: string;
+  request: ProbeRequest;
+  settings: ResolvedHealthCheck;
+  state: TargetState;
+  /** record → cluster of the address, for transitions and logs. */
+  subscribers: Map<string, string>;
+  timer?: NodeJS.Timeout;
+  /** When the next probe is due (epoch ms); advances by the interval, so probes do not drift. */
+  dueAt: number;
+  removed: boolean;
+}
+
+export class Prober {
+  private readonly entries = new Map<string, ProbeEntry>();
+  /** record → address → entry key */
+  private readonly records = new Map<string, Map<string, string>>();
+  private readonly limiter: Limiter;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly ca: string[] | undefined;
+  private readonly listeners = new Set<TransitionListener>();
+  private readonly hooks = new Set<ProbeHook>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly counters = { probes: 0, failures: 0, transitions: 0 };
+  private stopped = false;
+
+  constructor(opts: ProberOptions = {}) {
+    this.limiter = new Limiter(opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY);
+    this.log = opts.logger ?? defaultLogger;
+    this.now = opts.now ?? (() => new Date());
+    this.ca = opts.ca;
+  }
+
+  /**
+   * Probe these addresses for `record` with `check` (spec.healthCheck), replacing what the
+   * record tracked before. Idempotent: unchanged addresses keep their state and schedule; new
+   * ones are probed at once; dropped ones stop. Call it on every reconcile of a record that has
+   * spec.healthCheck.
+   */
+  track(record: string, targets: ProbeTarget[], check: HealthCheck): void {
+    this.trackResolved(record, targets, resolveHealthCheck(check));
+  }
+
+  /** track() with the defaults already applied (and intervals in ms, which tests use). */
+  trackResolved(record: string, targets: ProbeTarget[], settings: ResolvedHealthCheck): void {
+    if (this.stopped) return;
+    const next = new Map<string, string>();
+    for (const target of targets) {
+      const request = requestFor(target, settings);
+      const key = identity(request, settings);
+      next.set(target.address, key);
+      const entry = this.entries.get(key) ?? this.create(key, request, settings);
+      const joining = !entry.subscribers.has(record);
+      entry.subscribers.set(record, target.cluster);
+      // A record joining a probe that already has a verdict hears it now, not at the next change.
+      if (joining && entry.state.healthy !== undefined) this.catchUp(record, entry);
+    }
+    for (const [address, key] of this.records.get(record) ?? []) {
+      if (next.get(address) !== key) this.unsubscribe(record, key);
+    }
+    if (next.size > 0) this.records.set(record, next);
+    else this.records.delete(record);
+  }
+
+  /** Stop probing for `record` (deleted, or spec.healthCheck removed). */
+  untrack(record: string): void {
+    for (const key of this.records.get(record)?.values() ?? []) this.unsubscribe(record, key);
+    this.records.delete(record);
+  }
+
+  /** A snapshot of the verdicts of `record`'s addresses, for the pure core. */
+  health(record: string): HealthView {
+    const verdicts = new Map<string, ProbeHealth>();
+    for (const [address, key] of this.records.get(record) ?? []) {
+      const state = this.entries.get(key)?.state;
+      if (state?.healthy === undefined || state.since === undefined) continue;
+      verdicts.set(address, {
+        healthy: state.healthy,
+        since: state.since,
+        ...(state.healthy || state.lastError === undefined ? {} : { lastError: state.lastError }),
+      });
+    }
+    return { target: (address) => verdicts.get(address) };
+  }
+
+  /** Called on every verdict change (and when a record joins a probe that has one). Returns an unsubscribe function. */
+  onTransition(listener: TransitionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called after every probe with its result and duration, for metrics. Returns an unsubscribe function. */
+  onProbe(hook: ProbeHook): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+
+  /** The records tracked now. */
+  tracked(): string[] {
+    return [...this.records.keys()];
+  }
+
+  stats(): ProberStats {
+    return {
+      records: this.records.size,
+      targets: this.entries.size,
+      inFlight: this.limiter.active,
+      queued: this.limiter.queued,
+      ...this.counters,
+    };
+  }
+
+  /** Stops scheduling and waits for the probes in flight (each bounded by its timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const entry of this.entries.values()) {
+      entry.removed = true;
+      if (entry.timer) clearTimeout(entry.timer);
+    }
+    this.entries.clear();
+    this.records.clear();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private create(key: string, request: ProbeRequest, settings: ResolvedHealthCheck): ProbeEntry {
+    const entry: ProbeEntry = { key, request, settings, state: initialState(), subscribers: new Map(), dueAt: Date.now(), removed: false };
+    this.entries.set(key, entry);
+    this.schedule(entry, 0);
+    return entry;
+  }
+
+  private unsubscribe(record: string, key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    entry.subscribers.delete(record);
+    if (entry.subscribers.size > 0) return;
+    entry.removed = true;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.entries.delete(key);
+  }
+
+  private schedule(entry: ProbeEntry, delayMs: number): void {
+    entry.timer = setTimeout(() => this.launch(entry), delayMs);
+    // Timers alone must not keep a process alive; the controller has its own handles.
+    entry.timer.unref();
+  }
+
+  private launch(entry: ProbeEntry): void {
+    entry.timer = undefined;
+    const run = this.probeOnce(entry).catch((err: unknown) => {
+      this.log.error('probe scheduling failed', { target: entry.request.address, error: (err as Error).message });
+    });
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  private async probeOnce(entry: ProbeEntry): Promise<void> {
+    const outcome = await this.limiter.run(async () =>
+      entry.removed || this.stopped ? undefined : runProbe(entry.request, this.ca ? { ca: this.ca } : {}),
+    );
+    if (outcome === undefined || entry.removed || this.stopped) return;
+    this.record(entry, outcome);
+    // Fixed rate from the first probe; slots missed while waiting for the limiter are skipped.
+    const now = Date.now();
+    entry.dueAt = Math.max(entry.dueAt + entry.settings.intervalMs, now);
+    this.schedule(entry, entry.dueAt - now);
+  }
+
+  private record(entry: ProbeEntry, outcome: ProbeOutcome): void {
+    this.counters.probes++;
+    if (!outcome.ok) this.counters.failures++;
+    const records = [...entry.subscribers.keys()];
+    const result: ProbeResult = {
+      target: entry.request.address,
+      protocol: entry.request.protocol,
+      port: entry.request.port,
+      ok: outcome.ok,
+      records,
+      ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      ...(outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode }),
+    };
+    for (const hook of this.hooks) this.safely('probe hook', () => hook(result, outcome.durationMs));
+    if (!outcome.ok) {
+      this.log.debug('probe failed', { record: records.join(','), target: result.target, error: outcome.error });
+    }
+
+    const { state, changed } = observe(entry.state, outcome, entry.settings, this.now());
+    entry.state = state;
+    if (!changed) return;
+    this.counters.transitions++;
+    for (const [record, cluster] of entry.subscribers) this.announce(record, cluster, entry);
+  }
+
+  private catchUp(record: string, entry: ProbeEntry): void {
+    setImmediate(() => {
+      const cluster = entry.subscribers.get(record);
+      if (!entry.removed && !this.stopped && cluster !== undefined) this.announce(record, cluster, entry, false);
+    });
+  }
+
+  private announce(record: string, cluster: string, entry: ProbeEntry, logIt = true): void {
+    const { healthy, since, lastError } = entry.state;
+    if (healthy === undefined || since === undefined) return;
+    const transition: HealthTransition = {
+      record,
+      target: entry.request.address,
+      cluster,
+      healthy,
+      since,
+      ...(healthy || lastError === undefined ? {} : { lastError }),
+    };
+    if (logIt) {
+      const fields = { record, cluster, target: transition.target, since, ...(transition.lastError ? { lastError: transition.lastError } : {}) };
+      if (healthy) this.log.info('target healthy', fields);
+      else this.log.warn('target unhealthy', fields);
+    }
+    for (const listener of this.listeners) this.safely('transition listener', () => listener(transition));
+  }
+
+  /** A failing listener or hook must not stop the probes of everyone else. */
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error(`${what} threw`, { error: (err as Error).message });
+    }
+  }
+}
+
+function requestFor(target: ProbeTarget, settings: ResolvedHealthCheck): ProbeRequest {
+  const hostHeader = settings.host ?? target.host;
+  return {
+    address: target.address,
+    protocol: settings.protocol,
+    port: settings.port,
+    path: settings.path,
+    ...(hostHeader === undefined ? {} : { hostHeader }),
+    expectedStatus: settings.expectedStatus,
+    timeoutMs: settings.timeoutMs,
+    insecureSkipVerify: settings.insecureSkipVerify,
+  };
+}
+
+/** Two records share a probe only when everything that shapes it or its verdict is equal. */
+function identity(request: ProbeRequest, settings: ResolvedHealthCheck): string {
+  return JSON.stringify([
+    request,
+    settings.intervalMs,
+    settings.failureThreshold,
+    settings.successThreshold,
+  ]);
+}
