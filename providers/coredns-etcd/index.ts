@@ -1,0 +1,1 @@
+export { CoreDnsEtcdProvider, type CoreDnsEtcdOptions } from './provider.js';
