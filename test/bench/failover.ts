@@ -1,0 +1,272 @@
+// Scenario "failover": how long after a load balancer stops answering its IP leaves the
+// authoritative answer (PowerDNS), with probes every 1 s and failureThreshold 3, so a detection
+// window of 3 s. Target: p95 ≤ detection window + 1 s on the direct path.
+//
+// Two paths, each with the same fake load balancers (real HTTP servers on 127.0.0.11 and
+// 127.0.0.12, stopped and started by the bench):
+//   direct       the prober, the pure core and the ProviderSink writing PowerDNS, wired in this
+//                process exactly as the controller wires them (re-reconcile on every health
+//                transition, the published endpoints fed back as fail-open memory). Member
+//                observations are fixed: this path measures health → DNS, not the watches.
+//   externalDns  the built controller (`mcdns run`) on the bed's API servers, writing the
+//                DNSEndpoint that ExternalDNS (--events, --min-event-sync-interval 1s) applies to
+//                PowerDNS. Needs the controller's health wiring.
+// MCDNS_BENCH_PATHS=direct (or externalDns) runs one path only.
+import { Resolver } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import type { Endpoint, HealthCheck, IngressDNSRecord } from '../../src/api/schema.js';
+import { desiredForIngressRecord } from '../../src/core/desired.js';
+import type { ClusterObservation } from '../../src/core/observation.js';
+import { Prober } from '../../src/health/prober.js';
+import { createLogger } from '../../src/log.js';
+import { ownershipConfig, resourceId } from '../../src/providers/ownership.js';
+import { ProviderSink } from '../../src/providers/sink.js';
+import { PowerDnsProvider } from '../../providers/powerdns/index.js';
+import { startBed, type Bed } from '../env/bed.js';
+import { startMcdns } from '../env/mcdns.js';
+import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
+import { startLoadBalancers, type FakeLoadBalancer } from '../unit/health/fake-lb.js';
+import { summarize, type Summary } from './stats.js';
+
+export type FailoverPath = 'direct' | 'externalDns';
+
+export interface FailoverOptions {
+  /** Trials per path (at least 20 for the published figures). */
+  trials: number;
+  paths?: FailoverPath[];
+  intervalSeconds?: number;
+  failureThreshold?: number;
+}
+
+export interface PathResult {
+  trials: number;
+  /** Load balancer stopped → its IP gone from the authoritative answer. */
+  removalMs: Summary;
+  /** Load balancer started again → its IP back in the answer. */
+  returnMs: Summary;
+  samplesMs: number[];
+  meetsTarget: boolean;
+}
+
+export interface FailoverResult {
+  scenario: 'failover';
+  probe: { intervalSeconds: number; failureThreshold: number; successThreshold: number; detectionWindowMs: number };
+  targetP95Ms: number;
+  /** Figures of the direct path (the target's path), or of the only path run. */
+  trials: number;
+  p50: number;
+  p95: number;
+  max: number;
+  meetsTarget: boolean;
+  paths: Partial<Record<FailoverPath, PathResult>>;
+  setupMs: Record<string, number>;
+}
+
+const NS = 'bench-failover';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quiet = createLogger('error');
+
+export async function failoverScenario(opts: FailoverOptions, log: (s: string) => void): Promise<FailoverResult> {
+  const intervalSeconds = opts.intervalSeconds ?? 1;
+  const failureThreshold = opts.failureThreshold ?? 3;
+  const successThreshold = 1;
+  const detectionWindowMs = intervalSeconds * failureThreshold * 1000;
+  const targetP95Ms = detectionWindowMs + 1000;
+  const paths = opts.paths ?? pathsFromEnv() ?? ['direct', 'externalDns'];
+  const lbs = (await startLoadBalancers(['127.0.0.11', '127.0.0.12'])) as [FakeLoadBalancer, FakeLoadBalancer];
+  const check: HealthCheck = {
+    protocol: 'http',
+    port: lbs[0].port,
+    path: '/healthz',
+    intervalSeconds,
+    timeoutSeconds: 1,
+    failureThreshold,
+    successThreshold,
+  };
+  const bed = await startBed({ members: ['member1', 'member2'], externalDnsOptions: { minEventSyncInterval: '1s' } });
+  const results: Partial<Record<FailoverPath, PathResult>> = {};
+  try {
+    const resolver = new Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${bed.powerdns!.port}`]);
+    const answer = (name: string) => resolver.resolve4(name).catch(() => [] as string[]);
+    for (const path of paths) {
+      log(`path ${path}: ${opts.trials} trials, probe every ${intervalSeconds} s, failureThreshold ${failureThreshold}`);
+      const run = path === 'direct' ? directPath : externalDnsPath;
+      const samples = await run(bed, lbs, check, opts.trials, answer, log);
+      const removal = summarize(samples.removal);
+      results[path] = {
+        trials: samples.removal.length,
+        removalMs: removal,
+        returnMs: summarize(samples.back),
+        samplesMs: samples.removal.map(Math.round),
+        meetsTarget: removal.p95 <= targetP95Ms,
+      };
+      log(`  ${path}: p50 ${removal.p50} ms, p95 ${removal.p95} ms, max ${removal.max} ms (target p95 ≤ ${targetP95Ms} ms)`);
+    }
+  } finally {
+    await bed.stop();
+    await Promise.all(lbs.map((lb) => lb.down()));
+  }
+  const main = results.direct ?? results.externalDns;
+  if (!main) throw new Error('failover: no path ran');
+  return {
+    scenario: 'failover',
+    probe: { intervalSeconds, failureThreshold, successThreshold, detectionWindowMs },
+    targetP95Ms,
+    trials: main.trials,
+    p50: main.removalMs.p50,
+    p95: main.removalMs.p95,
+    max: main.removalMs.max,
+    meetsTarget: main.meetsTarget,
+    paths: results,
+    setupMs: bed.timings,
+  };
+}
+
+function pathsFromEnv(): FailoverPath[] | undefined {
+  const raw = process.env['MCDNS_BENCH_PATHS'];
+  if (!raw) return undefined;
+  const paths = raw.split(',').map((p) => p.trim());
+  for (const p of paths) if (p !== 'direct' && p !== 'externalDns') throw new Error(`MCDNS_BENCH_PATHS: unknown path ${p} (direct, externalDns)`);
+  return paths as FailoverPath[];
+}
+
+type Answer = (name: string) => Promise<string[]>;
+
+/** Stops lb2, times until its IP leaves `name`; starts it again, times until it is back. */
+async function trials(
+  name: string,
+  lb2: FakeLoadBalancer,
+  count: number,
+  answer: Answer,
+  log: (s: string) => void,
+): Promise<{ removal: number[]; back: number[] }> {
+  const removal: number[] = [];
+  const back: number[] = [];
+  const waitFor = async (what: string, accept: (a: string[]) => boolean, t0: number): Promise<number> => {
+    const deadline = t0 + 60_000;
+    while (performance.now() < deadline) {
+      if (accept(await answer(name))) return performance.now() - t0;
+      await sleep(20);
+    }
+    throw new Error(`failover: ${what} not seen within 60 s`);
+  };
+  await eventually(`${name} with both addresses`, () => answer(name), (a) => a.length === 2, 120_000);
+  for (let i = 0; i < count; i++) {
+    // De-phase from the probe ticks, so the trials sample the whole detection window.
+    await sleep(500 + Math.random() * 1000);
+    let t0 = performance.now();
+    await lb2.down();
+    removal.push(await waitFor(`trial ${i}: 127.0.0.12 leaving`, (a) => !a.includes('127.0.0.12') && a.length > 0, t0));
+    t0 = performance.now();
+    await lb2.up();
+    back.push(await waitFor(`trial ${i}: 127.0.0.12 returning`, (a) => a.includes('127.0.0.12'), t0));
+    if ((i + 1) % 5 === 0) log(`  ${i + 1}/${count} trials`);
+  }
+  return { removal, back };
+}
+
+function record(name: string, host: string, check: HealthCheck): IngressDNSRecord {
+  return {
+    apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+    kind: 'IngressDNSRecord',
+    metadata: { name, namespace: NS },
+    spec: { hosts: [host], recordTTL: 5, healthCheck: check },
+  };
+}
+
+/** The controller's health loop in one process: reconcile on every transition, write through the sink. */
+async function directPath(
+  bed: Bed,
+  lbs: [FakeLoadBalancer, FakeLoadBalancer],
+  check: HealthCheck,
+  count: number,
+  answer: Answer,
+  log: (s: string) => void,
+): Promise<{ removal: number[]; back: number[] }> {
+  const host = 'failover-direct.example.org';
+  const rec = record('failover-direct', host, check);
+  const key = `IngressDNSRecord/${NS}/failover-direct`;
+  const clusters: ClusterObservation[] = lbs.map((lb, i) => ({
+    cluster: `member${i + 1}`,
+    state: 'online',
+    zones: [],
+    services: [],
+    ingresses: [{ namespace: NS, name: 'failover-direct', hosts: [host], loadBalancer: [{ ip: lb.address }] }],
+  }));
+  const sink = new ProviderSink({
+    provider: new PowerDnsProvider({ server: bed.powerdns!.apiUrl, apiKey: bed.powerdns!.apiKey }),
+    ownership: ownershipConfig({ ownerId: 'mcdns-bench' }),
+    policy: 'sync',
+    log: quiet,
+  });
+  const prober = new Prober({ concurrency: 8, logger: quiet });
+  let published: Endpoint[] = [];
+  const reconcile = async (): Promise<void> => {
+    const desired = desiredForIngressRecord(rec, clusters, { probes: prober.health(key), published });
+    prober.track(key, desired.probeTargets ?? [], check);
+    const result = await sink.syncRecord(resourceId('IngressDNSRecord', NS, 'failover-direct'), desired.endpoints);
+    if (result.zoneErrors.length > 0) throw new Error(`failover: sink failed: ${result.zoneErrors.map((z) => z.message).join('; ')}`);
+    published = desired.endpoints;
+  };
+  // One reconcile at a time; transitions during one ask for one more (a work queue of one key).
+  let running: Promise<void> | undefined;
+  let again = false;
+  const queue = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = reconcile()
+      .catch((err: unknown) => log(`  reconcile failed: ${(err as Error).message}`))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          queue();
+        }
+      });
+  };
+  prober.onTransition(() => queue());
+  try {
+    queue();
+    return await trials(host, lbs[1], count, answer, log);
+  } finally {
+    await prober.stop();
+    await running;
+    await sink.deleteRecord(resourceId('IngressDNSRecord', NS, 'failover-direct'));
+    await sink.close();
+  }
+}
+
+/** The built controller writing a DNSEndpoint, ExternalDNS writing PowerDNS. */
+async function externalDnsPath(
+  bed: Bed,
+  lbs: [FakeLoadBalancer, FakeLoadBalancer],
+  check: HealthCheck,
+  count: number,
+  answer: Answer,
+  log: (s: string) => void,
+): Promise<{ removal: number[]; back: number[] }> {
+  const host = 'failover-xdns.example.org';
+  for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
+  await bed.apply('host', readFileSync('manifests/crds/ingressdnsrecords.multiclusterdns.kubefed.io.yaml', 'utf8'));
+  await putIngress(bed.kubeConfig('member1'), NS, 'failover-xdns', [host], [lbs[0].address]);
+  await putIngress(bed.kubeConfig('member2'), NS, 'failover-xdns', [host], [lbs[1].address]);
+  const mcdns = startMcdns([
+    `--kubeconfig=${bed.kubeconfigPath}`,
+    '--host-context=host',
+    '--member-contexts=member1,member2',
+    '--probe-concurrency=8',
+    '--log-level=warn',
+  ]);
+  try {
+    await bed.apply('host', JSON.stringify(record('failover-xdns', host, check), null, 2)); // JSON is YAML
+    return await trials(host, lbs[1], count, answer, log);
+  } catch (err) {
+    log(mcdns.logs());
+    throw err;
+  } finally {
+    await mcdns.stop();
+  }
+}

@@ -1,0 +1,114 @@
+// Scenario "latency": how long a load-balancer change in a member takes to reach
+// (a) the DNSEndpoint on the host and (b) the answer PowerDNS serves, written by ExternalDNS.
+import { Resolver } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { CustomObjectsApi, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { DNSEndpoint } from '../../src/api/schema.js';
+import { watchResource } from '../../src/kube/informer.js';
+import { createLogger } from '../../src/log.js';
+import { startBed } from '../env/bed.js';
+import { startMcdns } from '../env/mcdns.js';
+import { ensureNamespace, eventually, putIngress, setIngressAddresses } from '../env/workloads.js';
+import { summarize, type Summary } from './stats.js';
+
+export interface LatencyOptions {
+  changes: number;
+  /** Trials run after this long without any event, to expose quiet-watch delays (client-node #3020). */
+  idleTrials: number;
+  idleMs: number;
+  minEventSyncInterval: string;
+}
+
+export interface LatencyResult {
+  scenario: 'latency';
+  changes: number;
+  externalDns: { version: string; minEventSyncInterval: string };
+  dnsEndpointMs: Summary;
+  dnsAnswerMs: Summary;
+  idleTrials: { dnsEndpointMs: number[]; dnsAnswerMs: number[]; idleMs: number };
+  setupMs: Record<string, number>;
+}
+
+const NS = 'bench';
+const HOST = 'bench.example.org';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function latencyScenario(opts: LatencyOptions, log: (s: string) => void): Promise<LatencyResult> {
+  const bed = await startBed({ members: ['member1', 'member2'], externalDnsOptions: { minEventSyncInterval: opts.minEventSyncInterval } });
+  const mcdns = startMcdns([`--kubeconfig=${bed.kubeconfigPath}`, '--host-context=host', '--member-contexts=member1,member2']);
+  try {
+    for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
+    await bed.kubectl('host', ['apply', '-f', 'manifests/crds/']);
+    await putIngress(bed.kubeConfig('member1'), NS, 'web', [HOST], ['127.0.1.1']);
+    await putIngress(bed.kubeConfig('member2'), NS, 'web', [HOST], ['127.0.0.12']);
+    await bed.apply('host', readFileSync('manifests/samples/ingressdnsrecord.yaml', 'utf8').replace(/fed-helloworld-ingress/g, 'web').replace(/fed-namespace/g, NS).replace(/helloworld\.example\.org/g, HOST));
+
+    const resolver = new Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${bed.powerdns!.port}`]);
+    const answer = () => resolver.resolve4(HOST).catch(() => [] as string[]);
+    await eventually('first answer', answer, (a) => a.includes('127.0.1.1'), 120_000);
+
+    // (a) is timed by a watch on the host, the way ExternalDNS itself learns of the change.
+    const seen = new Map<string, number>();
+    const host = bed.kubeConfig('host');
+    const custom = host.makeApiClient(CustomObjectsApi);
+    const note = (ep: DNSEndpoint) => {
+      for (const t of ep.spec.endpoints?.flatMap((e) => e.targets) ?? []) if (!seen.has(t)) seen.set(t, performance.now());
+    };
+    const watch = watchResource<DNSEndpoint & KubernetesObject>(
+      host,
+      `/apis/externaldns.k8s.io/v1alpha1/namespaces/${NS}/dnsendpoints`,
+      async () => (await custom.listNamespacedCustomObject({ group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: NS, plural: 'dnsendpoints' })) as KubernetesListObject<DNSEndpoint & KubernetesObject>,
+      { logger: createLogger('error'), on: { add: note, update: note } },
+    );
+
+    const trial = async (i: number) => {
+      const ip = `127.0.${2 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+      const t0 = performance.now();
+      await setIngressAddresses(bed.kubeConfig('member1'), NS, 'web', [ip]);
+      let dnsAt: number | undefined;
+      const deadline = t0 + 60_000;
+      while (performance.now() < deadline) {
+        if ((await answer()).includes(ip)) {
+          dnsAt = performance.now();
+          break;
+        }
+        await sleep(10);
+      }
+      const epAt = seen.get(ip);
+      if (dnsAt === undefined || epAt === undefined) throw new Error(`change ${i} (${ip}) not seen within 60 s`);
+      return { dnsEndpointMs: epAt - t0, dnsAnswerMs: dnsAt - t0 };
+    };
+
+    const ep: number[] = [];
+    const dns: number[] = [];
+    for (let i = 0; i < opts.changes; i++) {
+      const r = await trial(i);
+      ep.push(r.dnsEndpointMs);
+      dns.push(r.dnsAnswerMs);
+      if ((i + 1) % 10 === 0) log(`  ${i + 1}/${opts.changes} changes`);
+      await sleep(Math.random() * 500); // de-phase from ExternalDNS's sync ticks
+    }
+    const idle = { dnsEndpointMs: [] as number[], dnsAnswerMs: [] as number[], idleMs: opts.idleMs };
+    for (let i = 0; i < opts.idleTrials; i++) {
+      log(`  idle trial ${i + 1}/${opts.idleTrials}: ${opts.idleMs / 1000} s without events first`);
+      await sleep(opts.idleMs);
+      const r = await trial(opts.changes + i);
+      idle.dnsEndpointMs.push(Math.round(r.dnsEndpointMs));
+      idle.dnsAnswerMs.push(Math.round(r.dnsAnswerMs));
+    }
+    await watch.stop();
+    return {
+      scenario: 'latency',
+      changes: opts.changes,
+      externalDns: { version: bed.externalDns!.version, minEventSyncInterval: opts.minEventSyncInterval },
+      dnsEndpointMs: summarize(ep),
+      dnsAnswerMs: summarize(dns),
+      idleTrials: idle,
+      setupMs: bed.timings,
+    };
+  } finally {
+    await mcdns.stop();
+    await bed.stop();
+  }
+}
