@@ -97,6 +97,8 @@ export class ProviderSink {
   private zoneList?: { zones: string[]; at: number };
   /** Zones where each resource (may) own records: built from one read of every zone, then kept up to date. */
   private resourceZones?: Map<string, Set<string>>;
+  /** Zone reads made to build the ownership index, used once by the sync that needed them. */
+  private readonly primed = new Map<string, { read: ZoneRecords; generation: number }>();
   private readonly counters: SinkStats = { zoneReads: 0, batches: 0, changes: 0, retries: 0, failedBatches: 0 };
 
   constructor(opts: ProviderSinkOptions) {
@@ -278,7 +280,12 @@ export class ProviderSink {
 
   private async readZones(zones: Iterable<string>): Promise<{ read: ZoneRecords; generation: number }[]> {
     const reads: { read: ZoneRecords; generation: number }[] = [];
-    for (const zone of [...zones].sort()) reads.push(await this.readZone(zone));
+    for (const zone of [...zones].sort()) {
+      // The read that built the ownership index serves the first sync too (if nothing was written since).
+      const primed = this.primed.get(zone);
+      this.primed.delete(zone);
+      reads.push(primed && primed.generation === this.generation(zone) ? primed : await this.readZone(zone));
+    }
     return reads;
   }
 
@@ -303,7 +310,9 @@ export class ProviderSink {
   private async ownershipIndex(zones: string[]): Promise<Map<string, Set<string>>> {
     if (this.resourceZones) return this.resourceZones;
     const index = new Map<string, Set<string>>();
-    for (const { read } of await this.readZones(zones)) {
+    const reads = await this.readZones(zones);
+    for (const r of reads) this.primed.set(r.read.zone, r);
+    for (const { read } of reads) {
       const registry = new ZoneRegistry(read.zone, read.records, this.opts.ownership);
       for (const txt of registry.ownershipTxts.values()) {
         const resource = txt.labels['resource'];
