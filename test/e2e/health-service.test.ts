@@ -1,0 +1,121 @@
+// ServiceDNSRecord with TCP health checks and strategy region-preferred, end to end: two members
+// in one region, one zone each, with fake load balancers (real TCP listeners on 127.0.0.21 and
+// 127.0.0.22). When a zone's load balancer stops accepting connections its zonal name becomes a
+// CNAME to the regional name and the address leaves the regional and global names; when it
+// recovers everything returns. With fail-open off (--no-fail-open), a record whose addresses
+// all fail publishes nothing.
+//
+// Needs the controller wiring of the health prober (flags --probe-concurrency, --no-fail-open).
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { ServiceDNSRecord } from '../../src/api/schema.js';
+import { startBed, type Bed } from '../env/bed.js';
+import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { ensureNamespace, eventually, putLoadBalancerService, putNode } from '../env/workloads.js';
+import { startLoadBalancers, type FakeLoadBalancer } from '../unit/health/fake-lb.js';
+
+const NS = 'health-svc';
+const PREFIX = `db.${NS}.galactic.svc`;
+const name = (...parts: string[]) => [PREFIX, ...parts, 'example.org'].join('.');
+
+describe('end to end: ServiceDNSRecord health checks with region-preferred fall-back', function () {
+  this.timeout(300_000);
+  let bed: Bed;
+  let mcdns: McdnsHandle;
+  let lb1: FakeLoadBalancer;
+  let lb2: FakeLoadBalancer;
+  const a = (n: string) => bed.powerdns!.query(n, 'A').then((x) => [...x].sort().join(','));
+  const cname = (n: string) => bed.powerdns!.query(n, 'CNAME').then((x) => x.join(','));
+  const record = async () =>
+    (await bed.kubeConfig('host').makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: 'multiclusterdns.kubefed.io', version: 'v1alpha1', namespace: NS, plural: 'servicednsrecords', name: 'db',
+    })) as ServiceDNSRecord;
+
+  before(async () => {
+    [lb1, lb2] = (await startLoadBalancers(['127.0.0.21', '127.0.0.22'], 'tcp')) as [FakeLoadBalancer, FakeLoadBalancer];
+    bed = await startBed({ members: ['member1', 'member2'] });
+    for (const f of ['servicednsrecords.multiclusterdns.kubefed.io', 'domains.multiclusterdns.kubefed.io']) {
+      await bed.apply('host', readFileSync(`manifests/crds/${f}.yaml`, 'utf8'));
+    }
+    for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
+    await putNode(bed.kubeConfig('member1'), 'node-a', 'eu', 'eu-1a');
+    await putLoadBalancerService(bed.kubeConfig('member1'), NS, 'db', ['127.0.0.21']);
+    await putNode(bed.kubeConfig('member2'), 'node-b', 'eu', 'eu-1b');
+    await putLoadBalancerService(bed.kubeConfig('member2'), NS, 'db', ['127.0.0.22']);
+    mcdns = startMcdns([
+      `--kubeconfig=${bed.kubeconfigPath}`,
+      '--host-context=host',
+      '--member-contexts=member1,member2',
+      '--heartbeat-interval=1s',
+      '--probe-concurrency=4',
+      '--no-fail-open',
+    ]);
+    await bed.apply('host', `
+apiVersion: multiclusterdns.kubefed.io/v1alpha1
+kind: Domain
+metadata:
+  name: galactic
+  namespace: ${NS}
+domain: example.org
+---
+apiVersion: multiclusterdns.kubefed.io/v1alpha1
+kind: ServiceDNSRecord
+metadata:
+  name: db
+  namespace: ${NS}
+spec:
+  domainRef: galactic
+  recordTTL: 5
+  strategy: region-preferred
+  healthCheck:
+    protocol: tcp
+    port: ${lb1.port}
+    intervalSeconds: 1
+    timeoutSeconds: 1
+    failureThreshold: 2
+    successThreshold: 1
+`);
+  });
+
+  after(async function () {
+    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs());
+    await mcdns?.stop();
+    await bed?.stop();
+    await lb1?.down();
+    await lb2?.down();
+  });
+
+  it('answers the global, regional and zonal names while both load balancers accept connections', async () => {
+    await eventually('global name', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22', 120_000);
+    expect(await a(name('eu'))).to.equal('127.0.0.21,127.0.0.22');
+    await eventually('zonal eu-1a', () => a(name('eu-1a', 'eu')), (v) => v === '127.0.0.21');
+  });
+
+  it('sends the failing zone to its region with a CNAME and drops the address from the other names', async () => {
+    await lb1.down();
+    await eventually('zonal CNAME to the region', () => cname(name('eu-1a', 'eu')), (v) => v === `${name('eu')}.`);
+    await eventually('global without 127.0.0.21', () => a(name()), (v) => v === '127.0.0.22');
+    expect(await a(name('eu'))).to.equal('127.0.0.22');
+    const r = await record();
+    expect(r.status?.health?.targets?.find((t) => t.target === '127.0.0.21')).to.include({ healthy: false, lastError: 'connection refused' });
+  });
+
+  it('brings the zone back when its load balancer recovers', async () => {
+    await lb1.up();
+    await eventually('zonal eu-1a again', () => a(name('eu-1a', 'eu')), (v) => v === '127.0.0.21');
+    await eventually('global with both', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22');
+  });
+
+  it('with fail-open off, publishes nothing once every address fails, and Ready says why', async () => {
+    await lb1.down();
+    await lb2.down();
+    await eventually('global name gone', () => a(name()), (v) => v === '');
+    const r = await eventually('Ready=False', () => record(), (x) => x.status?.conditions?.[0]?.status === 'False');
+    expect(r.status?.conditions?.[0]?.reason).to.equal('NoTargets');
+    expect(r.status?.conditions?.[0]?.message).to.contain('127.0.0.22 failing health checks');
+    await lb1.up();
+    await lb2.up();
+    await eventually('global name back', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22');
+  });
+});
