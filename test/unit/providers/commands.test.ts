@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { auditTable } from '../../../src/commands/audit.js';
+import { desiredFromDNSEndpoints, planText } from '../../../src/commands/plan.js';
+import { auditReport } from '../../../src/providers/audit.js';
+import { formatOwnership, ownershipConfig } from '../../../src/providers/ownership.js';
+
+describe('providers: audit and plan output', () => {
+  const cfg = ownershipConfig({ ownerId: 'mcdns' });
+
+  it('audits old-format ownership and marks TXTs shared by several owners', () => {
+    const report = auditReport('mcdns', [
+      {
+        zone: 'example.org',
+        records: [
+          { name: 'old.example.org', type: 'A', ttl: 60, targets: ['192.0.2.1'] },
+          { name: 'old.example.org', type: 'TXT', ttl: 60, targets: [formatOwnership({ owner: 'legacy' })] },
+          { name: 'co.example.org', type: 'A', ttl: 60, targets: ['192.0.2.2'] },
+          { name: 'a-co.example.org', type: 'TXT', ttl: 60, targets: [formatOwnership({ owner: 'mcdns', resource: 'x/y/z' }), formatOwnership({ owner: 'kuadrant' })] },
+        ],
+      },
+    ], cfg);
+    expect(report.entries.map((e) => [e.name, e.status, e.owner, e.shared ?? false])).to.deep.equal([
+      ['co.example.org', 'owned', 'mcdns', true],
+      ['old.example.org', 'other-owner', 'legacy', false],
+    ]);
+    expect(auditTable(report)).to.include('owned (shared)');
+  });
+
+  it('prints a plan with + ~ - ! ? lines and a total', () => {
+    const text = planText([
+      {
+        resource: 'ingressdnsrecord/ns/web',
+        zones: [
+          {
+            zone: 'example.org',
+            changes: [
+              { action: 'delete', record: { name: 'old.example.org', type: 'A', ttl: 60, targets: ['192.0.2.1'] } },
+              { action: 'update', record: { name: 'www.example.org', type: 'A', ttl: 60, targets: ['192.0.2.2'] }, previous: { name: 'www.example.org', type: 'A', ttl: 30, targets: ['192.0.2.1'] } },
+            ],
+          },
+        ],
+        conflicts: [{ name: 'x.example.org', type: 'A', zone: 'example.org', message: 'A x.example.org not written: taken' }],
+        problems: [{ name: 'y.example.net', type: 'A', reason: 'no-zone', message: 'no managed zone holds y.example.net' }],
+      },
+      { resource: 'servicednsrecord/ns/api', zones: [], conflicts: [], problems: [] },
+    ]);
+    expect(text.split('\n')).to.deep.equal([
+      'ingressdnsrecord/ns/web:',
+      '  - A old.example.org 60 192.0.2.1',
+      '  ~ A www.example.org 60 192.0.2.2 (was 30 192.0.2.1)',
+      '  ! A x.example.org not written: taken',
+      '  ? no managed zone holds y.example.net',
+      'servicednsrecord/ns/api:',
+      '  (no changes)',
+      '',
+      'Plan: 0 to create, 1 to update, 1 to delete, 2 blocked.',
+      '',
+    ]);
+  });
+
+  it('reads desired records from multi-document DNSEndpoint YAML, other kinds ignored', () => {
+    const desired = desiredFromDNSEndpoints(`
+apiVersion: externaldns.k8s.io/v1alpha1
+kind: DNSEndpoint
+metadata: { name: service-api, namespace: team, labels: { multiclusterdns.kubefed.io/record-kind: servicednsrecord, multiclusterdns.kubefed.io/record-name: api } }
+spec: { endpoints: [ { dnsName: api.example.org, recordType: A, targets: [192.0.2.1] } ] }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: x }
+---
+apiVersion: externaldns.k8s.io/v1alpha1
+kind: DNSEndpoint
+metadata: { name: hand-made, namespace: team }
+spec: {}
+`);
+    expect(desired).to.deep.equal([
+      { resource: 'servicednsrecord/team/api', endpoints: [{ dnsName: 'api.example.org', recordType: 'A', targets: ['192.0.2.1'] }] },
+      { resource: 'dnsendpoint/team/hand-made', endpoints: [] },
+    ]);
+  });
+});
