@@ -11,6 +11,11 @@ import { formatOwnership, ownershipConfig, resourceId } from '../../../src/provi
 import { ProviderSink, type ProviderSinkOptions } from '../../../src/providers/sink.js';
 import { AzureDnsProvider, azureCredential, parseAzureJson } from '../../../providers/azure/index.js';
 
+// Importing nock patches node:http and net for the whole mocha process, and every spec file is
+// loaded before any test runs: switch it off at once, and on only around this suite, so specs
+// that talk to real local servers (or expect a refused TCP connection) see plain Node.
+nock.restore();
+
 const ARM = 'https://management.azure.test';
 const ZONE_PATH = '/subscriptions/sub-1/resourceGroups/dns-rg/providers/Microsoft.Network/dnsZones/example.org';
 const API = 'api-version=2018-05-01';
