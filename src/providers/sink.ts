@@ -36,7 +36,14 @@ export interface ProviderSinkOptions {
   zoneListTtlMs?: number;
   log?: Logger;
   now?: () => number;
+  /**
+   * Hears every provider call (each try of it), for metrics: wire it to src/metrics.ts
+   * `observeProviderCall(provider.name, operation, ok, seconds)`.
+   */
+  onCall?: (operation: ProviderOperation, ok: boolean, seconds: number) => void;
 }
+
+export type ProviderOperation = 'zones' | 'records' | 'apply';
 
 export interface ZoneError {
   zone: string;
@@ -190,7 +197,7 @@ export class ProviderSink {
             const keepsRecords = this.keepsRecords(resource, read, zonePlan);
             if (!zonePlan) return { conflicts, keepsRecords };
             try {
-              await this.call(`apply ${zonePlan.changes.length} changes to ${zone}`, () => this.provider.apply(zone, zonePlan.changes));
+              await this.call('apply', `apply ${zonePlan.changes.length} changes to ${zone}`, () => this.provider.apply(zone, zonePlan.changes));
             } catch (err) {
               read = undefined; // whatever happened, the next try starts from a fresh read
               plan = undefined;
@@ -249,15 +256,24 @@ export class ProviderSink {
     return this.generations.get(zone) ?? 0;
   }
 
-  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withTimeout(fn(), this.opts.callTimeoutMs ?? 30_000, `${this.provider.name}: ${what}`);
+  private async call<T>(operation: ProviderOperation, what: string, fn: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const value = await withTimeout(fn(), this.opts.callTimeoutMs ?? 30_000, `${this.provider.name}: ${what}`);
+      this.opts.onCall?.(operation, true, seconds());
+      return value;
+    } catch (err) {
+      this.opts.onCall?.(operation, false, seconds());
+      throw err;
+    }
   }
 
   /** The provider's zones within the domain filter (cached for zoneListTtlMs). */
   async managedZones(): Promise<string[]> {
     const ttl = this.opts.zoneListTtlMs ?? 60_000;
     if (this.zoneList && this.now() - this.zoneList.at < ttl) return this.zoneList.zones;
-    const all = await withRetry(`${this.provider.name} zones`, () => this.call('list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
+    const all = await withRetry(`${this.provider.name} zones`, () => this.call('zones', 'list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
     const zones = [...new Set(all.map(normaliseName))].filter((z) => zoneMatchesDomainFilter(z, this.opts.domainFilter)).sort();
     this.zoneList = { zones, at: this.now() };
     return zones;
@@ -267,7 +283,7 @@ export class ProviderSink {
     const generation = this.generation(zone);
     const records = await withRetry(
       `${this.provider.name} records of ${zone}`,
-      () => this.call(`read zone ${zone}`, () => this.provider.records(zone)),
+      () => this.call('records', `read zone ${zone}`, () => this.provider.records(zone)),
       this.opts.retry,
       (err, attempt, delayMs) => {
         this.counters.retries++;

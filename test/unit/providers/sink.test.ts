@@ -68,7 +68,8 @@ describe('providers/sink: one record into one provider', () => {
 
   it('retries a 5xx batch on a fresh read and counts it once', async () => {
     const p = new MemoryProvider(['example.org']);
-    const { sink, sleeps } = sinkFor(p);
+    const calls: string[] = [];
+    const { sink, sleeps } = sinkFor(p, { onCall: (op, ok) => void calls.push(`${op} ${ok ? 'ok' : 'error'}`) });
     p.fail('apply', new ProviderError('HTTP 502', 'unavailable', { status: 502 }));
     const r = await sink.syncRecord(R1, [ep('www.example.org', ['192.0.2.1'])]);
     expect(r.applied).to.equal(2);
@@ -76,6 +77,8 @@ describe('providers/sink: one record into one provider', () => {
     expect(sleeps).to.deep.equal([100]);
     expect(p.calls.slice(-3)).to.deep.equal(['apply example.org 2', 'records example.org', 'apply example.org 2']);
     expect(sink.stats()).to.include({ retries: 1, batches: 1, changes: 2 });
+    // Every try of every call reaches the metrics hook.
+    expect(calls).to.deep.equal(['zones ok', 'records ok', 'apply error', 'records ok', 'apply ok']);
   });
 
   it('waits as long as a 429 Retry-After asks', async () => {
