@@ -218,7 +218,7 @@ export const ServiceDNSRecordSpec = Type.Object({
     Type.Union([Type.Literal('roundRobin'), Type.Literal('failover'), Type.Literal('region-preferred')], {
       description:
         'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority; ' +
-        'region-preferred: a zonal or regional name whose targets are all unhealthy becomes a CNAME one level up',
+        'region-preferred: a zonal or regional name whose targets are all unhealthy answers with the targets of the level up',
     }),
   ),
   failoverPriority: Type.Optional(FailoverPriority),

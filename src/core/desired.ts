@@ -430,14 +430,17 @@ function poolOf(views: ServiceClusterView[]): TargetPool {
 }
 
 /**
- * The name's own endpoints, or a CNAME one level up when no cluster there has a target to
- * publish: none has the Service with an address, or (health) none is healthy and fail-open
- * keeps nothing for it.
+ * The name's own endpoints; else the level up's answer. When no cluster there has the Service
+ * with an address (presence), that is KubeFed's CNAME to the level up. When clusters there have
+ * addresses but none is healthy and fail-open keeps nothing (health, given a health input), the
+ * name answers with the level up's own records instead: a name that flips between A and CNAME
+ * wedges ExternalDNS's PowerDNS provider, which creates the CNAME before deleting the A and
+ * then fails on the conflict at every sync (and with it every other change of that sync).
  */
 function nameOrFallback(
   name: string,
   views: ServiceClusterView[],
-  upLevel: string,
+  up: { name: string; endpoints: Endpoint[]; sources: string[] },
   ttl: number,
   policy: HealthPolicy,
 ): ServiceNameResult {
@@ -445,20 +448,29 @@ function nameOrFallback(
   const selection = selectFor(name, pool, policy, 'located');
   const own = endpointsForName(name, addressesToPublish(selection, pool), ttl);
   if (own.endpoints.length > 0) return { ...own, name, selection };
-  const notes = [...own.notes];
-  if (policy.evaluated && selection.outcome === 'none') notes.push(`${name}: every target is unhealthy, CNAME to ${upLevel}`);
-  return { endpoints: [endpoint(name, 'CNAME', [upLevel], ttl)], notes, sources: [], name, selection };
+  if (policy.evaluated && selection.outcome === 'none' && up.endpoints.length > 0) {
+    const endpoints = up.endpoints.map((e) => endpoint(name, e.recordType, e.targets, ttl));
+    const notes = [...own.notes, `${name}: every target is unhealthy, answering with the targets of ${up.name}`];
+    return { endpoints, notes, sources: up.sources, name, selection };
+  }
+  return { endpoints: [endpoint(name, 'CNAME', [up.name], ttl)], notes: own.notes, sources: [], name, selection };
 }
 
-function locatedNames(names: ServiceNames, present: ServiceClusterView[], ttl: number, policy: HealthPolicy): ServiceNameResult[] {
+function locatedNames(
+  names: ServiceNames,
+  present: ServiceClusterView[],
+  global: NameEndpoints,
+  ttl: number,
+  policy: HealthPolicy,
+): ServiceNameResult[] {
   const regions = union(present.map((v) => (v.region === undefined ? [] : [v.region])));
   return regions.flatMap((region) => {
     const inRegion = present.filter((v) => v.region === region);
-    const regional = names.regional(region);
+    const regional = nameOrFallback(names.regional(region), inRegion, { ...global, name: names.global }, ttl, policy);
     const zonal = union(inRegion.map((v) => v.zones)).map((zone) =>
       nameOrFallback(names.zonal(zone, region), inRegion.filter((v) => v.zones.includes(zone)), regional, ttl, policy),
     );
-    return [nameOrFallback(regional, inRegion, names.global, ttl, policy), ...zonal];
+    return [regional, ...zonal];
   });
 }
 
@@ -513,7 +525,7 @@ export function desiredForServiceRecord(
     return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]), ...healthStatus([], []) };
   }
 
-  const located = locatedNames(names, present, ttl, policy);
+  const located = locatedNames(names, present, global, ttl, policy);
   const published = withinDnsLimits([global, ...located, ...aliasName(names, ttl)]);
   const endpoints = sortEndpoints(published.endpoints);
   const selections = [{ name: names.global, selection: globalSelection }, ...located];

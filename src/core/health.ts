@@ -17,7 +17,7 @@
 //   failover          clusters ordered by spec.failoverPriority (unlisted ones after, by name);
 //                     the healthy targets of the first cluster that has any;
 //   region-preferred  (ServiceDNSRecord) like roundRobin within a name, but a zonal or regional
-//                     name whose targets are all unhealthy becomes a CNAME one level up
+//                     name whose targets are all unhealthy answers with the level up's targets
 //                     (zone → region → global), so its clients move to healthy capacity.
 //
 // Fail-open (default on): when a name has targets and none is healthy, it keeps the targets it
@@ -25,7 +25,7 @@
 // prober is cut off than that every copy is down, and an empty answer helps nobody). A top-level
 // name (an Ingress host, a Service's global name) with nothing to keep publishes all its targets
 // (failover: those of its first cluster); a zonal or regional name with nothing to keep falls
-// back to its CNAME, since a level up still answers.
+// back to the level up (desired.ts: its records, not a CNAME), since that still answers.
 import type { ClusterHealthStatus, Endpoint, LoadBalancerIngress, RecordHealthStatus, TargetHealthStatus } from '../api/schema.js';
 import { classifyTarget, compareText, normaliseHostname, type LoadBalancerAddress } from './targets.js';
 

@@ -77,8 +77,16 @@ ${extra}`;
     await bed.apply('host', recordYaml('primary', PRIMARY, lb1.port, '  strategy: failover\n  failoverPriority: [member2, member1]\n'));
   });
 
-  after(async function () {
-    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs());
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
+
+  after(async () => {
+    if (failed || process.env.MCDNS_E2E_LOGS) {
+      console.log(mcdns?.logs());
+      console.log(bed?.externalDns?.logs().split('\n').slice(-60).join('\n'));
+    }
     await mcdns?.stop();
     await bed?.stop();
     await lb1?.down();

@@ -270,25 +270,45 @@ describe('health: ServiceDNSRecord with a health input', () => {
   const healthyOutput = () => desiredForServiceRecord(record(), DOMAIN, clusters()).endpoints;
   const byName = (endpoints: Endpoint[], name: string) => endpoints.filter((e) => e.dnsName === name);
 
-  it('region-preferred: a zone whose only target fails becomes a CNAME to its region', () => {
+  it('region-preferred: a zone whose only target fails answers with its region\'s targets (same record type, no CNAME flip)', () => {
     const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, clusters(), {
       probes: probes({ '127.0.0.21': down() }),
       published: healthyOutput(),
     });
-    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([cname(zonal('eu-1a', 'eu'), regional('eu'))]);
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.22'])]);
     expect(byName(d.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.22'])]);
     expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
-    expect(d.ready.message).to.contain(`${zonal('eu-1a', 'eu')}: every target is unhealthy, CNAME to ${regional('eu')}`);
+    expect(d.ready.message).to.contain(`${zonal('eu-1a', 'eu')}: every target is unhealthy, answering with the targets of ${regional('eu')}`);
   });
 
-  it('region-preferred: a region with no healthy target becomes a CNAME to the global name; only global fails open', () => {
-    const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, clusters(), {
+  it('region-preferred: a region with no healthy target answers with the global name\'s; only global fails open', () => {
+    const two = [...clusters(), online('c3', { region: 'us', zones: ['us-1a'], stateSince: T0, services: [lbService('nginx', [ip('127.0.0.23')])] })];
+    const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, two, {
+      probes: probes({ '127.0.0.21': down(), '127.0.0.22': down() }),
+      published: desiredForServiceRecord(record(), DOMAIN, two).endpoints,
+    });
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.23'])]);
+    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.23'])]);
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.23'])]);
+    expect(d.health?.failOpen).to.equal(undefined);
+    const allDown = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, clusters(), {
       probes: probes({ '127.0.0.21': down(), '127.0.0.22': down() }),
       published: healthyOutput(),
     });
-    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([cname(regional('eu'), GLOBAL)]);
-    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.21', '127.0.0.22'])]);
-    expect(d.health?.failOpen).to.deep.equal([GLOBAL]);
+    expect(byName(allDown.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.21', '127.0.0.22'])]);
+    expect(byName(allDown.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.21', '127.0.0.22'])]);
+    expect(allDown.health?.failOpen).to.deep.equal([GLOBAL]);
+  });
+
+  it('keeps KubeFed\'s CNAME when a zone has no address at all (presence, not health)', () => {
+    const noAddress = online('c2', { region: 'eu', zones: ['eu-1b'], services: [lbService('nginx', [])] });
+    const d = desiredForServiceRecord(record({ strategy: 'region-preferred' }), DOMAIN, [clusters()[0]!, noAddress], { probes: probes({}) });
+    expect(byName(d.endpoints, zonal('eu-1b', 'eu'))).to.deep.equal([cname(zonal('eu-1b', 'eu'), regional('eu'))]);
+  });
+
+  it('keeps the CNAME for an offline zone when no health input is given (behaviour before health checks)', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, [clusters()[0]!, { ...clusters()[1]!, state: 'offline' }]);
+    expect(byName(d.endpoints, zonal('eu-1b', 'eu'))).to.deep.equal([cname(zonal('eu-1b', 'eu'), regional('eu'))]);
   });
 
   it('roundRobin: each name keeps its own last set when its targets all fail (fail-open per name)', () => {
@@ -302,13 +322,13 @@ describe('health: ServiceDNSRecord with a health input', () => {
     expect(d.ready.reason).to.equal('FailOpen');
   });
 
-  it('roundRobin without fail-open falls back to the CNAME like region-preferred', () => {
+  it('roundRobin without fail-open falls back to the level up like region-preferred', () => {
     const d = desiredForServiceRecord(record(), DOMAIN, clusters(), {
       probes: probes({ '127.0.0.21': down() }),
       published: healthyOutput(),
       failOpen: false,
     });
-    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([cname(zonal('eu-1a', 'eu'), regional('eu'))]);
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.22'])]);
   });
 
   it('reports passive readiness (no ready endpoints) as cluster health, and the target as unhealthy', () => {
