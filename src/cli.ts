@@ -70,6 +70,36 @@ program
   )
   .addOption(new Option('--workers <n>', 'records reconciled in parallel').default(2).argParser(Number).env('MCDNS_WORKERS'))
   .addOption(
+    new Option('--metrics-address <host:port>', 'serve /metrics, /healthz and /readyz here (e.g. :8080, 127.0.0.1:8080; 0 = off)')
+      .default('0')
+      .env('MCDNS_METRICS_ADDRESS'),
+  )
+  .addOption(
+    new Option('--leader-elect', 'run several replicas: only the holder of a coordination.k8s.io Lease on the host writes').env(
+      'MCDNS_LEADER_ELECT',
+    ),
+  )
+  .addOption(
+    new Option('--leader-election-namespace <ns>', "namespace of the Lease (default: the pod's namespace, else the host context's)").env(
+      'MCDNS_LEADER_ELECTION_NAMESPACE',
+    ),
+  )
+  .addOption(
+    new Option('--leader-election-id <name>', 'name of the Lease').default('mcdns').env('MCDNS_LEADER_ELECTION_ID'),
+  )
+  .addOption(
+    new Option('--lease-duration <duration>', 'a new leader takes over this long after the leader stopped renewing (whole seconds)')
+      .default(15_000, '15s')
+      .argParser(dur)
+      .env('MCDNS_LEASE_DURATION'),
+  )
+  .addOption(
+    new Option('--shutdown-timeout <duration>', 'on SIGTERM, how long in-flight reconciles may finish before they are abandoned')
+      .default(10_000, '10s')
+      .argParser(dur)
+      .env('MCDNS_SHUTDOWN_TIMEOUT'),
+  )
+  .addOption(
     new Option('--log-level <level>', 'log level')
       .choices(['error', 'warn', 'info', 'debug'])
       .default('info')

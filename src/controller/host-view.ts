@@ -78,6 +78,14 @@ export class ApiHostView implements HostView {
     return [this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].every((w) => w.synced);
   }
 
+  /** The caches that have not synced yet, with their last error (e.g. a CRD that is not installed). */
+  unsynced(): string[] {
+    const watches = { IngressDNSRecord: this.ingressRecords, ServiceDNSRecord: this.serviceRecords, Domain: this.domains, DNSEndpoint: this.dnsEndpoints };
+    return Object.entries(watches)
+      .filter(([, w]) => !w.synced)
+      .map(([kind, w]) => (w.lastError ? `${kind} (${w.lastError})` : kind));
+  }
+
   record(key: RecordKey): DNSRecord | undefined {
     const cache = key.kind === 'IngressDNSRecord' ? this.ingressRecords : this.serviceRecords;
     return cache.get(key.name, key.namespace);
@@ -109,6 +117,11 @@ export class ApiHostView implements HostView {
 
   members(): ClusterObservation[] {
     return this.opts.members();
+  }
+
+  /** Every DNSEndpoint mcdns made (cached), for metrics. */
+  dnsEndpointList(): readonly DNSEndpoint[] {
+    return this.dnsEndpoints.list();
   }
 
   async stop(): Promise<void> {

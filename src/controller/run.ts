@@ -1,17 +1,31 @@
 // `mcdns run`: wires the adapters around the reconciler. Host watches and member watches
 // queue the records a change can affect; workers reconcile them; a cron resync catches
 // anything a watch missed.
+//
+// Every replica watches everything (a standby has warm caches and takes over without a DNS
+// flap); only the one that may write runs the workers. With --leader-elect that is the holder
+// of the Lease: workers start when it becomes leader and stop when it loses the Lease, and every
+// write passes a gate that closes at once when the Lease cannot be renewed in time. Workers
+// start only once ready(): host caches synced and every member synced or declared offline
+// (bounded by the offline grace), so a cold start does not publish half the members.
+import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
-import type { RecordKind } from '../api/schema.js';
+import type { DNSRecord, RecordKind } from '../api/schema.js';
+import type { ClusterObservation, ClusterState } from '../core/observation.js';
+import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
+import { readyCondition, type RecordStatus } from '../core/status.js';
 import { createLogger, type Logger } from '../log.js';
 import { hostKubeConfig, membersFromKubeconfig } from '../members/kubeconfig.js';
 import { KubeFedClusterSource } from '../members/kubefed.js';
+import { bindMetricSources, observeReconcile, setLeader, startMetricsServer } from '../metrics.js';
 import { MemberSet } from '../observe/members.js';
 import { describeError, statusCodeOf } from '../kube/errors.js';
+import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView, type HostChange } from './host-view.js';
-import { ApiHostWrites } from './host-writes.js';
+import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
+import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
-import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
+import { Reconciler, keyOf, parseKey, type RecordKey, type ReconcilerOptions } from './reconcile.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -27,6 +41,16 @@ export interface ControllerOptions {
   logLevel: string;
   /** Cron expression of the full resync (default every 5 minutes). */
   resyncSchedule: string;
+  /** Address of /metrics, /healthz, /readyz ("0" or "" = none). */
+  metricsAddress: string;
+  leaderElect: boolean;
+  /** Namespace of the Lease (default: the pod's namespace, else the host context's, else "default"). */
+  leaderElectionNamespace?: string;
+  /** Name of the Lease. */
+  leaderElectionId: string;
+  leaseDurationMs: number;
+  /** How long SIGTERM waits for in-flight reconciles before abandoning them. */
+  shutdownTimeoutMs: number;
 }
 
 export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
@@ -44,24 +68,75 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     workers: Number(raw.workers ?? 2),
     logLevel: str('logLevel') ?? 'info',
     resyncSchedule: str('resyncSchedule') ?? '*/5 * * * *',
+    metricsAddress: str('metricsAddress') ?? '0',
+    leaderElect: raw.leaderElect === true || raw.leaderElect === 'true',
+    leaderElectionNamespace: str('leaderElectionNamespace'),
+    leaderElectionId: str('leaderElectionId') ?? 'mcdns',
+    leaseDurationMs: Number(raw.leaseDuration ?? 15_000),
+    shutdownTimeoutMs: Number(raw.shutdownTimeout ?? 10_000),
   };
   if (opts.memberContexts.length === 0 && !opts.kubefedClusters) {
     throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
   }
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
+  if (!(opts.leaseDurationMs >= 1000) || opts.leaseDurationMs % 1000 !== 0) {
+    throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
+  }
   return opts;
 }
 
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | undefined): string {
+  if (opts.leaderElectionNamespace) return opts.leaderElectionNamespace;
+  try {
+    const ns = readFileSync(SA_NAMESPACE_FILE, 'utf8').trim();
+    if (ns) return ns;
+  } catch {
+    // not in a pod
+  }
+  return hostContextNamespace || 'default';
+}
+
+/** Records whose DNS a member cluster contributes to (status.dns names it, or it has the record's Ingress/Service). */
+function recordsServedBy(cluster: ClusterObservation, keys: RecordKey[], record: (k: RecordKey) => DNSRecord | undefined): RecordKey[] {
+  return keys.filter((k) => {
+    const r = record(k);
+    const dns = ((r?.status as RecordStatus | undefined)?.dns ?? []) as Array<{ cluster?: string }>;
+    if (dns.some((d) => d.cluster === cluster.cluster)) return true;
+    const objects = k.kind === 'IngressDNSRecord' ? cluster.ingresses : cluster.services;
+    return objects.some((o) => o.namespace === k.namespace && o.name === k.name);
+  });
+}
+
 export interface Controller {
-  /** Resolves once the host caches and every member have synced (or timed out). */
+  /**
+   * True once the host caches have synced and every member has synced or been declared offline
+   * (at the latest after the offline grace); false again while shutting down.
+   */
   ready(): boolean;
+  /** May this replica write now (leader with a fresh Lease, or no leader election), and not stopping. */
+  writing(): boolean;
+  /** Event recorder on the record objects (writes only while writing()). */
+  events: EventRecorder;
+  /**
+   * Graceful stop: stop taking work, let in-flight reconciles finish (up to shutdownTimeoutMs,
+   * then abandon them: the gate refuses their remaining writes), release the Lease, stop watching.
+   */
   stop(): Promise<void>;
+  /** Resolves when stop() has finished. */
   done: Promise<void>;
 }
 
-export function startController(opts: ControllerOptions, logger: Logger = createLogger(opts.logLevel)): Controller {
+/** Connections the lead wires in for direct providers (see ReconcilerOptions). */
+export interface ControllerHooks {
+  cleanup?: ReconcilerOptions['cleanup'];
+}
+
+export function startController(opts: ControllerOptions, logger: Logger = createLogger(opts.logLevel), hooks: ControllerHooks = {}): Controller {
   const hostKc = hostKubeConfig(opts.kubeconfig, opts.hostContext);
   const queue = new WorkQueue();
+  const startedAt = Date.now();
   const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger } });
 
   let view: ApiHostView | undefined;
@@ -85,7 +160,10 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     if (change.kind === 'Ingress') enqueue(all('IngressDNSRecord', change.namespace));
     else if (change.kind === 'Service' || change.kind === 'EndpointSlice') enqueue(all('ServiceDNSRecord', change.namespace));
     else enqueue(all());
+    if (change.kind === 'State') clusterTransitions();
   });
+  // Assigned below, once the write gate and the event recorder exist.
+  let clusterTransitions: () => void = () => undefined;
 
   for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
@@ -93,20 +171,161 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   kubefed?.onChange((change) => void members.apply(change));
   kubefed?.start();
 
-  const reconciler = new Reconciler(view, new ApiHostWrites(hostKc, opts.dnsEndpointGroup), opts.dnsEndpointGroup, logger);
-  const done = queue.run(opts.workers, async (key) => {
+  // ---- who may write ----
+  let stopping = false;
+  const elector = opts.leaderElect
+    ? new LeaderElector(apiLeaseClient(hostKc), {
+        namespace: leaseNamespace(opts, hostKc.getContextObject(hostKc.getCurrentContext())?.namespace),
+        name: opts.leaderElectionId,
+        identity: defaultIdentity(),
+        leaseDurationMs: opts.leaseDurationMs,
+        logger,
+      })
+    : undefined;
+  const writing = () => !stopping && (elector ? elector.isLeader() : true);
+  const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup), { allowed: writing });
+  const events = eventRecorder(writes, logger);
+  const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, { cleanup: hooks.cleanup, events });
+
+  // ---- readiness ----
+  // Ready: the host caches have synced, and every member has synced or been declared offline
+  // (members get at most the offline grace). Workers wait for it, but never longer than the
+  // offline grace: a missing CRD or a forbidden list must not stop the records that can work.
+  let readyLatch = false;
+  const graceOver = () => Date.now() - startedAt > opts.offlineGraceMs;
+  const ready = (): boolean => {
+    if (stopping) return false;
+    if (readyLatch) return true;
+    const hostSynced = (view?.synced() ?? false) && (kubefed?.synced() ?? true);
+    const membersDecided = members.synced() || members.snapshots().every((m) => m.state !== 'unknown') || graceOver();
+    readyLatch = hostSynced && membersDecided;
+    return readyLatch;
+  };
+  const mayStart = (): boolean => {
+    if (ready()) return true;
+    if (!graceOver()) return false;
+    logger.warn('starting to reconcile before every cache has synced', {
+      waitingFor: [...(view?.unsynced() ?? []), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
+    });
+    return true;
+  };
+
+  // ---- workers ----
+  const handle = async (key: string): Promise<void> => {
     const k = parseKey(key);
+    const t0 = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
     try {
       const result = await reconciler.reconcile(k);
+      observeReconcile(k.kind, true, seconds());
       queue.forget(key);
       logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
     } catch (err) {
+      if (err instanceof NotLeaderError) {
+        // Lost the Lease (or stopping) mid-reconcile: the rest is the next leader's job. The key
+        // stays queued in case this replica leads again.
+        logger.info('reconcile abandoned: this replica may no longer write', { record: key });
+        queue.addAfter(key, 1000);
+        return;
+      }
+      observeReconcile(k.kind, false, seconds());
       const code = statusCodeOf(err);
       const delay = queue.addRateLimited(key);
       // 409: our cache was behind the API server; the retry reads the fresh object.
       const level = code === 409 ? 'info' : 'warn';
       logger.log(level, 'reconcile failed, will retry', { record: key, status: code, error: describeError(err), retryInMs: delay });
     }
+  };
+
+  let working: { ctrl: AbortController; done: Promise<void> } | undefined;
+  const startWorking = (): void => {
+    if (working || stopping) return;
+    const ctrl = new AbortController();
+    const done = (async () => {
+      while (!mayStart() && !ctrl.signal.aborted) await new Promise((r) => setTimeout(r, 100));
+      if (ctrl.signal.aborted) return;
+      logger.info('reconciling', { workers: opts.workers, queued: queue.depth });
+      enqueue(all()); // level-triggered: whatever happened before, every record is checked once
+      await queue.run(opts.workers, handle, ctrl.signal);
+    })();
+    working = { ctrl, done };
+  };
+  /** Stops the workers; resolves when the busy ones have finished their key (or after timeoutMs). */
+  const stopWorking = async (timeoutMs = Infinity): Promise<boolean> => {
+    const w = working;
+    working = undefined;
+    if (!w) return true;
+    w.ctrl.abort();
+    if (timeoutMs === Infinity) {
+      await w.done;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      w.done.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return finished;
+  };
+
+  if (elector) {
+    elector.start({
+      onStartedLeading: () => {
+        setLeader(true);
+        startWorking();
+      },
+      onStoppedLeading: (reason) => {
+        setLeader(false);
+        logger.warn('stopped reconciling: not the leader any more', { reason });
+        void stopWorking();
+      },
+    });
+  } else {
+    setLeader(true);
+    startWorking();
+  }
+
+  // ---- Events on member cluster transitions ----
+  // online → offline, never-reached → offline and offline → online, on every record the cluster
+  // serves. unknown → online (start-up) is not news. Followers track states but record nothing.
+  const clusterStates = new Map<string, ClusterState>();
+  clusterTransitions = (): void => {
+    const snapshots = members.snapshots();
+    for (const name of [...clusterStates.keys()]) if (!snapshots.some((s) => s.cluster === name)) clusterStates.delete(name);
+    for (const snap of snapshots) {
+      const before = clusterStates.get(snap.cluster);
+      if (snap.state === 'unknown' || before === snap.state) continue;
+      clusterStates.set(snap.cluster, snap.state);
+      const news = snap.state === 'offline' || before === 'offline';
+      if (!news || !writing()) continue;
+      const offline = snap.state === 'offline';
+      const reason = offline ? EventReason.ClusterOffline : EventReason.ClusterOnline;
+      const message = offline
+        ? `member cluster ${snap.cluster} is offline${snap.stateMessage ? ` (${snap.stateMessage})` : ''}: its addresses leave this record's DNS names until it answers again`
+        : `member cluster ${snap.cluster} is online again: its addresses are published again`;
+      const served = recordsServedBy(snap, all(), (k) => view?.record(k));
+      logger.info('member cluster transition', { cluster: snap.cluster, from: before ?? 'unknown', to: snap.state, records: served.length });
+      for (const k of served) {
+        void events.record({ ...k, uid: view?.record(k)?.metadata.uid }, offline ? 'Warning' : 'Normal', reason, message);
+      }
+    }
+  };
+
+  // ---- metrics read at scrape time ----
+  const unbindMetrics = bindMetricSources({
+    queueDepth: () => queue.depth,
+    clusterStates: () => members.snapshots().map((m) => m.state),
+    records: () =>
+      all().map((k) => {
+        const c = readyCondition(view?.record(k)?.status as RecordStatus | undefined);
+        return { kind: k.kind, status: c?.status, reason: c?.reason };
+      }),
+    publishedEndpoints: () =>
+      (view?.dnsEndpointList() ?? []).map((ep) => ({
+        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        endpoints: ep.spec.endpoints?.length ?? 0,
+      })),
   });
 
   const resync = cron.schedule(opts.resyncSchedule, () => enqueue(all()), { noOverlap: true });
@@ -116,30 +335,69 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     members: opts.memberContexts,
     kubefedClusters: opts.kubefedClusters,
     dnsEndpointGroup: opts.dnsEndpointGroup,
+    leaderElection: elector ? { lease: `${elector.namespace}/${elector.name}`, identity: elector.identity, leaseDurationMs: elector.leaseDurationMs } : 'off',
   });
 
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await resync.stop();
+    // 1. Take no new work; in-flight reconciles finish, up to the timeout.
+    const finished = await stopWorking(opts.shutdownTimeoutMs);
+    if (!finished) {
+      logger.warn('in-flight reconciles did not finish in time: abandoning them (their remaining writes are refused)', {
+        inFlight: queue.inFlight,
+        timeoutMs: opts.shutdownTimeoutMs,
+      });
+    }
+    // 2. `stopping` already closed the write gate; give the Lease up so a successor starts now.
+    await elector?.stop({ release: true });
+    setLeader(false);
+    // 3. Stop watching.
+    queue.shutDown();
+    await kubefed?.stop();
+    await members.stop();
+    await view?.stop();
+    unbindMetrics();
+    logger.info('stopped');
+    resolveDone();
+  };
+
   return {
-    ready: () => (view?.synced() ?? false) && members.synced() && (kubefed?.synced() ?? true),
+    ready,
+    writing,
+    events,
     done,
-    async stop() {
-      await resync.stop();
-      queue.shutDown();
-      await kubefed?.stop();
-      await members.stop();
-      await view?.stop();
-      await done;
-    },
+    stop: () => (stopped ??= stop()),
   };
 }
 
-export async function runController(opts: ControllerOptions): Promise<void> {
+export async function runController(opts: ControllerOptions, hooks: ControllerHooks = {}): Promise<void> {
   const logger = createLogger(opts.logLevel);
-  const controller = startController(opts, logger);
+  const controller = startController(opts, logger, hooks);
+  const server = await startMetricsServer({ address: opts.metricsAddress, ready: controller.ready, logger }).catch(async (err: unknown) => {
+    await controller.stop();
+    throw new Error(`--metrics-address ${opts.metricsAddress}: ${(err as Error).message}`);
+  });
+  let signals = 0;
   const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      logger.warn('second signal: exiting without finishing the shutdown', { signal });
+      process.exit(1);
+    }
     logger.info('shutting down', { signal });
-    void controller.stop().then(() => process.exit(0));
+    void controller
+      .stop()
+      .then(() => server?.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error('shutdown failed', { error: describeError(err) });
+        process.exit(1);
+      });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   await controller.done;
 }
