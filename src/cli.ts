@@ -2,6 +2,7 @@
 // The `mcdns` command line: run the controller, validate YAML offline.
 import { Command, Option } from 'commander';
 import { validateFiles } from './commands/validate.js';
+import { addProviderOptions } from './commands/provider-options.js';
 
 const program = new Command();
 program
@@ -29,8 +30,7 @@ const dur = (v: string): number => {
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 };
 
-program
-  .command('run')
+addProviderOptions(program.command('run'))
   .description('start the controller')
   .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts').env('KUBECONFIG'))
   .addOption(new Option('--host-context <name>', 'context of the host cluster (default: current context)').env('MCDNS_HOST_CONTEXT'))
@@ -100,6 +100,23 @@ program
       .env('MCDNS_SHUTDOWN_TIMEOUT'),
   )
   .addOption(
+    new Option('--no-dnsendpoints', 'do not emit DNSEndpoints (only with --provider: publish directly only)').env('MCDNS_NO_DNSENDPOINTS'),
+  )
+  .addOption(
+    new Option('--no-fail-open', 'publish nothing for a name whose targets all fail, instead of its last healthy set').env(
+      'MCDNS_NO_FAIL_OPEN',
+    ),
+  )
+  .addOption(
+    new Option('--probe-concurrency <n>', 'health probes in flight at most').default(32).argParser(Number).env('MCDNS_PROBE_CONCURRENCY'),
+  )
+  .addOption(new Option('--probe-ca-file <path>', 'extra CA bundle (PEM) trusted by https probes').env('MCDNS_PROBE_CA_FILE'))
+  .addOption(
+    new Option('--resync-schedule <cron>', 'cron schedule of the full resync that catches anything a watch missed')
+      .default('*/5 * * * *')
+      .env('MCDNS_RESYNC_SCHEDULE'),
+  )
+  .addOption(
     new Option('--log-level <level>', 'log level')
       .choices(['error', 'warn', 'info', 'debug'])
       .default('info')
@@ -108,6 +125,46 @@ program
   .action(async (opts: Record<string, unknown>) => {
     const { runController, controllerOptions } = await import('./controller/run.js');
     await runController(controllerOptions(opts));
+  });
+
+const output = new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table');
+
+addProviderOptions(program.command('plan'))
+  .description('dry run: what mcdns would change at a DNS provider for the given DNSEndpoints, without writing')
+  .requiredOption('-f, --file <path>', 'DNSEndpoints as mcdns emits them (kubectl get dnsendpoints -A -o yaml)')
+  .addOption(output)
+  .action(async (opts: Record<string, unknown>) => {
+    const { readFileSync } = await import('node:fs');
+    const { providerSettings, sinksFrom } = await import('./commands/provider-options.js');
+    const { desiredFromDNSEndpoints, runPlan } = await import('./commands/plan.js');
+    const { createLogger } = await import('./log.js');
+    const [sink, ...extra] = sinksFrom(providerSettings(opts), createLogger('warn'));
+    if (!sink || extra.length > 0) throw new Error('plan needs exactly one --provider');
+    const desired = desiredFromDNSEndpoints(readFileSync(String(opts.file), 'utf8'));
+    const result = await runPlan({ sink: sink.sink, desired, output: opts.output as 'table' | 'json' });
+    process.stdout.write(result.output);
+    process.exitCode = result.exitCode;
+  });
+
+addProviderOptions(program.command('audit'))
+  .description('for DNS teams: every record of a zone with its owner; exit 1 when orphaned ownership TXTs exist')
+  .addOption(new Option('--zone <zone>', 'zone to audit (repeatable; default every zone of the provider)').argParser((v: string, p: string[] = []) => [...p, v]))
+  .addOption(output)
+  .action(async (opts: Record<string, unknown>) => {
+    const { providerSettings } = await import('./commands/provider-options.js');
+    const { providerFromConfig, ownershipFromConfig } = await import('./providers/config.js');
+    const { runAudit } = await import('./commands/audit.js');
+    const settings = providerSettings(opts);
+    const [cfg, ...extra] = settings.providers;
+    if (!cfg || extra.length > 0) throw new Error('audit needs exactly one --provider');
+    const result = await runAudit({
+      provider: providerFromConfig(cfg),
+      ownership: ownershipFromConfig(settings.sink),
+      zones: opts.zone as string[] | undefined,
+      output: opts.output as 'table' | 'json',
+    });
+    process.stdout.write(result.output);
+    process.exitCode = result.exitCode;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

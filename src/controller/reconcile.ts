@@ -8,14 +8,17 @@
 // cannot be reached the deletion waits, the Ready condition says why (reason CleanupFailed) and
 // the queue retries with backoff. Without a provider mcdns keeps no finalizer (and removes one
 // left from an earlier configuration, so that records can always be deleted).
-import type { DNSEndpoint, DNSRecord, Domain, Endpoint, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../api/schema.js';
+import type { DNSEndpoint, DNSRecord, Domain, Endpoint, IngressDNSRecord, RecordHealthStatus, RecordKind, ServiceDNSRecord } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { nextStatus, readyTransition, canonicalStatus, type RecordStatus, type Verdict } from '../core/status.js';
 import { readyCondition } from '../core/status.js';
+import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import type { Prober } from '../health/index.js';
 import { describeError } from '../kube/errors.js';
+import type { DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
@@ -67,6 +70,14 @@ export interface ReconcileResult {
 export const CLEANUP_FINALIZER = 'multiclusterdns.kubefed.io/cleanup';
 
 export interface ReconcilerOptions {
+  /** Direct DNS providers; when configured, records carry the cleanup finalizer. */
+  direct?: DirectOutputs;
+  /** Emit DNSEndpoints for ExternalDNS (default true; may be off when a provider is configured). */
+  dnsEndpoints?: boolean;
+  /** Active probes (spec.healthCheck); with it, health prunes targets (and reachability fails open). */
+  prober?: Prober;
+  /** Keep the last published targets of a name whose targets are all unhealthy (default true). */
+  failOpen?: boolean;
   /**
    * Removes the DNS records a record owns at the direct providers (ProviderSink.deleteRecord).
    * Given: records carry CLEANUP_FINALIZER and deletion waits for this to succeed.
@@ -76,6 +87,17 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
   cleanupStatusIntervalMs?: number;
+}
+
+/** Thrown after the status says why, when a provider failed: the queue retries, after delayMs if given. */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs?: number,
+  ) {
+    super(message);
+    this.name = 'RetryLater';
+  }
 }
 
 /** Thrown when a deleted record's DNS records could not be removed; the queue retries it. */
@@ -93,6 +115,8 @@ export class Reconciler {
   private readonly events: EventRecorder;
   /** When a CleanupFailed status was last written, per record key. */
   private readonly cleanupStatusAt = new Map<string, number>();
+  /** What the providers last accepted per record: fail-open's memory when there is no DNSEndpoint. */
+  private readonly lastPublished = new Map<string, Endpoint[]>();
 
   constructor(
     private readonly view: HostView,
@@ -100,9 +124,13 @@ export class Reconciler {
     private readonly group: string,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-    private readonly options: ReconcilerOptions = {},
+    private options: ReconcilerOptions = {},
   ) {
     this.events = options.events ?? eventRecorder(writes, log);
+    if (options.direct?.configured && !options.cleanup) {
+      const direct = options.direct;
+      this.options = { ...options, cleanup: (key) => direct.cleanup(key) };
+    }
   }
 
   async reconcile(key: RecordKey): Promise<ReconcileResult> {
@@ -143,15 +171,50 @@ export class Reconciler {
       return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
     }
 
+    const k = keyOf(key);
     const members = this.view.members();
-    const desired: { endpoints: Endpoint[]; ready: Verdict; dns: unknown[]; domain?: string } =
+    const health = this.healthInput(key);
+    const desired: {
+      endpoints: Endpoint[];
+      ready: Verdict;
+      dns: unknown[];
+      domain?: string;
+      probeTargets?: ProbeTarget[];
+      health?: RecordHealthStatus;
+    } =
       key.kind === 'IngressDNSRecord'
-        ? desiredForIngressRecord(record as IngressDNSRecord, members)
-        : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members);
-    const dnsEndpoint = await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
+        ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
+        : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+    const check = record.spec.healthCheck;
+    if (this.options.prober) {
+      if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
+      else this.options.prober.untrack(k);
+    }
+
+    const dnsEndpoint =
+      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
+    const direct = this.options.direct?.configured ? await this.options.direct.publish(key, desired.endpoints) : undefined;
+    if (direct && !direct.retry) this.lastPublished.set(k, desired.endpoints);
+    // A provider's refusal or failure is what the admin must see first; the core's own verdict
+    // (which names and targets) follows it in the message.
+    const verdict: Verdict = direct?.failure
+      ? { ...direct.failure, message: `${direct.failure.message}; ${desired.ready.message}` }
+      : desired.ready;
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
-    const status = await this.writeStatus(key, record, desired.ready, { dns: desired.dns, domain: desired.domain, targets });
-    return { dnsEndpoint, status, verdict: desired.ready };
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
+    if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
+    return { dnsEndpoint, status, verdict };
+  }
+
+  /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
+  private healthInput(key: RecordKey): HealthInput | undefined {
+    if (!this.options.prober) return undefined;
+    const live = this.options.dnsEndpoints === false ? undefined : this.view.dnsEndpoint(key.namespace, dnsEndpointName(key.kind, key.name));
+    return {
+      probes: this.options.prober.health(keyOf(key)),
+      failOpen: this.options.failOpen ?? true,
+      published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
+    };
   }
 
   /**
@@ -208,6 +271,8 @@ export class Reconciler {
   }
 
   private async forget(key: RecordKey): Promise<ReconcileResult> {
+    this.options.prober?.untrack(keyOf(key));
+    this.lastPublished.delete(keyOf(key));
     // The garbage collector removes DNSEndpoints by ownerReference; doing it here too covers
     // clusters without one and makes a deletion reach ExternalDNS without waiting for it.
     const name = dnsEndpointName(key.kind, key.name);
@@ -237,9 +302,10 @@ export class Reconciler {
     record: DNSRecord,
     verdict: Verdict,
     published: { dns?: unknown[]; domain?: string; targets?: string[] },
+    health?: RecordHealthStatus,
   ): Promise<ReconcileResult['status']> {
-    const before = record.status as RecordStatus | undefined;
-    const after = nextStatus(before, verdict, record.metadata.generation, published, this.now());
+    const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
+    const after = withHealthStatus(nextStatus(before, verdict, record.metadata.generation, published, this.now()), health, before);
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };

@@ -17,7 +17,7 @@ import { readyCondition, type RecordStatus } from '../core/status.js';
 import { createLogger, type Logger } from '../log.js';
 import { hostKubeConfig, membersFromKubeconfig } from '../members/kubeconfig.js';
 import { KubeFedClusterSource } from '../members/kubefed.js';
-import { bindMetricSources, observeReconcile, setLeader, startMetricsServer } from '../metrics.js';
+import { bindMetricSources, observeProbe, observeReconcile, setLeader, startMetricsServer } from '../metrics.js';
 import { MemberSet } from '../observe/members.js';
 import { describeError, statusCodeOf } from '../kube/errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
@@ -25,7 +25,11 @@ import { ApiHostView, type HostChange } from './host-view.js';
 import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
-import { Reconciler, keyOf, parseKey, type RecordKey, type ReconcilerOptions } from './reconcile.js';
+import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey, type ReconcilerOptions } from './reconcile.js';
+import { providerSettings, sinksFrom, type ProviderSettings } from '../commands/provider-options.js';
+import { describeProviderConfig } from '../providers/config.js';
+import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
+import { DirectOutputs } from './direct.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -51,6 +55,15 @@ export interface ControllerOptions {
   leaseDurationMs: number;
   /** How long SIGTERM waits for in-flight reconciles before abandoning them. */
   shutdownTimeoutMs: number;
+  /** Direct DNS providers (none: DNSEndpoints for ExternalDNS only). */
+  providers: ProviderSettings;
+  /** Emit DNSEndpoints (on by default; may be turned off when a provider is configured). */
+  dnsEndpoints: boolean;
+  /** Keep the last published targets of a name whose targets all fail (default on). */
+  failOpen: boolean;
+  probeConcurrency: number;
+  /** Extra CA bundle (PEM file) trusted by https probes. */
+  probeCaFile?: string;
 }
 
 export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
@@ -74,7 +87,15 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     leaderElectionId: str('leaderElectionId') ?? 'mcdns',
     leaseDurationMs: Number(raw.leaseDuration ?? 15_000),
     shutdownTimeoutMs: Number(raw.shutdownTimeout ?? 10_000),
+    providers: providerSettings(raw),
+    dnsEndpoints: raw.dnsendpoints !== false && raw.dnsendpoints !== 'false',
+    failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
+    probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
+    probeCaFile: str('probeCaFile'),
   };
+  if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
+    throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
+  }
   if (opts.memberContexts.length === 0 && !opts.kubefedClusters) {
     throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
   }
@@ -185,7 +206,32 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const writing = () => !stopping && (elector ? elector.isLeader() : true);
   const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup), { allowed: writing });
   const events = eventRecorder(writes, logger);
-  const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, { cleanup: hooks.cleanup, events });
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger));
+  const prober = new Prober({
+    concurrency: opts.probeConcurrency,
+    logger,
+    ...(opts.probeCaFile ? { ca: [readFileSync(opts.probeCaFile, 'utf8')] } : {}),
+  });
+  prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
+  const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
+    cleanup: hooks.cleanup,
+    events,
+    direct,
+    dnsEndpoints: opts.dnsEndpoints,
+    prober,
+    failOpen: opts.failOpen,
+  });
+  // A probe verdict that changes re-runs the record at once, and says so on the record.
+  prober.onTransition((t) => {
+    queue.add(t.record);
+    const key = parseKey(t.record);
+    const uid = view?.record(key)?.metadata.uid;
+    const message = t.healthy
+      ? `target ${t.target} (cluster ${t.cluster}) is healthy again`
+      : `target ${t.target} (cluster ${t.cluster}) failed its health check: ${t.lastError ?? 'unhealthy'}`;
+    logger.info('target health changed', { record: t.record, cluster: t.cluster, target: t.target, healthy: t.healthy, error: t.lastError });
+    if (writing()) void events.record({ ...key, uid }, t.healthy ? 'Normal' : 'Warning', t.healthy ? EventReason.TargetHealthy : EventReason.TargetUnhealthy, message);
+  });
 
   // ---- readiness ----
   // Ready: the host caches have synced, and every member has synced or been declared offline
@@ -221,6 +267,13 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       queue.forget(key);
       logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
     } catch (err) {
+      if (err instanceof RetryLater) {
+        observeReconcile(k.kind, false, seconds());
+        const delay = err.delayMs ?? queue.addRateLimited(key);
+        if (err.delayMs !== undefined) queue.addAfter(key, err.delayMs);
+        logger.warn('DNS provider failed, will retry', { record: key, error: err.message, retryInMs: delay });
+        return;
+      }
       if (err instanceof NotLeaderError) {
         // Lost the Lease (or stopping) mid-reconcile: the rest is the next leader's job. The key
         // stays queued in case this replica leads again.
@@ -334,7 +387,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
     members: opts.memberContexts,
     kubefedClusters: opts.kubefedClusters,
-    dnsEndpointGroup: opts.dnsEndpointGroup,
+    dnsEndpointGroup: opts.dnsEndpoints ? opts.dnsEndpointGroup : 'off',
+    providers: opts.providers.providers.map(describeProviderConfig),
     leaderElection: elector ? { lease: `${elector.namespace}/${elector.name}`, identity: elector.identity, leaseDurationMs: elector.leaseDurationMs } : 'off',
   });
 
@@ -353,6 +407,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       });
     }
     // 2. `stopping` already closed the write gate; give the Lease up so a successor starts now.
+    await prober.stop();
+    await direct.close();
     await elector?.stop({ release: true });
     setLeader(false);
     // 3. Stop watching.

@@ -7,7 +7,7 @@ import { AzureDnsProvider, azureCredential, parseAzureJson, type AzureAuthConfig
 import { CoreDnsEtcdProvider } from '../../providers/coredns-etcd/index.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { ownershipConfig, type OwnershipConfig } from './ownership.js';
-import { ProviderSink } from './sink.js';
+import { ProviderSink, type ProviderSinkOptions } from './sink.js';
 import { POLICIES, type Policy, type Provider } from './types.js';
 
 export const PROVIDER_NAMES = ['powerdns', 'azure', 'coredns-etcd'] as const;
@@ -263,7 +263,13 @@ export function splitList(values: string | string[] | undefined): string[] | und
 }
 
 /** The configured provider wrapped in a sink, ready for syncRecord / deleteRecord / planRecord. */
-export function sinkFromConfig(provider: ProviderConfig, sink: SinkConfig, log?: Logger, deps: ConfigDeps = {}): ProviderSink {
+export function sinkFromConfig(
+  provider: ProviderConfig,
+  sink: SinkConfig,
+  log?: Logger,
+  deps: ConfigDeps = {},
+  onCall?: ProviderSinkOptions['onCall'],
+): ProviderSink {
   const domainFilter = defined({ include: sink.domainFilter, exclude: sink.excludeDomains });
   return new ProviderSink({
     provider: providerFromConfig(provider, deps),
@@ -272,5 +278,6 @@ export function sinkFromConfig(provider: ProviderConfig, sink: SinkConfig, log?:
     ...(Object.keys(domainFilter).length > 0 ? { domainFilter } : {}),
     ...(sink.defaultTtl !== undefined ? { defaultTtl: sink.defaultTtl } : {}),
     ...(log ? { log } : {}),
+    ...(onCall ? { onCall } : {}),
   });
 }

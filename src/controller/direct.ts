@@ -1,0 +1,89 @@
+// The direct DNS providers as the reconciler sees them: publish one record's endpoints to every
+// configured provider and say, as a Ready verdict, what kept any of it from being written.
+// Ownership conflicts write nothing for the names concerned; provider failures are retried by
+// the queue (after the provider's Retry-After when it gave one), never reported as applied.
+import type { Endpoint } from '../api/schema.js';
+import type { Verdict } from '../core/status.js';
+import { resourceId } from '../providers/ownership.js';
+import type { ProviderSink, SyncResult } from '../providers/sink.js';
+import type { RecordKey } from './reconcile.js';
+
+export interface NamedSink {
+  name: string;
+  sink: ProviderSink;
+}
+
+export interface DirectOutcome {
+  applied: number;
+  /** Set when something was not published: the Ready verdict the record should carry. */
+  failure?: Verdict;
+  /** A provider failed: the queue should retry, after `retryAfterMs` when the provider asked. */
+  retry: boolean;
+  retryAfterMs?: number;
+}
+
+/** Problems that mean "this name is not for this provider", not that something went wrong. */
+const informational = new Set(['filtered', 'no-zone']);
+
+export class DirectOutputs {
+  constructor(private readonly sinks: NamedSink[]) {}
+
+  get configured(): boolean {
+    return this.sinks.length > 0;
+  }
+
+  async publish(key: RecordKey, endpoints: Endpoint[]): Promise<DirectOutcome> {
+    const resource = resourceId(key.kind, key.namespace, key.name);
+    const conflicts: string[] = [];
+    const rejected: string[] = [];
+    const errors: string[] = [];
+    let applied = 0;
+    let retryAfterMs: number | undefined;
+    for (const { name, sink } of this.sinks) {
+      let result: SyncResult;
+      try {
+        result = await sink.syncRecord(resource, endpoints);
+      } catch (err) {
+        // A failed read writes nothing (and deletes nothing): retry from scratch.
+        errors.push(`${name}: ${(err as Error).message}`);
+        continue;
+      }
+      applied += result.applied;
+      conflicts.push(...result.conflicts.map((c) => `${name}: ${c.message}`));
+      rejected.push(...result.problems.filter((p) => !informational.has(p.reason)).map((p) => `${name}: ${p.message}`));
+      for (const e of result.zoneErrors) {
+        errors.push(`${name}: zone ${e.zone}: ${e.message}`);
+        if (e.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, e.retryAfterMs);
+      }
+    }
+    if (errors.length > 0) {
+      return { applied, retry: true, retryAfterMs, failure: { status: 'False', reason: 'ProviderError', message: errors.join('; ') } };
+    }
+    if (conflicts.length > 0) {
+      return { applied, retry: false, failure: { status: 'False', reason: 'OwnershipConflict', message: conflicts.join('; ') } };
+    }
+    if (rejected.length > 0) {
+      return { applied, retry: false, failure: { status: 'False', reason: 'ProviderRejected', message: rejected.join('; ') } };
+    }
+    return { applied, retry: false };
+  }
+
+  /** Removes everything the record owns at every provider; throws (to retry) if any part failed. */
+  async cleanup(key: RecordKey): Promise<void> {
+    const resource = resourceId(key.kind, key.namespace, key.name);
+    const failures: string[] = [];
+    for (const { name, sink } of this.sinks) {
+      try {
+        const result = await sink.deleteRecord(resource);
+        failures.push(...result.zoneErrors.map((e) => `${name}: zone ${e.zone}: ${e.message}`));
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.sink.close()));
+  }
+}
