@@ -25,7 +25,7 @@ import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
-import { startLoadBalancers, type FakeLoadBalancer } from '../unit/health/fake-lb.js';
+import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { summarize, type Summary } from './stats.js';
 
 export type FailoverPath = 'direct' | 'externalDns';

@@ -14,7 +14,7 @@ import type { ServiceDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putLoadBalancerService, putNode } from '../env/workloads.js';
-import { startLoadBalancers, type FakeLoadBalancer } from '../unit/health/fake-lb.js';
+import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health-svc';
 const PREFIX = `db.${NS}.galactic.svc`;

@@ -12,7 +12,7 @@ import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
-import { startLoadBalancers, type FakeLoadBalancer } from '../unit/health/fake-lb.js';
+import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health';
 const WEB = 'web.example.org';

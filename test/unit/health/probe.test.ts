@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { runProbe, type ProbeRequest } from '../../../src/health/probe.js';
 import { parseStatusRange } from '../../../src/health/spec.js';
-import { makeTestPki, startLoadBalancers, type FakeLoadBalancer, type TestPki } from './fake-lb.js';
+import { makeTestPki, startLoadBalancers, type FakeLoadBalancer, type TestPki } from '../../env/fake-lb.js';
 
 function request(lb: FakeLoadBalancer, parts: Partial<ProbeRequest> = {}): ProbeRequest {
   return {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createLogger } from '../../../src/log.js';
 import { Prober, type HealthTransition, type ProbeResult } from '../../../src/health/prober.js';
 import { parseStatusRange, type ResolvedHealthCheck } from '../../../src/health/spec.js';
-import { startLoadBalancers, until, type FakeLoadBalancer } from './fake-lb.js';
+import { startLoadBalancers, until, type FakeLoadBalancer } from '../../env/fake-lb.js';
 
 const quiet = createLogger('silent');
 
