@@ -4,24 +4,14 @@
 //
 // Two paths, each with the same fake load balancers (real HTTP servers on 127.0.0.11 and
 // 127.0.0.12, stopped and started by the bench):
-//   direct       the prober, the pure core and the ProviderSink writing PowerDNS, wired in this
-//                process exactly as the controller wires them (re-reconcile on every health
-//                transition, the published endpoints fed back as fail-open memory). Member
-//                observations are fixed: this path measures health → DNS, not the watches.
-//   externalDns  the built controller (`mcdns run`) on the bed's API servers, writing the
-//                DNSEndpoint that ExternalDNS (--events, --min-event-sync-interval 1s) applies to
-//                PowerDNS. Needs the controller's health wiring.
+//   direct       the built controller (`mcdns run --provider powerdns --no-dnsendpoints`) on the
+//                bed's API servers, writing PowerDNS itself.
+//   externalDns  the built controller writing the DNSEndpoint that ExternalDNS (--events,
+//                --min-event-sync-interval 1s) applies to PowerDNS.
 // MCDNS_BENCH_PATHS=direct (or externalDns) runs one path only.
 import { Resolver } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
-import type { Endpoint, HealthCheck, IngressDNSRecord } from '../../src/api/schema.js';
-import { desiredForIngressRecord } from '../../src/core/desired.js';
-import type { ClusterObservation } from '../../src/core/observation.js';
-import { Prober } from '../../src/health/prober.js';
-import { createLogger } from '../../src/log.js';
-import { ownershipConfig, resourceId } from '../../src/providers/ownership.js';
-import { ProviderSink } from '../../src/providers/sink.js';
-import { PowerDnsProvider } from '../../providers/powerdns/index.js';
+import type { HealthCheck, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
@@ -64,7 +54,6 @@ export interface FailoverResult {
 
 const NS = 'bench-failover';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quiet = createLogger('error');
 
 export async function failoverScenario(opts: FailoverOptions, log: (s: string) => void): Promise<FailoverResult> {
   const intervalSeconds = opts.intervalSeconds ?? 1;
@@ -91,8 +80,7 @@ export async function failoverScenario(opts: FailoverOptions, log: (s: string) =
     const answer = (name: string) => resolver.resolve4(name).catch(() => [] as string[]);
     for (const path of paths) {
       log(`path ${path}: ${opts.trials} trials, probe every ${intervalSeconds} s, failureThreshold ${failureThreshold}`);
-      const run = path === 'direct' ? directPath : externalDnsPath;
-      const samples = await run(bed, lbs, check, opts.trials, answer, log);
+      const samples = await controllerPath(path, bed, lbs, check, opts.trials, answer, log);
       const removal = summarize(samples.removal);
       results[path] = {
         trials: samples.removal.length,
@@ -175,8 +163,13 @@ function record(name: string, host: string, check: HealthCheck): IngressDNSRecor
   };
 }
 
-/** The controller's health loop in one process: reconcile on every transition, write through the sink. */
-async function directPath(
+/**
+ * The built controller (`mcdns run`) on the bed's API servers. Direct: it writes PowerDNS
+ * itself (--provider powerdns, no DNSEndpoint). ExternalDNS: it writes the DNSEndpoint that
+ * ExternalDNS (--events, --min-event-sync-interval 1s) applies to PowerDNS.
+ */
+async function controllerPath(
+  path: FailoverPath,
   bed: Bed,
   lbs: [FakeLoadBalancer, FakeLoadBalancer],
   check: HealthCheck,
@@ -184,89 +177,32 @@ async function directPath(
   answer: Answer,
   log: (s: string) => void,
 ): Promise<{ removal: number[]; back: number[] }> {
-  const host = 'failover-direct.example.org';
-  const rec = record('failover-direct', host, check);
-  const key = `IngressDNSRecord/${NS}/failover-direct`;
-  const clusters: ClusterObservation[] = lbs.map((lb, i) => ({
-    cluster: `member${i + 1}`,
-    state: 'online',
-    zones: [],
-    services: [],
-    ingresses: [{ namespace: NS, name: 'failover-direct', hosts: [host], loadBalancer: [{ ip: lb.address }] }],
-  }));
-  const sink = new ProviderSink({
-    provider: new PowerDnsProvider({ server: bed.powerdns!.apiUrl, apiKey: bed.powerdns!.apiKey }),
-    ownership: ownershipConfig({ ownerId: 'mcdns-bench' }),
-    policy: 'sync',
-    log: quiet,
-  });
-  const prober = new Prober({ concurrency: 8, logger: quiet });
-  let published: Endpoint[] = [];
-  const reconcile = async (): Promise<void> => {
-    const desired = desiredForIngressRecord(rec, clusters, { probes: prober.health(key), published });
-    prober.track(key, desired.probeTargets ?? [], check);
-    const result = await sink.syncRecord(resourceId('IngressDNSRecord', NS, 'failover-direct'), desired.endpoints);
-    if (result.zoneErrors.length > 0) throw new Error(`failover: sink failed: ${result.zoneErrors.map((z) => z.message).join('; ')}`);
-    published = desired.endpoints;
-  };
-  // One reconcile at a time; transitions during one ask for one more (a work queue of one key).
-  let running: Promise<void> | undefined;
-  let again = false;
-  const queue = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = reconcile()
-      .catch((err: unknown) => log(`  reconcile failed: ${(err as Error).message}`))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          queue();
-        }
-      });
-  };
-  prober.onTransition(() => queue());
-  try {
-    queue();
-    return await trials(host, lbs[1], count, answer, log);
-  } finally {
-    await prober.stop();
-    await running;
-    await sink.deleteRecord(resourceId('IngressDNSRecord', NS, 'failover-direct'));
-    await sink.close();
-  }
-}
-
-/** The built controller writing a DNSEndpoint, ExternalDNS writing PowerDNS. */
-async function externalDnsPath(
-  bed: Bed,
-  lbs: [FakeLoadBalancer, FakeLoadBalancer],
-  check: HealthCheck,
-  count: number,
-  answer: Answer,
-  log: (s: string) => void,
-): Promise<{ removal: number[]; back: number[] }> {
-  const host = 'failover-xdns.example.org';
+  const name = path === 'direct' ? 'failover-direct' : 'failover-xdns';
+  const host = `${name}.example.org`;
   for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
   await bed.apply('host', readFileSync('manifests/crds/ingressdnsrecords.multiclusterdns.kubefed.io.yaml', 'utf8'));
-  await putIngress(bed.kubeConfig('member1'), NS, 'failover-xdns', [host], [lbs[0].address]);
-  await putIngress(bed.kubeConfig('member2'), NS, 'failover-xdns', [host], [lbs[1].address]);
-  const mcdns = startMcdns([
-    `--kubeconfig=${bed.kubeconfigPath}`,
-    '--host-context=host',
-    '--member-contexts=member1,member2',
-    '--probe-concurrency=8',
-    '--log-level=warn',
-  ]);
+  await putIngress(bed.kubeConfig('member1'), NS, name, [host], [lbs[0].address]);
+  await putIngress(bed.kubeConfig('member2'), NS, name, [host], [lbs[1].address]);
+  const direct = ['--provider=powerdns', `--pdns-server=${bed.powerdns!.apiUrl}`, '--txt-owner-id=mcdns-bench', '--no-dnsendpoints'];
+  const mcdns = startMcdns(
+    [
+      `--kubeconfig=${bed.kubeconfigPath}`,
+      '--host-context=host',
+      '--member-contexts=member1,member2',
+      '--probe-concurrency=8',
+      '--log-level=warn',
+      ...(path === 'direct' ? direct : []),
+    ],
+    { MCDNS_PDNS_API_KEY: bed.powerdns!.apiKey },
+  );
   try {
-    await bed.apply('host', JSON.stringify(record('failover-xdns', host, check), null, 2)); // JSON is YAML
+    await bed.apply('host', JSON.stringify(record(name, host, check), null, 2)); // JSON is YAML
     return await trials(host, lbs[1], count, answer, log);
   } catch (err) {
     log(mcdns.logs());
     throw err;
   } finally {
+    await bed.kubectl('host', ['delete', 'ingressdnsrecord', name, '-n', NS, '--wait=true', '--timeout=60s']).catch(() => '');
     await mcdns.stop();
   }
 }
