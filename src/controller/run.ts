@@ -30,6 +30,7 @@ import { providerSettings, sinksFrom, type ProviderSettings } from '../commands/
 import { describeProviderConfig } from '../providers/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
 import { DirectOutputs } from './direct.js';
+import type { ProviderSink } from '../providers/sink.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -119,6 +120,21 @@ function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | 
   return hostContextNamespace || 'default';
 }
 
+/** A provider sink whose writing calls are refused (NotLeaderError) while `allowed()` is false. */
+export function gatedSink(sink: ProviderSink, allowed: () => boolean): ProviderSink {
+  const writing = new Set<PropertyKey>(['syncRecord', 'deleteRecord']);
+  return new Proxy(sink, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (!writing.has(prop)) return fn.bind(target);
+      return (...args: unknown[]) =>
+        allowed() ? fn.apply(target, args) : Promise.reject(new NotLeaderError(`${String(prop)} at a DNS provider`));
+    },
+  });
+}
+
 /** Records whose DNS a member cluster contributes to (status.dns names it, or it has the record's Ingress/Service). */
 function recordsServedBy(cluster: ClusterObservation, keys: RecordKey[], record: (k: RecordKey) => DNSRecord | undefined): RecordKey[] {
   return keys.filter((k) => {
@@ -206,7 +222,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const writing = () => !stopping && (elector ? elector.isLeader() : true);
   const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup), { allowed: writing });
   const events = eventRecorder(writes, logger);
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger));
+  // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
+  // nothing more to a DNS provider either.
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger).map(({ name, sink }) => ({ name, sink: gatedSink(sink, writing) })));
   const prober = new Prober({
     concurrency: opts.probeConcurrency,
     logger,
@@ -274,7 +292,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
         logger.warn('DNS provider failed, will retry', { record: key, error: err.message, retryInMs: delay });
         return;
       }
-      if (err instanceof NotLeaderError) {
+      // A refused write can also reach here wrapped (a provider failure message): what counts is
+      // that this replica may not write now.
+      if (err instanceof NotLeaderError || !writing()) {
         // Lost the Lease (or stopping) mid-reconcile: the rest is the next leader's job. The key
         // stays queued in case this replica leads again.
         logger.info('reconcile abandoned: this replica may no longer write', { record: key });
