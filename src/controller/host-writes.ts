@@ -40,6 +40,15 @@ export class ApiHostWrites implements HostWrites {
     await this.custom.deleteNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name });
   }
 
+  async readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name })) as DNSEndpoint;
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   async replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
     const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
     const { namespace, name } = record.metadata as { namespace: string; name: string };
@@ -136,6 +145,10 @@ export class GatedHostWrites implements HostWrites {
   }
   deleteDNSEndpoint(namespace: string, name: string): Promise<void> {
     return this.call('dnsendpoints', 'delete', () => this.inner.deleteDNSEndpoint(namespace, name));
+  }
+  /** A read: not gated, not counted. */
+  readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined> {
+    return this.inner.readDNSEndpoint(namespace, name);
   }
   replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
     return this.call('status', 'update', () => this.inner.replaceStatus(kind, record));

@@ -17,7 +17,7 @@ import { nextStatus, readyTransition, canonicalStatus, type RecordStatus, type V
 import { readyCondition } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
 import type { Prober } from '../health/index.js';
-import { describeError } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../kube/errors.js';
 import type { DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
@@ -54,13 +54,16 @@ export interface HostWrites {
   replaceDNSEndpoint(obj: DNSEndpoint): Promise<void>;
   deleteDNSEndpoint(namespace: string, name: string): Promise<void>;
   replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void>;
+  /** Reads one DNSEndpoint from the API server (not a cache); undefined when there is none. */
+  readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined>;
   /** Sets metadata.finalizers (optimistic: carries the record's resourceVersion); returns the updated record. */
   updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord>;
   event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
 export interface ReconcileResult {
-  dnsEndpoint: 'created' | 'updated' | 'unchanged' | 'deleted' | 'skipped';
+  /** conflict: a DNSEndpoint of that name exists and another controller owns it (left alone). */
+  dnsEndpoint: 'created' | 'updated' | 'unchanged' | 'deleted' | 'skipped' | 'conflict';
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
   finalizer?: 'added' | 'removed';
@@ -113,6 +116,8 @@ const withoutFinalizer = (r: DNSRecord) => (r.metadata.finalizers ?? []).filter(
 
 export class Reconciler {
   private readonly events: EventRecorder;
+  /** DNSEndpoints of our names controlled by someone else, with who ("Kind name"). */
+  private readonly conflicts = new Map<string, string>();
   /** When a CleanupFailed status was last written, per record key. */
   private readonly cleanupStatusAt = new Map<string, number>();
   /** What the providers last accepted per record: fail-open's memory when there is no DNSEndpoint. */
@@ -199,7 +204,9 @@ export class Reconciler {
     // (which names and targets) follows it in the message.
     const verdict: Verdict = direct?.failure
       ? { ...direct.failure, message: `${direct.failure.message}; ${desired.ready.message}` }
-      : desired.ready;
+      : dnsEndpoint === 'conflict'
+        ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
+        : desired.ready;
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
     const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
@@ -283,17 +290,57 @@ export class Reconciler {
     return { dnsEndpoint: 'deleted', status: 'none' };
   }
 
+  private conflictMessage(ref: RecordRef): string {
+    const name = dnsEndpointName(ref.kind, ref.name);
+    const owner = this.conflicts.get(`${ref.namespace}/${name}`) ?? 'another controller';
+    return `DNSEndpoint ${ref.namespace}/${name} already exists and is controlled by ${owner}: mcdns leaves it alone (delete it, or rename the record)`;
+  }
+
   private async writeDNSEndpoint(desired: DNSEndpoint): Promise<ReconcileResult['dnsEndpoint']> {
     const { namespace, name } = desired.metadata as { namespace: string; name: string };
     const live = this.view.dnsEndpoint(namespace, name);
     if (!live) {
-      await this.writes.createDNSEndpoint(desired);
-      return 'created';
+      try {
+        await this.writes.createDNSEndpoint(desired);
+        return 'created';
+      } catch (err) {
+        // Not in our cache (which holds only DNSEndpoints labelled as ours) yet it exists: one
+        // KubeFed wrote, or one our cache has not seen yet.
+        if (statusCodeOf(err) !== 409) throw err;
+        return this.adoptDNSEndpoint(desired);
+      }
     }
     if (sameDNSEndpoint(live, desired)) return 'unchanged';
     const labels = { ...live.metadata.labels, ...desired.metadata.labels };
     const next = { ...desired, metadata: { ...live.metadata, labels, ownerReferences: desired.metadata.ownerReferences } };
     await this.writes.replaceDNSEndpoint(next);
+    return 'updated';
+  }
+
+  /**
+   * Takes over a DNSEndpoint of our name that our cache does not hold: KubeFed's (no labels, no
+   * ownerReference) or one already ours. One controlled by anything but this record is left alone.
+   */
+  private async adoptDNSEndpoint(desired: DNSEndpoint): Promise<ReconcileResult['dnsEndpoint']> {
+    const { namespace, name } = desired.metadata as { namespace: string; name: string };
+    const existing = await this.writes.readDNSEndpoint(namespace, name);
+    if (!existing) throw new Error(`DNSEndpoint ${namespace}/${name} was reported to exist but is gone: retrying`);
+    const ours = desired.metadata.ownerReferences?.[0];
+    const controller = existing.metadata.ownerReferences?.find((o) => o.controller);
+    if (controller && controller.uid !== ours?.uid) {
+      this.conflicts.set(`${namespace}/${name}`, `${controller.kind} ${controller.name}`);
+      this.log.warn('DNSEndpoint of this name is controlled by someone else, leaving it alone', { dnsEndpoint: `${namespace}/${name}`, controller: `${controller.kind}/${controller.name}` });
+      return 'conflict';
+    }
+    this.conflicts.delete(`${namespace}/${name}`);
+    if (sameDNSEndpoint(existing, desired)) return 'unchanged';
+    const others = (existing.metadata.ownerReferences ?? []).filter((o) => !o.controller);
+    const labels = { ...existing.metadata.labels, ...desired.metadata.labels };
+    await this.writes.replaceDNSEndpoint({
+      ...desired,
+      metadata: { ...existing.metadata, labels, ownerReferences: [...others, ...(desired.metadata.ownerReferences ?? [])] },
+    });
+    this.log.info('adopted an existing DNSEndpoint', { dnsEndpoint: `${namespace}/${name}`, previousLabels: existing.metadata.labels ?? {} });
     return 'updated';
   }
 

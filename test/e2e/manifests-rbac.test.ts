@@ -39,7 +39,8 @@ const NOT_EXERCISED: Record<string, string> = {
   'multiclusterdns.kubefed.io|ingressdnsrecords/finalizers|update':
     'checked inside the API server by OwnerReferencesPermissionEnforcement (enabled here; proven needed below), never a request',
   'multiclusterdns.kubefed.io|servicednsrecords/finalizers|update': 'as ingressdnsrecords/finalizers',
-  'multiclusterdns.kubefed.io|dnsendpoints|list': 'legacy group: --dnsendpoint-group=multiclusterdns.kubefed.io (components/externaldns-legacy)',
+  'multiclusterdns.kubefed.io|dnsendpoints|get': 'legacy group: --dnsendpoint-group=multiclusterdns.kubefed.io (components/externaldns-legacy)',
+  'multiclusterdns.kubefed.io|dnsendpoints|list': 'legacy group',
   'multiclusterdns.kubefed.io|dnsendpoints|watch': 'legacy group',
   'multiclusterdns.kubefed.io|dnsendpoints|create': 'legacy group',
   'multiclusterdns.kubefed.io|dnsendpoints|update': 'legacy group',
@@ -230,14 +231,21 @@ describe('manifests/ on a real API server, and the controller running with exact
     await eventually('ready', async () => (await fetch(`http://${metrics}/readyz`)).status, (s) => s === 200, 60_000);
     expect(sample(await (await fetch(`http://${metrics}/metrics`)).text(), 'mcdns_leader')).to.equal(1);
 
-    await kubectl(bed, 'host', ['apply', '-f', 'manifests/samples/']);
+    // A DNSEndpoint as KubeFed left it (same name, no labels, no owner): mcdns adopts it.
     const custom = admin.makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: 'test-namespace', plural: 'dnsendpoints',
+      body: { apiVersion: 'externaldns.k8s.io/v1alpha1', kind: 'DNSEndpoint', metadata: { name: 'service-test-service' }, spec: { endpoints: [] } },
+    });
+    await kubectl(bed, 'host', ['apply', '-f', 'manifests/samples/']);
     const endpoint = (ns: string, name: string) => async () =>
       (await custom.getNamespacedCustomObject({ group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: ns, plural: 'dnsendpoints', name })) as DNSEndpoint;
     const targets = (e: DNSEndpoint) => (e.spec.endpoints ?? []).flatMap((x) => x.targets).sort().join(',');
     await eventually('ingress DNSEndpoint', endpoint('fed-namespace', 'ingress-fed-helloworld-ingress'), (e) => targets(e) === '127.0.0.11', 60_000);
     const svc = await eventually('service DNSEndpoint', endpoint('test-namespace', 'service-test-service'), (e) => (e.spec.endpoints ?? []).length >= 3, 60_000);
     expect(svc.spec.endpoints?.map((e) => e.dnsName)).to.include('test-service.test-namespace.test-domain.svc.eu-west-1a.eu-west-1.example.org');
+    expect(svc.metadata.labels?.['app.kubernetes.io/managed-by'], 'adopted').to.equal('mcdns');
+    expect(svc.metadata.ownerReferences?.[0]).to.include({ kind: 'ServiceDNSRecord', name: 'test-service' });
     const record = async (plural: string, ns: string, name: string) =>
       (await custom.getNamespacedCustomObject({ group: 'multiclusterdns.kubefed.io', version: 'v1alpha1', namespace: ns, plural, name })) as DNSRecord;
     for (const [plural, ns, name] of [['ingressdnsrecords', 'fed-namespace', 'fed-helloworld-ingress'], ['servicednsrecords', 'test-namespace', 'test-service']] as const) {

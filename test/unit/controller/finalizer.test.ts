@@ -43,6 +43,7 @@ class Host implements HostView, HostWrites {
     this.writes.push('status');
     this.records.set(`${kind}/${record.metadata.namespace}/${record.metadata.name}`, structuredClone(record));
   }
+  async readDNSEndpoint(namespace: string, name: string) { return this.endpoints.get(`${namespace}/${name}`); }
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]) {
     this.writes.push(`finalizers [${finalizers.join(',')}]`);
     const k = `${kind}/${record.metadata.namespace}/${record.metadata.name}`;

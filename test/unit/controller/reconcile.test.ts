@@ -38,6 +38,7 @@ class MemoryHost implements HostView, HostWrites {
     this.writes.push(`status ${record.metadata.name}`);
     this.records.set(`${kind}/${record.metadata.namespace}/${record.metadata.name}`, structuredClone(record));
   }
+  async readDNSEndpoint(namespace: string, name: string) { return this.endpoints.get(`${namespace}/${name}`); }
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]) {
     this.writes.push(`finalizers ${record.metadata.name}`);
     const next = structuredClone({ ...record, metadata: { ...record.metadata, finalizers } });

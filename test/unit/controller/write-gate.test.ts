@@ -18,6 +18,7 @@ class Recorder implements HostWrites {
   async replaceDNSEndpoint(obj: DNSEndpoint) { this.calls.push(`replace ${obj.metadata.name}`); }
   async deleteDNSEndpoint(_ns: string, name: string) { this.calls.push(`delete ${name}`); }
   async replaceStatus(_kind: RecordKind, r: DNSRecord) { this.calls.push(`status ${r.metadata.name}`); }
+  async readDNSEndpoint() { return undefined; }
   async updateFinalizers(_kind: RecordKind, r: DNSRecord) { this.calls.push(`finalizers ${r.metadata.name}`); return r; }
   async event(ref: RecordRef, _t: string, reason: string) { this.calls.push(`event ${reason} ${ref.name}`); }
 }
