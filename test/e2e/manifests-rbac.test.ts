@@ -185,6 +185,18 @@ describe('manifests/ on a real API server, and the controller running with exact
     const r = await kubectl(bed, 'host', ['apply', '-k', 'manifests/']);
     expect(r.stdout).to.contain('deployment.apps/mcdns created');
     expect(r.stderr).not.to.match(/would violate PodSecurity/);
+    // The check above can fail: the same Deployment without its securityContext is warned about.
+    const loose = parseAllDocuments(readFileSync('manifests/deployment.yaml', 'utf8'))[0]!.toJS() as {
+      metadata: { name: string };
+      spec: { template: { spec: { securityContext?: unknown; containers: Array<{ securityContext?: unknown }> } } };
+    };
+    loose.metadata.name = 'mcdns-loose';
+    delete loose.spec.template.spec.securityContext;
+    delete loose.spec.template.spec.containers[0]!.securityContext;
+    const dir = makeTempDir('pss');
+    writeFileSync(path.join(dir, 'loose.json'), JSON.stringify(loose));
+    const warned = await kubectl(bed, 'host', ['apply', '-f', path.join(dir, 'loose.json'), '--dry-run=server']);
+    expect(warned.stderr).to.match(/would violate PodSecurity "restricted/);
     await kubectl(bed, 'host', ['apply', '-f', 'manifests/crds/kubefedclusters.core.kubefed.io.yaml']);
     await kubectl(bed, 'host', ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
     await kubectl(bed, 'member1', ['apply', '-k', 'manifests/member/']);
