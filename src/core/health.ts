@@ -337,8 +337,24 @@ export function withHealthStatus<S extends object>(
   health: RecordHealthStatus | undefined,
   current?: { health?: RecordHealthStatus },
 ): S & { health?: RecordHealthStatus } {
-  const value = health ?? current?.health;
+  const value = health ? keepSince(health, current?.health) : current?.health;
   return value === undefined ? next : { ...next, health: value };
+}
+
+/**
+ * An entry whose verdict did not change keeps the `since` already in status. The prober's own
+ * `since` is when this replica first saw the verdict, so without this every restart or leader
+ * takeover would rewrite every record's status once, with nothing having changed.
+ */
+function keepSince(health: RecordHealthStatus, before: RecordHealthStatus | undefined): RecordHealthStatus {
+  const merge = <T extends { healthy: boolean; since?: string }>(now: T[] | undefined, old: T[] | undefined, id: (e: T) => string) =>
+    now?.map((e) => {
+      const o = old?.find((x) => id(x) === id(e));
+      return o?.since && o.healthy === e.healthy ? { ...e, since: o.since } : e;
+    });
+  const clusters = merge(health.clusters, before?.clusters, (c) => c.cluster);
+  const targets = merge(health.targets, before?.targets, (t) => `${t.cluster}/${t.target}`);
+  return { ...health, ...(clusters ? { clusters } : {}), ...(targets ? { targets } : {}) };
 }
 
 function shortList(items: string[], max = 4): string {

@@ -371,4 +371,25 @@ describe('health: status', () => {
     expect(withHealthStatus({ targets: ['x'] }, undefined, { health })).to.deep.equal({ targets: ['x'], health });
     expect(withHealthStatus({ targets: ['x'] }, undefined)).to.deep.equal({ targets: ['x'] });
   });
+
+  it('keeps the since already in status while a verdict stays the same (a restarted or new leader rewrites nothing)', () => {
+    const before = {
+      clusters: [{ cluster: 'a', healthy: true, since: '2026-11-21T01:00:00.000Z' }],
+      targets: [
+        { target: '127.0.0.11', cluster: 'a', healthy: true, published: true, since: '2026-11-21T01:00:00.000Z' },
+        { target: '127.0.0.12', cluster: 'b', healthy: true, published: true, since: '2026-11-21T01:00:00.000Z' },
+      ],
+    };
+    const now = {
+      clusters: [{ cluster: 'a', healthy: true, since: '2026-11-21T02:00:00.000Z' }],
+      targets: [
+        { target: '127.0.0.11', cluster: 'a', healthy: true, published: true, since: '2026-11-21T02:00:00.000Z' },
+        { target: '127.0.0.12', cluster: 'b', healthy: false, published: false, since: '2026-11-21T02:00:05.000Z', lastError: 'refused' },
+      ],
+    };
+    const health = withHealthStatus({}, now, { health: before }).health;
+    expect(health?.clusters?.[0]?.since).to.equal('2026-11-21T01:00:00.000Z');
+    expect(health?.targets?.[0]?.since).to.equal('2026-11-21T01:00:00.000Z');
+    expect(health?.targets?.[1], 'a changed verdict takes the new time').to.include({ healthy: false, since: '2026-11-21T02:00:05.000Z' });
+  });
 });
