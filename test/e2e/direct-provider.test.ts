@@ -9,6 +9,7 @@ import type { IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 
 const NS = 'fed-namespace';
@@ -71,16 +72,7 @@ ${extra}`;
     );
   });
 
-  let failed = false;
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
-  after(async () => {
-    if (failed || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs());
-    await mcdns?.stop();
-    await bed?.stop();
-    await Promise.all((lbs ?? []).map((lb) => lb.down()));
-  });
+  tearDownSuite(() => ({ mcdns, bed, lbs }));
 
   it('publishes the seed record straight into PowerDNS with an ExternalDNS-format ownership TXT', async () => {
     await bed.apply('host', readFileSync('manifests/samples/ingressdnsrecord.yaml', 'utf8'));

@@ -8,12 +8,12 @@
 //
 // Needs the controller wiring of the health prober (flags --probe-concurrency, --no-fail-open).
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ServiceDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
-import { ensureNamespace, eventually, putLoadBalancerService, putNode } from '../env/workloads.js';
+import { tearDownSuite } from '../env/teardown.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putLoadBalancerService, putNode } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health-svc';
@@ -35,9 +35,7 @@ describe('end to end: ServiceDNSRecord health checks with region-preferred fall-
   before(async () => {
     [lb1, lb2] = (await startLoadBalancers(['127.0.0.21', '127.0.0.22'], 'tcp')) as [FakeLoadBalancer, FakeLoadBalancer];
     bed = await startBed({ members: ['member1', 'member2'] });
-    for (const f of ['servicednsrecords.multiclusterdns.kubefed.io', 'domains.multiclusterdns.kubefed.io']) {
-      await bed.apply('host', readFileSync(`manifests/crds/${f}.yaml`, 'utf8'));
-    }
+    await installMcdnsCrds((m) => bed.apply('host', m));
     for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
     await putNode(bed.kubeConfig('member1'), 'node-a', 'eu', 'eu-1a');
     await putLoadBalancerService(bed.kubeConfig('member1'), NS, 'db', ['127.0.0.21']);
@@ -78,21 +76,7 @@ spec:
 `);
   });
 
-  let failed = false;
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
-
-  after(async () => {
-    if (failed || process.env.MCDNS_E2E_LOGS) {
-      console.log(mcdns?.logs());
-      console.log(bed?.externalDns?.logs().split('\n').slice(-60).join('\n'));
-    }
-    await mcdns?.stop();
-    await bed?.stop();
-    await lb1?.down();
-    await lb2?.down();
-  });
+  tearDownSuite(() => ({ mcdns, bed, lbs: [lb1, lb2] }));
 
   it('answers the global, regional and zonal names while both load balancers accept connections', async () => {
     await eventually('global name', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22', 120_000);

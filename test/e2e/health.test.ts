@@ -6,12 +6,12 @@
 //
 // Needs the controller wiring of the health prober (flag --probe-concurrency; fail-open is on by default).
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
-import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
+import { tearDownSuite } from '../env/teardown.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putIngress } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health';
@@ -60,7 +60,7 @@ ${extra}`;
     [lb1, lb2] = (await startLoadBalancers(['127.0.0.11', '127.0.0.12'])) as [FakeLoadBalancer, FakeLoadBalancer];
     bed = await startBed({ members: ['member1', 'member2'] });
     for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
-    await bed.apply('host', readFileSync('manifests/crds/ingressdnsrecords.multiclusterdns.kubefed.io.yaml', 'utf8'));
+    await installMcdnsCrds((m) => bed.apply('host', m));
     for (const [member, address] of [['member1', '127.0.0.11'], ['member2', '127.0.0.12']] as const) {
       await putIngress(bed.kubeConfig(member), NS, 'web', [WEB], [address]);
       await putIngress(bed.kubeConfig(member), NS, 'primary', [PRIMARY], [address]);
@@ -77,21 +77,7 @@ ${extra}`;
     await bed.apply('host', recordYaml('primary', PRIMARY, lb1.port, '  strategy: failover\n  failoverPriority: [member2, member1]\n'));
   });
 
-  let failed = false;
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
-  });
-
-  after(async () => {
-    if (failed || process.env.MCDNS_E2E_LOGS) {
-      console.log(mcdns?.logs());
-      console.log(bed?.externalDns?.logs().split('\n').slice(-60).join('\n'));
-    }
-    await mcdns?.stop();
-    await bed?.stop();
-    await lb1?.down();
-    await lb2?.down();
-  });
+  tearDownSuite(() => ({ mcdns, bed, lbs: [lb1, lb2] }));
 
   it('publishes both healthy addresses and shows their health in the record status', async () => {
     await eventually(`A ${WEB}`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12', 120_000);

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
-import { ensureNamespace, eventually, putIngress, setIngressAddresses } from '../env/workloads.js';
+import { tearDownSuite } from '../env/teardown.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putIngress, setIngressAddresses } from '../env/workloads.js';
 import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 
 const NS = 'fed-namespace';
@@ -21,7 +22,7 @@ describe('end to end: the KubeFed seed flow through ExternalDNS into PowerDNS', 
   before(async () => {
     bed = await startBed({ members: ['member1', 'member2'] });
     for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
-    await bed.apply('host', readFileSync('manifests/crds/ingressdnsrecords.multiclusterdns.kubefed.io.yaml', 'utf8'));
+    await installMcdnsCrds((m) => bed.apply('host', m));
     // The FederatedIngress of the guide names the member Ingress helloworld-ingress.
     await putIngress(bed.kubeConfig('member1'), NS, 'helloworld-ingress', [HOST], ['127.0.0.11']);
     await putIngress(bed.kubeConfig('member2'), NS, 'helloworld-ingress', [HOST], ['127.0.0.12']);
@@ -35,14 +36,7 @@ describe('end to end: the KubeFed seed flow through ExternalDNS into PowerDNS', 
     ]);
   });
 
-  after(async function () {
-    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) {
-      console.log(mcdns?.logs());
-      console.log(bed?.externalDns?.logs().split('\n').slice(-40).join('\n'));
-    }
-    await mcdns?.stop();
-    await bed?.stop();
-  });
+  tearDownSuite(() => ({ mcdns, bed }));
 
   const dnsEndpoint = async () =>
     (await bed.kubeConfig('host').makeApiClient(CustomObjectsApi).getNamespacedCustomObject({

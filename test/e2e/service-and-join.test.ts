@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { startBed, type Bed } from '../env/bed.js';
 import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
-import { ensureNamespace, eventually, joinKubeFedCluster, putLoadBalancerService, putNode } from '../env/workloads.js';
+import { tearDownSuite } from '../env/teardown.js';
+import { ensureNamespace, eventually, installMcdnsCrds, joinKubeFedCluster, putLoadBalancerService, putNode } from '../env/workloads.js';
 
 const NS = 'test-namespace';
 const PREFIX = 'test-service.test-namespace.test-domain.svc';
@@ -21,9 +22,7 @@ describe('end to end: ServiceDNSRecord names and KubeFedCluster registration', f
   before(async () => {
     bed = await startBed({ members: ['member1', 'member2', 'member3'] });
     const host = bed.kubeConfig('host');
-    for (const f of ['servicednsrecords.multiclusterdns.kubefed.io', 'domains.multiclusterdns.kubefed.io', 'kubefedclusters.core.kubefed.io']) {
-      await bed.apply('host', readFileSync(`manifests/crds/${f}.yaml`, 'utf8'));
-    }
+    await installMcdnsCrds((m) => bed.apply('host', m));
     for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
     await ensureNamespace(host, 'kube-federation-system');
     // Two members in one region; member2's Service has no load-balancer address yet.
@@ -45,11 +44,7 @@ describe('end to end: ServiceDNSRecord names and KubeFedCluster registration', f
     await bed.apply('host', readFileSync('manifests/samples/servicednsrecord.yaml', 'utf8'));
   });
 
-  after(async function () {
-    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs());
-    await mcdns?.stop();
-    await bed?.stop();
-  });
+  tearDownSuite(() => ({ mcdns, bed }));
 
   it('answers the global, regional and zonal names with the member that has an address', async () => {
     await eventually('global name', () => a(name()), (v) => v === '127.0.0.21');

@@ -1,6 +1,8 @@
 // What the member clusters would hold in real life, created through the real API: namespaces,
 // Ingresses and LoadBalancer Services whose status the tests set themselves (there is no
 // load-balancer controller on the bed), EndpointSlices and labelled Nodes.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -168,4 +170,14 @@ export async function eventually<T>(
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}${lastErr ? `; last error: ${(lastErr as Error).message}` : ''}`,
   );
+}
+
+/**
+ * Every CRD under manifests/crds on the host, each waited for until Established: with one
+ * missing, mcdns waits its offline grace for that watch before it starts reconciling.
+ */
+export async function installMcdnsCrds(apply: (manifests: string) => Promise<unknown>): Promise<void> {
+  for (const file of readdirSync('manifests/crds').filter((f) => f.endsWith('.yaml')).sort()) {
+    await apply(readFileSync(join('manifests/crds', file), 'utf8'));
+  }
 }
