@@ -13,7 +13,7 @@ import { Resolver } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { HealthCheck, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns } from '../env/mcdns.js';
+import { bedFlags, startMcdns } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { summarize, type Summary } from './stats.js';
@@ -186,9 +186,7 @@ async function controllerPath(
   const direct = ['--provider=powerdns', `--pdns-server=${bed.powerdns!.apiUrl}`, '--txt-owner-id=mcdns-bench', '--no-dnsendpoints'];
   const mcdns = startMcdns(
     [
-      `--kubeconfig=${bed.kubeconfigPath}`,
-      '--host-context=host',
-      '--member-contexts=member1,member2',
+      ...bedFlags(bed),
       '--probe-concurrency=8',
       '--log-level=warn',
       ...(path === 'direct' ? direct : []),

@@ -7,7 +7,7 @@ import type { DNSEndpoint } from '../../src/api/schema.js';
 import { watchResource } from '../../src/kube/informer.js';
 import { createLogger } from '../../src/log.js';
 import { startBed } from '../env/bed.js';
-import { startMcdns } from '../env/mcdns.js';
+import { bedFlags, startMcdns } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress, setIngressAddresses } from '../env/workloads.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -35,7 +35,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function latencyScenario(opts: LatencyOptions, log: (s: string) => void): Promise<LatencyResult> {
   const bed = await startBed({ members: ['member1', 'member2'], externalDnsOptions: { minEventSyncInterval: opts.minEventSyncInterval } });
-  const mcdns = startMcdns([`--kubeconfig=${bed.kubeconfigPath}`, '--host-context=host', '--member-contexts=member1,member2']);
+  const mcdns = startMcdns([...bedFlags(bed)]);
   try {
     for (const c of bed.clusters) await ensureNamespace(bed.kubeConfig(c), NS);
     await bed.kubectl('host', ['apply', '-f', 'manifests/crds/']);

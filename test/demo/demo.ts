@@ -4,7 +4,7 @@
 //   npm run demo -- --keep    leaves the sandbox running and prints how to poke at it.
 import { readFileSync } from 'node:fs';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 
 const NS = 'fed-namespace';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     }
 
     step('Starting mcdns (the built CLI) against the host and both members');
-    const args = [`--kubeconfig=${bed.kubeconfigPath}`, '--host-context=host', '--member-contexts=member1,member2', '--offline-grace=5s', '--heartbeat-interval=1s'];
+    const args = [...bedFlags(bed), '--offline-grace=5s', '--heartbeat-interval=1s'];
     console.log(`    $ mcdns run ${args.join(' ')}`);
     mcdns = startMcdns(args);
 

@@ -8,7 +8,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 
@@ -59,9 +59,7 @@ ${extra}`;
     });
     mcdns = startMcdns(
       [
-        `--kubeconfig=${bed.kubeconfigPath}`,
-        '--host-context=host',
-        '--member-contexts=member1,member2',
+        ...bedFlags(bed),
         '--heartbeat-interval=1s',
         '--provider=powerdns',
         `--pdns-server=${bed.powerdns!.apiUrl}`,

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 import { sample } from '../unit/metrics-text.js';
@@ -75,9 +75,7 @@ describe('deleting a record while its DNS provider is down', function () {
     metrics = `127.0.0.1:${port}`;
     mcdns = startMcdns(
       [
-        `--kubeconfig=${bed.kubeconfigPath}`,
-        '--host-context=host',
-        '--member-contexts=member1',
+        ...bedFlags(bed, ['member1']),
         '--heartbeat-interval=1s',
         '--provider=powerdns',
         `--pdns-server=http://127.0.0.1:${proxy.port}`,

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ServiceDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, installMcdnsCrds, putLoadBalancerService, putNode } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
@@ -42,9 +42,7 @@ describe('end to end: ServiceDNSRecord health checks with region-preferred fall-
     await putNode(bed.kubeConfig('member2'), 'node-b', 'eu', 'eu-1b');
     await putLoadBalancerService(bed.kubeConfig('member2'), NS, 'db', ['127.0.0.22']);
     mcdns = startMcdns([
-      `--kubeconfig=${bed.kubeconfigPath}`,
-      '--host-context=host',
-      '--member-contexts=member1,member2',
+      ...bedFlags(bed),
       '--heartbeat-interval=1s',
       '--probe-concurrency=4',
       '--no-fail-open',

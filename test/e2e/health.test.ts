@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, installMcdnsCrds, putIngress } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
@@ -66,9 +66,7 @@ ${extra}`;
       await putIngress(bed.kubeConfig(member), NS, 'primary', [PRIMARY], [address]);
     }
     mcdns = startMcdns([
-      `--kubeconfig=${bed.kubeconfigPath}`,
-      '--host-context=host',
-      '--member-contexts=member1,member2',
+      ...bedFlags(bed),
       '--heartbeat-interval=1s',
       '--probe-concurrency=8',
       '--log-level=debug',

@@ -9,7 +9,7 @@ import { apiLeaseClient, LeaderElector, type LeaseClient } from '../../src/contr
 import { createLogger } from '../../src/log.js';
 import type { DNSEndpoint } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { sleep } from '../env/process.js';
 import { ensureNamespace, eventually, putIngress, setIngressAddresses } from '../env/workloads.js';
@@ -186,9 +186,7 @@ describe('leader election on a real API server', function () {
     const startReplica = async (label: string): Promise<Replica> => {
       const port = await freePort();
       const handle = startMcdns([
-        `--kubeconfig=${bed.kubeconfigPath}`,
-        '--host-context=host',
-        '--member-contexts=member1',
+        ...bedFlags(bed, ['member1']),
         '--leader-elect',
         `--leader-election-namespace=${LEASE_NS}`,
         `--metrics-address=127.0.0.1:${port}`,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, installMcdnsCrds, putIngress, setIngressAddresses } from '../env/workloads.js';
 import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
@@ -27,9 +27,7 @@ describe('end to end: the KubeFed seed flow through ExternalDNS into PowerDNS', 
     await putIngress(bed.kubeConfig('member1'), NS, 'helloworld-ingress', [HOST], ['127.0.0.11']);
     await putIngress(bed.kubeConfig('member2'), NS, 'helloworld-ingress', [HOST], ['127.0.0.12']);
     mcdns = startMcdns([
-      `--kubeconfig=${bed.kubeconfigPath}`,
-      '--host-context=host',
-      '--member-contexts=member1,member2',
+      ...bedFlags(bed),
       '--offline-grace=3s',
       '--heartbeat-interval=1s',
       '--log-level=debug',

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { startBed, type Bed } from '../env/bed.js';
-import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
 import { ensureNamespace, eventually, installMcdnsCrds, joinKubeFedCluster, putLoadBalancerService, putNode } from '../env/workloads.js';
 
@@ -34,9 +34,7 @@ describe('end to end: ServiceDNSRecord names and KubeFedCluster registration', f
     await putNode(bed.kubeConfig('member3'), 'node-c', 'us', 'us-1a');
     await putLoadBalancerService(bed.kubeConfig('member3'), NS, 'test-service', ['127.0.0.23']);
     mcdns = startMcdns([
-      `--kubeconfig=${bed.kubeconfigPath}`,
-      '--host-context=host',
-      '--member-contexts=member1,member2',
+      ...bedFlags(bed, ['member1', 'member2']),
       '--kubefed-clusters',
       '--offline-grace=3s',
       '--heartbeat-interval=1s',

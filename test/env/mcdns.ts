@@ -26,3 +26,8 @@ export function startMcdns(args: string[], env: NodeJS.ProcessEnv = {}): McdnsHa
     stop: () => proc.stop(),
   };
 }
+
+/** The flags that point mcdns at a bed: its kubeconfig, its host and the given members (default all). */
+export function bedFlags(bed: { kubeconfigPath: string; host: string; members: string[] }, members = bed.members): string[] {
+  return [`--kubeconfig=${bed.kubeconfigPath}`, `--host-context=${bed.host}`, `--member-contexts=${members.join(',')}`];
+}
