@@ -1,14 +1,18 @@
 // HostView backed by watches on the host cluster: the records, the Domains and the
 // DNSEndpoints mcdns made. Every change is handed to `onChange` so the controller can queue
 // the records it affects; reads come from the caches, never from the API server.
-import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../api/schema.js';
 import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../api/kinds.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { watchResource, type ResourceWatch } from '../kube/informer.js';
+import { customObjectLister, customResourcePath } from '../kube/lists.js';
 import type { Logger } from '../log.js';
 import type { HostView, RecordKey } from './reconcile.js';
+
+/** A host list that hangs this long is abandoned and retried by the watch's restart loop. */
+const LIST_TIMEOUT_MS = 30_000;
 
 export type HostChange =
   | { kind: RecordKind; namespace: string; name: string }
@@ -32,20 +36,15 @@ export class ApiHostView implements HostView {
   private readonly dnsEndpoints: ResourceWatch<DNSEndpoint & KubernetesObject>;
 
   constructor(kc: KubeConfig, private readonly opts: HostViewOptions) {
-    const custom = kc.makeApiClient(CustomObjectsApi);
     const watch = <T extends KubernetesObject>(
       def: KindDef,
       namespace: string | undefined,
       changed: (obj: T) => void,
       labelSelector?: string,
     ): ResourceWatch<T> => {
-      const base = `/apis/${def.group}/${def.version}`;
-      const path = namespace ? `${base}/namespaces/${namespace}/${def.plural}` : `${base}/${def.plural}`;
-      const list = async () =>
-        (namespace
-          ? await custom.listNamespacedCustomObject({ group: def.group, version: def.version, namespace, plural: def.plural, labelSelector })
-          : await custom.listClusterCustomObject({ group: def.group, version: def.version, plural: def.plural, labelSelector })) as KubernetesListObject<T>;
-      return watchResource<T>(kc, path, list, {
+      const resource = { group: def.group, version: def.version, plural: def.plural, namespace, labelSelector };
+      const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as () => Promise<KubernetesListObject<T>>;
+      return watchResource<T>(kc, customResourcePath(resource), list, {
         name: `${def.plural}.${def.group}`,
         labelSelector,
         logger: opts.logger,

@@ -3,11 +3,10 @@
 // retried from fresh state), Events through core/v1 so `kubectl describe` shows them.
 // GatedHostWrites wraps them with the leader-election write gate and the write metrics.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { DNSEndpoint, DNSRecord, RecordKind } from '../api/schema.js';
-import { VERSION } from '../api/schema.js';
+import { RECORD_API_VERSION, VERSION, type DNSEndpoint, type DNSRecord, type RecordKind } from '../api/schema.js';
 import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../api/kinds.js';
 import type { RecordRef } from '../core/dnsendpoint.js';
-import { RECORD_API_VERSION } from '../api/schema.js';
+import { statusCodeOf } from '../kube/errors.js';
 import { observeHostWrite } from '../metrics.js';
 import type { HostWrites } from './reconcile.js';
 
@@ -44,7 +43,7 @@ export class ApiHostWrites implements HostWrites {
     try {
       return (await this.custom.getNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name })) as DNSEndpoint;
     } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
+      if (statusCodeOf(err) === 404) return undefined;
       throw err;
     }
   }
@@ -94,12 +93,6 @@ export class ApiHostWrites implements HostWrites {
       },
     });
   }
-}
-
-/** The HTTP status of a client-node ApiException (or undefined for network errors). */
-export function httpStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 /** A write refused because this replica is not (or no longer) allowed to write. */

@@ -40,11 +40,14 @@ export class WorkQueue {
     this.waiters.shift()?.();
   }
 
-  /** Re-adds a key after its backoff; each failure doubles the delay up to maxDelayMs. */
-  addRateLimited(key: string): number {
+  /**
+   * Re-adds a key after its backoff; each failure doubles the delay up to maxDelayMs. A server's
+   * Retry-After comes in as `atLeastMs`: the key never returns sooner than it asked.
+   */
+  addRateLimited(key: string, atLeastMs = 0): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs);
+    const delay = Math.max(Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs), atLeastMs);
     this.addAfter(key, delay);
     return delay;
   }

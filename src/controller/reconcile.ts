@@ -8,13 +8,22 @@
 // cannot be reached the deletion waits, the Ready condition says why (reason CleanupFailed) and
 // the queue retries with backoff. Without a provider mcdns keeps no finalizer (and removes one
 // left from an earlier configuration, so that records can always be deleted).
-import type { DNSEndpoint, DNSRecord, Domain, Endpoint, IngressDNSRecord, RecordHealthStatus, RecordKind, ServiceDNSRecord } from '../api/schema.js';
+import {
+  RECORD_API_VERSION,
+  type DNSEndpoint,
+  type DNSRecord,
+  type Domain,
+  type Endpoint,
+  type IngressDNSRecord,
+  type RecordHealthStatus,
+  type RecordKind,
+  type ServiceDNSRecord,
+} from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
-import { nextStatus, readyTransition, canonicalStatus, type RecordStatus, type Verdict } from '../core/status.js';
-import { readyCondition } from '../core/status.js';
+import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../kube/errors.js';
@@ -160,7 +169,8 @@ export class Reconciler {
   private async publish(key: RecordKey, record: DNSRecord): Promise<ReconcileResult> {
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
 
-    const problems = validateObject({ apiVersion: record.apiVersion, kind: key.kind, ...record });
+    // Items of a list answer carry no apiVersion/kind: the key says what the record is.
+    const problems = validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind });
     let domain: Domain | undefined;
     if (problems.length === 0 && key.kind === 'ServiceDNSRecord') {
       const domainRef = (record as ServiceDNSRecord).spec.domainRef;

@@ -285,13 +285,6 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       queue.forget(key);
       logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
     } catch (err) {
-      if (err instanceof RetryLater) {
-        observeReconcile(k.kind, false, seconds());
-        const delay = err.delayMs ?? queue.addRateLimited(key);
-        if (err.delayMs !== undefined) queue.addAfter(key, err.delayMs);
-        logger.warn('DNS provider failed, will retry', { record: key, error: err.message, retryInMs: delay });
-        return;
-      }
       // A refused write can also reach here wrapped (a provider failure message): what counts is
       // that this replica may not write now.
       if (err instanceof NotLeaderError || !writing()) {
@@ -302,11 +295,13 @@ export function startController(opts: ControllerOptions, logger: Logger = create
         return;
       }
       observeReconcile(k.kind, false, seconds());
+      const provider = err instanceof RetryLater;
+      const retryInMs = queue.addRateLimited(key, provider ? err.delayMs : 0);
       const code = statusCodeOf(err);
-      const delay = queue.addRateLimited(key);
       // 409: our cache was behind the API server; the retry reads the fresh object.
       const level = code === 409 ? 'info' : 'warn';
-      logger.log(level, 'reconcile failed, will retry', { record: key, status: code, error: describeError(err), retryInMs: delay });
+      const message = provider ? 'DNS provider failed, will retry' : 'reconcile failed, will retry';
+      logger.log(level, message, { record: key, status: code, error: describeError(err), retryInMs });
     }
   };
 

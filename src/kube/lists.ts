@@ -14,6 +14,7 @@ export interface CustomResource {
   version: string;
   plural: string;
   namespace?: string;
+  labelSelector?: string;
 }
 
 /** The collection path a watch of this custom resource uses. */
@@ -29,7 +30,7 @@ export function customObjectLister(kc: KubeConfig, r: CustomResource, timeoutMs:
   return async () =>
     asList(
       r.namespace
-        ? ((await api.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace: r.namespace }, opts)) as unknown)
-        : ((await api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural }, opts)) as unknown),
+        ? ((await api.listNamespacedCustomObject({ ...r, namespace: r.namespace }, opts)) as unknown)
+        : ((await api.listClusterCustomObject(r, opts)) as unknown),
     );
 }

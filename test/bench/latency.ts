@@ -2,9 +2,10 @@
 // (a) the DNSEndpoint on the host and (b) the answer PowerDNS serves, written by ExternalDNS.
 import { Resolver } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
-import { CustomObjectsApi, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { DNSEndpoint } from '../../src/api/schema.js';
 import { watchResource } from '../../src/kube/informer.js';
+import { customObjectLister, customResourcePath } from '../../src/kube/lists.js';
 import { createLogger } from '../../src/log.js';
 import { startBed } from '../env/bed.js';
 import { bedFlags, startMcdns } from '../env/mcdns.js';
@@ -51,14 +52,14 @@ export async function latencyScenario(opts: LatencyOptions, log: (s: string) => 
     // (a) is timed by a watch on the host, the way ExternalDNS itself learns of the change.
     const seen = new Map<string, number>();
     const host = bed.kubeConfig('host');
-    const custom = host.makeApiClient(CustomObjectsApi);
+    const dnsEndpoints = { group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: NS, plural: 'dnsendpoints' };
     const note = (ep: DNSEndpoint) => {
       for (const t of ep.spec.endpoints?.flatMap((e) => e.targets) ?? []) if (!seen.has(t)) seen.set(t, performance.now());
     };
     const watch = watchResource<DNSEndpoint & KubernetesObject>(
       host,
-      `/apis/externaldns.k8s.io/v1alpha1/namespaces/${NS}/dnsendpoints`,
-      async () => (await custom.listNamespacedCustomObject({ group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: NS, plural: 'dnsendpoints' })) as KubernetesListObject<DNSEndpoint & KubernetesObject>,
+      customResourcePath(dnsEndpoints),
+      customObjectLister(host, dnsEndpoints, 10_000) as () => Promise<KubernetesListObject<DNSEndpoint & KubernetesObject>>,
       { logger: createLogger('error'), on: { add: note, update: note } },
     );
 

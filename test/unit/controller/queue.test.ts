@@ -45,4 +45,13 @@ describe('work queue', () => {
     expect(q.failuresOf('k')).to.equal(0);
     q.shutDown();
   });
+
+  it("never retries sooner than a server's Retry-After, and still counts the failure", () => {
+    const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 350 });
+    expect(q.addRateLimited('k', 2000)).to.equal(2000);
+    expect(q.failuresOf('k')).to.equal(1);
+    q.forget('k');
+    expect(q.addRateLimited('k', 50), 'a shorter Retry-After does not cut the backoff').to.equal(100);
+    q.shutDown();
+  });
 });
