@@ -135,7 +135,8 @@ addProviderOptions(program.command('plan'))
   .addOption(output)
   .action(async (opts: Record<string, unknown>) => {
     const { readFileSync } = await import('node:fs');
-    const { providerSettings, sinksFrom } = await import('./commands/provider-options.js');
+    const { providerSettings } = await import('./commands/provider-options.js');
+    const { sinksFrom } = await import('./controller/direct.js');
     const { desiredFromDNSEndpoints, runPlan } = await import('./commands/plan.js');
     const { createLogger } = await import('./log.js');
     const [sink, ...extra] = sinksFrom(providerSettings(opts), createLogger('warn'));

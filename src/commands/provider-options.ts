@@ -2,10 +2,7 @@
 // over environment variables (src/providers/config.ts reads those); secrets come only from
 // environment variables or mounted files, never from flags, so they never sit in a process list.
 import { Option, type Command } from 'commander';
-import type { Logger } from 'winston';
-import { providerConfig, sinkConfigFromEnv, sinkFromConfig, splitList, type ProviderConfig, type SinkConfig } from '../providers/config.js';
-import type { NamedSink } from '../controller/direct.js';
-import { observeProviderCall } from '../metrics.js';
+import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../providers/config.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -29,11 +26,6 @@ export function addProviderOptions(cmd: Command): Command {
     .addOption(new Option('--azure-resource-group <rg>', 'Azure resource group of the DNS zones').env('AZURE_RESOURCE_GROUP'))
     .addOption(new Option('--azure-zones <zones>', 'only these Azure DNS zones, comma-separated').env('MCDNS_AZURE_ZONES'))
     .addOption(new Option('--azure-config-file <path>', "ExternalDNS's azure.json").env('MCDNS_AZURE_CONFIG_FILE'));
-}
-
-export interface ProviderSettings {
-  providers: ProviderConfig[];
-  sink: SinkConfig;
 }
 
 /** The provider and sink settings from parsed commander options (flags over env over defaults). */
@@ -62,11 +54,4 @@ export function providerSettings(raw: Record<string, unknown>): ProviderSettings
   set('domainFilter', splitList(raw.domainFilter as string | string[] | undefined));
   set('excludeDomains', splitList(raw.excludeDomains as string | string[] | undefined));
   return { providers: [...new Set(names)].map((n) => providerConfig(n, flags)), sink };
-}
-
-export function sinksFrom(settings: ProviderSettings, log: Logger): NamedSink[] {
-  return settings.providers.map((p) => ({
-    name: p.provider,
-    sink: sinkFromConfig(p, settings.sink, log, {}, (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds)),
-  }));
 }

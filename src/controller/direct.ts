@@ -2,11 +2,22 @@
 // configured provider and say, as a Ready verdict, what kept any of it from being written.
 // Ownership conflicts write nothing for the names concerned; provider failures are retried by
 // the queue (after the provider's Retry-After when it gave one), never reported as applied.
+import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
 import type { Verdict } from '../core/status.js';
+import { observeProviderCall } from '../metrics.js';
+import { sinkFromConfig, type ProviderSettings } from '../providers/config.js';
 import { resourceId } from '../providers/ownership.js';
 import type { ProviderSink, SyncResult } from '../providers/sink.js';
 import type { RecordKey } from './reconcile.js';
+
+/** One sink per configured provider, its calls counted in the metrics. */
+export function sinksFrom(settings: ProviderSettings, log: Logger): NamedSink[] {
+  return settings.providers.map((p) => ({
+    name: p.provider,
+    sink: sinkFromConfig(p, settings.sink, log, {}, (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds)),
+  }));
+}
 
 export interface NamedSink {
   name: string;

@@ -25,11 +25,11 @@ import { ApiHostView, type HostChange } from './host-view.js';
 import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
-import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey, type ReconcilerOptions } from './reconcile.js';
-import { providerSettings, sinksFrom, type ProviderSettings } from '../commands/provider-options.js';
-import { describeProviderConfig } from '../providers/config.js';
+import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey } from './reconcile.js';
+import { providerSettings } from '../commands/provider-options.js';
+import { describeProviderConfig, type ProviderSettings } from '../providers/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
-import { DirectOutputs } from './direct.js';
+import { DirectOutputs, sinksFrom } from './direct.js';
 import type { ProviderSink } from '../providers/sink.js';
 
 export interface ControllerOptions {
@@ -165,12 +165,7 @@ export interface Controller {
   done: Promise<void>;
 }
 
-/** Connections the lead wires in for direct providers (see ReconcilerOptions). */
-export interface ControllerHooks {
-  cleanup?: ReconcilerOptions['cleanup'];
-}
-
-export function startController(opts: ControllerOptions, logger: Logger = createLogger(opts.logLevel), hooks: ControllerHooks = {}): Controller {
+export function startController(opts: ControllerOptions, logger: Logger = createLogger(opts.logLevel)): Controller {
   const hostKc = hostKubeConfig(opts.kubeconfig, opts.hostContext);
   const queue = new WorkQueue();
   const startedAt = Date.now();
@@ -232,7 +227,6 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   });
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
-    cleanup: hooks.cleanup,
     events,
     direct,
     dnsEndpoints: opts.dnsEndpoints,
@@ -445,9 +439,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   };
 }
 
-export async function runController(opts: ControllerOptions, hooks: ControllerHooks = {}): Promise<void> {
+export async function runController(opts: ControllerOptions): Promise<void> {
   const logger = createLogger(opts.logLevel);
-  const controller = startController(opts, logger, hooks);
+  const controller = startController(opts, logger);
   const server = await startMetricsServer({ address: opts.metricsAddress, ready: controller.ready, logger }).catch(async (err: unknown) => {
     await controller.stop();
     throw new Error(`--metrics-address ${opts.metricsAddress}: ${(err as Error).message}`);

@@ -262,6 +262,12 @@ export function splitList(values: string | string[] | undefined): string[] | und
   return (Array.isArray(values) ? values : [values]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
+/** Every configured provider and the sink settings they share. */
+export interface ProviderSettings {
+  providers: ProviderConfig[];
+  sink: SinkConfig;
+}
+
 /** The configured provider wrapped in a sink, ready for syncRecord / deleteRecord / planRecord. */
 export function sinkFromConfig(
   provider: ProviderConfig,

@@ -2,6 +2,7 @@
 // Ingresses and LoadBalancer Services whose status the tests set themselves (there is no
 // load-balancer controller on the bed), EndpointSlices and labelled Nodes.
 import { readdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -25,7 +26,7 @@ export async function ensureNamespace(kc: KubeConfig, name: string): Promise<voi
 }
 
 const lbStatus = (addresses: string[]) => ({
-  loadBalancer: { ingress: addresses.map((a) => (/^[\d.]+$|:/.test(a) ? { ip: a } : { hostname: a })) },
+  loadBalancer: { ingress: addresses.map((a) => (isIP(a) ? { ip: a } : { hostname: a })) },
 });
 
 /** An Ingress with one rule per host, and its load-balancer addresses set through /status. */
