@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { startApiServers, type ApiServerHandle, type ApiServers } from './apiserver.js';
 import { startCoreDns, type CoreDnsHandle } from './coredns.js';
 import { startEtcd, type EtcdHandle } from './etcd.js';
-import { installDnsEndpointCrd, startExternalDns, type ExternalDnsHandle } from './externaldns.js';
+import { installDnsEndpointCrd, startExternalDns, type ExternalDnsHandle, type ExternalDnsOptions } from './externaldns.js';
 import { applyManifests, kubeConfigFor, kubectl, type Manifests } from './kube.js';
 import { startPowerDns, type PowerDnsHandle } from './powerdns.js';
 
@@ -27,15 +27,8 @@ export interface BedOptions {
   dnsEndpointCrd?: Manifests;
   /** Install the DNSEndpoint CRD on the host (default true; forced when externalDns). */
   installDnsEndpointCrd?: boolean;
-  /** ExternalDNS settings. */
-  externalDnsOptions?: {
-    ownerId?: string;
-    interval?: string;
-    minEventSyncInterval?: string;
-    policy?: 'sync' | 'upsert-only' | 'create-only';
-    version?: string;
-    extraArgs?: string[];
-  };
+  /** ExternalDNS settings (the bed fills in kubeconfig, provider and domain filter). */
+  externalDnsOptions?: Pick<ExternalDnsOptions, 'ownerId' | 'interval' | 'minEventSyncInterval' | 'policy' | 'version' | 'extraArgs'>;
   /** Extra kube-apiserver flags. */
   apiServerArgs?: string[];
   /** CoreDNS etcd path (default '/skydns'). */
