@@ -1,8 +1,6 @@
 // A tiny stand-in for kube-apiserver on 127.0.0.1 that speaks the list + watch protocol, so the
-// adapters are tested through client-node's real HTTP stack (undici). nock cannot be used here:
-// client-node 2.0.1 calls undici's own fetch with its own dispatcher, and nock 15.0.6's socket
-// interceptor throws "Promise.withResolvers is not a function" on Node 20 for every outgoing
-// connection while nock is active (see ./node20-shims.ts).
+// adapters are tested through client-node's real HTTP stack (undici) against a server that
+// keeps list + watch state, which nock interceptors cannot.
 //
 // What it implements: GET of any collection path (list, with a resourceVersion), GET with
 // watch=true (replays events after the given resourceVersion, then streams new ones; a
@@ -11,7 +9,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import './node20-shims.js';
 
 export interface FakeMeta {
   name: string;
