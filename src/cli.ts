@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `mcdns` command line: run the controller, validate YAML offline.
+// The `mcdns` command line: run the controller, validate YAML offline, plan and audit a
+// provider, print shell completion. Every flag and its environment variable is defined here (and
+// in commands/provider-options.ts); README's configuration table is generated from these.
 import { Command, Option } from 'commander';
 import { validateFiles } from './commands/validate.js';
 import { addProviderOptions } from './commands/provider-options.js';
+import { parseDuration, strictBooleanEnv } from './commands/options.js';
 
 const program = new Command();
 program
@@ -10,25 +13,30 @@ program
   .description(
     'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Boolean environment variables mean what they say (true/false/1/0), or stop the command.
+  .hook('preAction', (_program, command) => strictBooleanEnv(command));
+
+/** -o/--output of the commands that print a report (no environment variable: per invocation). */
+const output = () => new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table');
 
 program
   .command('validate')
   .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
   .argument('<file...>', 'YAML files')
-  .action((files: string[]) => {
+  .addOption(output())
+  .action((files: string[], opts: { output: 'table' | 'json' }) => {
     const report = validateFiles(files);
-    for (const line of report.lines) console.log(line);
-    console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
+    if (opts.output === 'json') {
+      process.stdout.write(`${JSON.stringify({ valid: report.valid, invalid: report.invalid, ignored: report.ignored, problems: report.problems }, null, 2)}\n`);
+    } else {
+      for (const line of report.lines) console.log(line);
+      console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
+    }
     process.exitCode = report.invalid > 0 ? 1 : 0;
   });
 
-const dur = (v: string): number => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new Error(`not a duration: ${v} (use e.g. 30s, 500ms, 5m)`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-};
+const dur = parseDuration;
 
 addProviderOptions(program.command('run'))
   .description('start the controller')
@@ -103,6 +111,10 @@ addProviderOptions(program.command('run'))
     new Option('--no-dnsendpoints', 'do not emit DNSEndpoints (only with --provider: publish directly only)').env('MCDNS_NO_DNSENDPOINTS'),
   )
   .addOption(
+    new Option('--fail-open', 'keep the last healthy set of a name whose targets all fail (default; --no-fail-open turns it off)')
+      .default(true),
+  )
+  .addOption(
     new Option('--no-fail-open', 'publish nothing for a name whose targets all fail, instead of its last healthy set').env(
       'MCDNS_NO_FAIL_OPEN',
     ),
@@ -127,12 +139,10 @@ addProviderOptions(program.command('run'))
     await runController(controllerOptions(opts));
   });
 
-const output = new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table');
-
 addProviderOptions(program.command('plan'))
   .description('dry run: what mcdns would change at a DNS provider for the given DNSEndpoints, without writing')
   .requiredOption('-f, --file <path>', 'DNSEndpoints as mcdns emits them (kubectl get dnsendpoints -A -o yaml)')
-  .addOption(output)
+  .addOption(output())
   .action(async (opts: Record<string, unknown>) => {
     const { readFileSync } = await import('node:fs');
     const { providerSettings } = await import('./commands/provider-options.js');
@@ -150,7 +160,7 @@ addProviderOptions(program.command('plan'))
 addProviderOptions(program.command('audit'))
   .description('for DNS teams: every record of a zone with its owner; exit 1 when orphaned ownership TXTs exist')
   .addOption(new Option('--zone <zone>', 'zone to audit (repeatable; default every zone of the provider)').argParser((v: string, p: string[] = []) => [...p, v]))
-  .addOption(output)
+  .addOption(output())
   .action(async (opts: Record<string, unknown>) => {
     const { providerSettings } = await import('./commands/provider-options.js');
     const { providerFromConfig, ownershipFromConfig } = await import('./providers/config.js');
@@ -166,6 +176,15 @@ addProviderOptions(program.command('audit'))
     });
     process.stdout.write(result.output);
     process.exitCode = result.exitCode;
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script: source <(mcdns completion bash), or mcdns completion zsh > "${fpath[1]}/_mcdns"')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    const { completionScript } = await import('./commands/completion.js');
+    process.stdout.write(completionScript(program, shell));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
