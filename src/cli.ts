@@ -2,12 +2,14 @@
 // The `mcdns` command line: run the controller, validate YAML offline, plan and audit a
 // provider, print shell completion. Every flag and its environment variable is defined here (and
 // in commands/provider-options.ts); README's configuration table is generated from these.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { validateFiles } from './commands/validate.js';
 import { addProviderOptions } from './commands/provider-options.js';
 import { parseDuration, strictBooleanEnv } from './commands/options.js';
 
-const program = new Command();
+export const program = new Command();
 program
   .name('mcdns')
   .description(
@@ -40,7 +42,7 @@ const dur = parseDuration;
 
 addProviderOptions(program.command('run'))
   .description('start the controller')
-  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts').env('KUBECONFIG'))
+  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts (default: ~/.kube/config, else in-cluster)').env('KUBECONFIG'))
   .addOption(new Option('--host-context <name>', 'context of the host cluster (default: current context)').env('MCDNS_HOST_CONTEXT'))
   .addOption(
     new Option('--member-contexts <a,b,c>', 'member clusters as kubeconfig contexts').env('MCDNS_MEMBER_CONTEXTS'),
@@ -111,7 +113,7 @@ addProviderOptions(program.command('run'))
     new Option('--no-dnsendpoints', 'do not emit DNSEndpoints (only with --provider: publish directly only)').env('MCDNS_NO_DNSENDPOINTS'),
   )
   .addOption(
-    new Option('--fail-open', 'keep the last healthy set of a name whose targets all fail (default; --no-fail-open turns it off)')
+    new Option('--fail-open', 'keep the last healthy set of a name whose targets all fail')
       .default(true),
   )
   .addOption(
@@ -129,7 +131,7 @@ addProviderOptions(program.command('run'))
       .env('MCDNS_RESYNC_SCHEDULE'),
   )
   .addOption(
-    new Option('--log-level <level>', 'log level')
+    new Option('--log-level <level>', 'level of the JSON log lines')
       .choices(['error', 'warn', 'info', 'debug'])
       .default('info')
       .env('MCDNS_LOG_LEVEL'),
@@ -187,7 +189,18 @@ program
     process.stdout.write(completionScript(program, shell));
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`mcdns: ${(err as Error).message}`);
-  process.exit(2);
-});
+/** True when this file is the program being run (`mcdns`, `node dist/src/cli.js`), not an import. */
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    console.error(`mcdns: ${(err as Error).message}`);
+    process.exit(2);
+  });
+}
