@@ -1,9 +1,9 @@
 // The direct-provider flags shared by `mcdns run`, `mcdns plan` and `mcdns audit`. Flags win
-// over environment variables (src/providers/config.ts reads those); secrets come only from
+// over environment variables (src/apply/config.ts reads those); secrets come only from
 // environment variables or mounted files, never from flags, so they never sit in a process list.
 import { Option, type Command } from 'commander';
 import { parseDuration } from './options.js';
-import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../providers/config.js';
+import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../apply/config.js';
 
 /** Settings read from the environment only: secrets never go on a command line. */
 export const ENV_ONLY: ReadonlyArray<{ env: string[]; meaning: string }> = [

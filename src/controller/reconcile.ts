@@ -27,7 +27,7 @@ import { canonicalStatus, nextStatus, readyCondition, readyTransition, type Reco
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
 import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
-import { describeError, statusCodeOf } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import type { DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
