@@ -6,9 +6,10 @@ import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../api/schema.j
 import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../api/kinds.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
-import { watchResource, type ResourceWatch } from '../kube/informer.js';
+import { watchResource, type ListFn, type ResourceWatch } from '../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../kube/lists.js';
 import type { Logger } from '../log.js';
+import type { RecordQuery } from '../observe/projections.js';
 import type { HostView, RecordKey } from './reconcile.js';
 
 /** A host list that hangs this long is abandoned and retried by the watch's restart loop. */
@@ -25,7 +26,8 @@ export interface HostViewOptions {
   sharedDomainNamespace: string;
   dnsEndpointGroup: string;
   logger: Logger;
-  members: () => ClusterObservation[];
+  /** The member observations one record can use (MemberSet.observationsFor). */
+  members: (q: RecordQuery) => ClusterObservation[];
   onChange: (change: HostChange) => void;
 }
 
@@ -43,7 +45,7 @@ export class ApiHostView implements HostView {
       labelSelector?: string,
     ): ResourceWatch<T> => {
       const resource = { group: def.group, version: def.version, plural: def.plural, namespace, labelSelector };
-      const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as () => Promise<KubernetesListObject<T>>;
+      const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as ListFn<T>;
       return watchResource<T>(kc, customResourcePath(resource), list, {
         name: `${def.plural}.${def.group}`,
         labelSelector,
@@ -114,8 +116,8 @@ export class ApiHostView implements HostView {
     return this.dnsEndpoints.get(name, namespace);
   }
 
-  members(): ClusterObservation[] {
-    return this.opts.members();
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[] {
+    return this.opts.members({ ...key, hosts });
   }
 
   /** Every DNSEndpoint mcdns made (cached), for metrics. */

@@ -20,7 +20,7 @@ import {
   type ServiceDNSRecord,
 } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
+import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -54,7 +54,12 @@ export interface HostView {
   domain(namespace: string, name: string): Domain | undefined;
   domainNamespaces(namespace: string): string[];
   dnsEndpoint(namespace: string, name: string): DNSEndpoint | undefined;
-  members(): ClusterObservation[];
+  /**
+   * Each member cluster as this record sees it: at least the Ingress (or Service) of the
+   * record's namespace/name and, for an IngressDNSRecord, the Ingresses of its namespace that
+   * list one of `hosts` (normalised). More is allowed; the core picks what it uses.
+   */
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[];
 }
 
 /** What the reconciler writes. Each call is one API request. */
@@ -187,7 +192,7 @@ export class Reconciler {
     }
 
     const k = keyOf(key);
-    const members = this.view.members();
+    const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
     const health = this.healthInput(key);
     const desired: {
       endpoints: Endpoint[];

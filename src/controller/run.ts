@@ -181,7 +181,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     sharedDomainNamespace: opts.kubefedNamespace,
     dnsEndpointGroup: opts.dnsEndpointGroup,
     logger,
-    members: () => members.snapshots(),
+    members: (q) => members.observationsFor(q),
     onChange: (c: HostChange) => (c.kind === 'Domain' ? enqueue(all('ServiceDNSRecord')) : enqueue([c])),
   });
 
@@ -255,7 +255,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     if (stopping) return false;
     if (readyLatch) return true;
     const hostSynced = (view?.synced() ?? false) && (kubefed?.synced() ?? true);
-    const membersDecided = members.synced() || members.snapshots().every((m) => m.state !== 'unknown') || graceOver();
+    const membersDecided = members.synced() || members.statuses().every((m) => m.state !== 'unknown') || graceOver();
     readyLatch = hostSynced && membersDecided;
     return readyLatch;
   };
@@ -377,7 +377,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // ---- metrics read at scrape time ----
   const unbindMetrics = bindMetricSources({
     queueDepth: () => queue.depth,
-    clusterStates: () => members.snapshots().map((m) => m.state),
+    clusterStates: () => members.statuses().map((m) => m.state),
     records: () =>
       all().map((k) => {
         const c = readyCondition(view?.record(k)?.status as RecordStatus | undefined);
