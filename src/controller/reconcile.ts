@@ -81,6 +81,11 @@ export interface ReconcileResult {
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
   finalizer?: 'added' | 'removed';
+  /**
+   * The member clusters whose objects this record can use (seen in any state): the clusters
+   * whose transitions and node changes can change its DNS. Empty when the record is gone.
+   */
+  clusters?: string[];
 }
 
 /** Held on records while a direct provider may hold DNS records for them. */
@@ -205,6 +210,7 @@ export class Reconciler {
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
@@ -225,7 +231,7 @@ export class Reconciler {
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
     const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
-    return { dnsEndpoint, status, verdict };
+    return { dnsEndpoint, status, verdict, clusters };
   }
 
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
