@@ -309,6 +309,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     runnable('metrics sources', () => undefined, bindMetricSources({
       queueDepth: () => queue.depth,
       clusterStates: () => members.statuses().map((m) => m.state),
+      clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
+      objectsIndexed: () => members.counts(),
+      inFlight: () => queue.inFlight,
       records: () =>
         [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
           const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);

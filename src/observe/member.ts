@@ -16,6 +16,8 @@ import { timeoutOptions } from '../kube/request.js';
 import { shareConnections } from '../kube/connections.js';
 import { log as rootLog, type Logger } from '../log.js';
 import type { MemberConfig } from '../members/types.js';
+import { observeHeartbeat } from '../metrics.js';
+import { eventLoopStalls, type LoopStalls } from './event-loop.js';
 import { ClusterIndex, key, project, type RecordQuery } from './projections.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
@@ -43,7 +45,10 @@ export interface MemberObserverOptions {
   heartbeatMs?: number;
   /** Timeout of one check (default 3000 ms). */
   heartbeatTimeoutMs?: number;
-  /** Offline after this long without any successful contact (default 30000 ms). */
+  /**
+   * Offline after this long without any successful contact (default 30000 ms), once a failure
+   * has been seen since the last success.
+   */
   offlineGraceMs?: number;
   /** Timeout of each list request (default 30000 ms). */
   requestTimeoutMs?: number;
@@ -54,6 +59,12 @@ export interface MemberObserverOptions {
   watch?: WatchTuning;
   /** Default: GET /readyz (client-node's Health, which falls back to /healthz on 404). */
   probe?: Probe;
+  /**
+   * Stalls of mcdns's own event loop (default: the process-wide watch). A heartbeat that timed
+   * out while the loop was stalled for a quarter of its timeout or more proves nothing about
+   * the member and is not counted against it.
+   */
+  loop?: LoopStalls;
 }
 
 export const readyzProbe: Probe = async (kc, signal) => {
@@ -103,6 +114,9 @@ export class MemberObserver {
   private startedAt: number;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
+  /** When a failure last counted against the member (network evidence, not our own stalls). */
+  private lastFailureAt: number | undefined;
+  private readonly loop: LoopStalls;
 
   /** The projections, updated per informer event; what every read answers from. */
   private readonly index = new ClusterIndex();
@@ -121,6 +135,7 @@ export class MemberObserver {
     this.logger = (opts.logger ?? rootLog).child({ cluster: config.name });
     this.stateSince = this.now();
     this.startedAt = this.stateSince;
+    this.loop = opts.loop ?? eventLoopStalls();
   }
 
   onChange(cb: (change: MemberChange) => void): () => void {
@@ -280,13 +295,24 @@ export class MemberObserver {
     this.evaluate(); // the grace can run out while a probe hangs
     if (this.probeInFlight) return;
     const ctrl = new AbortController();
+    const startedAt = Date.now();
     const timer = setTimeout(() => ctrl.abort(new DOMException(`no answer within ${this.heartbeatTimeoutMs} ms`, 'TimeoutError')), this.heartbeatTimeoutMs);
     this.probeInFlight = ctrl;
     try {
       await (this.opts.probe ?? readyzProbe)(this.kc, ctrl.signal);
+      observeHeartbeat(this.cluster, 'ok');
       if (!this.stopped) this.succeeded();
     } catch (err) {
-      if (!this.stopped) this.failed(`heartbeat: ${ctrl.signal.aborted ? `no answer within ${this.heartbeatTimeoutMs} ms` : describeError(err)}`);
+      if (this.stopped) return;
+      const stalledMs = ctrl.signal.aborted ? this.loop.stalledMs(startedAt) : 0;
+      if (stalledMs >= this.heartbeatTimeoutMs / 4) {
+        // Our own loop was too busy to read the answer in time: no evidence either way.
+        observeHeartbeat(this.cluster, 'discounted');
+        this.logger.debug('heartbeat timed out while the event loop was stalled: not counted', { stalledMs });
+        return;
+      }
+      observeHeartbeat(this.cluster, 'failed');
+      this.failed(`heartbeat: ${ctrl.signal.aborted ? `no answer within ${this.heartbeatTimeoutMs} ms` : describeError(err)}`);
     } finally {
       clearTimeout(timer);
       this.probeInFlight = undefined;
@@ -306,6 +332,7 @@ export class MemberObserver {
   private failed(reason: string): void {
     if (this.stopped) return;
     this.lastError = reason;
+    this.lastFailureAt = this.now();
     this.evaluate();
   }
 
@@ -324,7 +351,7 @@ export class MemberObserver {
         next = 'unknown';
         message = this.waitingMessage();
       }
-    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs) {
+    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs && this.failedSinceSuccess()) {
       next = 'offline';
       message = this.lastError ?? `no successful contact for ${Math.round(this.graceMs / 1000)} s`;
     } else if (this.state !== 'online') {
@@ -339,6 +366,14 @@ export class MemberObserver {
     if (next === 'offline') this.logger.warn('member cluster offline', fields);
     else this.logger.info(`member cluster ${next}`, fields);
     this.emit({ kind: 'State' });
+  }
+
+  /**
+   * Offline needs evidence from the network: a failure counted since the last success. Timeouts
+   * discounted because our own event loop stalled are none.
+   */
+  private failedSinceSuccess(): boolean {
+    return this.lastFailureAt !== undefined && (this.lastSuccessAt === undefined || this.lastFailureAt >= this.lastSuccessAt);
   }
 
   private waitingMessage(): string {

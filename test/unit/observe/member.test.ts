@@ -221,6 +221,23 @@ describe('MemberObserver', () => {
     expect(o.snapshot().stateMessage).to.equal('heartbeat: no answer within 30 ms');
   });
 
+  it('does not count a heartbeat timeout against the member while its own event loop was stalled', async () => {
+    populate(server);
+    let stalled = 0;
+    const { o } = observe({}, { heartbeatTimeoutMs: 30, loop: { stalledMs: () => stalled } });
+    o.start();
+    await eventually(() => o.snapshot().state === 'online', 3000, 'online');
+    server.readyzDelayMs = 500;
+    stalled = 1000; // mcdns was busy for a second: the answer may be waiting unread
+    await sleep(150);
+    clock += 31_000;
+    await sleep(150);
+    expect(o.status().state, 'no evidence against the member').to.equal('online');
+    stalled = 0; // now the loop is free and the member still does not answer
+    await eventually(() => o.status().state === 'offline', 3000, 'offline on real timeouts');
+    expect(o.status().stateMessage).to.equal('heartbeat: no answer within 30 ms');
+  });
+
   it("a member never reached goes from 'unknown' to 'offline' after the grace, with the connection error", async () => {
     const port = await freePort();
     const { o } = observe({ kubeConfig: kubeConfigFor(`http://127.0.0.1:${port}`, 't') });
