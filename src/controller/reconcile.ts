@@ -377,7 +377,10 @@ export class Reconciler {
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
-    if (readyTransition(before, after)) {
+    // A first publish is routine (status says it; thousands of records start at once): Events
+    // are for what an admin should notice, a record going not-Ready or coming back.
+    const routine = !readyCondition(before) && verdict.status === 'True' && verdict.reason === EventReason.Published;
+    if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });

@@ -114,8 +114,8 @@ export class MemberObserver {
   private startedAt: number;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
-  /** When a failure last counted against the member (network evidence, not our own stalls). */
-  private lastFailureAt: number | undefined;
+  /** A failure counted against the member (network evidence, not our own stalls) since the last success. */
+  private failedSinceSuccess = false;
   private readonly loop: LoopStalls;
 
   /** The projections, updated per informer event; what every read answers from. */
@@ -323,6 +323,7 @@ export class MemberObserver {
     if (this.stopped) return;
     const wasOffline = this.state === 'offline';
     this.lastSuccessAt = this.now();
+    this.failedSinceSuccess = false;
     // The cluster answers: informers waiting out a backoff need not wait any longer.
     for (const w of Object.values(this.watches)) if (!w.running) w.restartNow();
     if (wasOffline) this.lastError = undefined;
@@ -332,7 +333,7 @@ export class MemberObserver {
   private failed(reason: string): void {
     if (this.stopped) return;
     this.lastError = reason;
-    this.lastFailureAt = this.now();
+    this.failedSinceSuccess = true;
     this.evaluate();
   }
 
@@ -351,7 +352,9 @@ export class MemberObserver {
         next = 'unknown';
         message = this.waitingMessage();
       }
-    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs && this.failedSinceSuccess()) {
+    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs && this.failedSinceSuccess) {
+      // Offline needs evidence from the network: a failure since the last success. Timeouts
+      // discounted because our own event loop stalled are none.
       next = 'offline';
       message = this.lastError ?? `no successful contact for ${Math.round(this.graceMs / 1000)} s`;
     } else if (this.state !== 'online') {
@@ -366,14 +369,6 @@ export class MemberObserver {
     if (next === 'offline') this.logger.warn('member cluster offline', fields);
     else this.logger.info(`member cluster ${next}`, fields);
     this.emit({ kind: 'State' });
-  }
-
-  /**
-   * Offline needs evidence from the network: a failure counted since the last success. Timeouts
-   * discounted because our own event loop stalled are none.
-   */
-  private failedSinceSuccess(): boolean {
-    return this.lastFailureAt !== undefined && (this.lastSuccessAt === undefined || this.lastFailureAt >= this.lastSuccessAt);
   }
 
   private waitingMessage(): string {

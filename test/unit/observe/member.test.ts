@@ -232,7 +232,7 @@ describe('MemberObserver', () => {
     await sleep(150);
     clock += 31_000;
     await sleep(150);
-    expect(o.status().state, 'no evidence against the member').to.equal('online');
+    expect(o.status().state, `no evidence against the member: ${o.status().stateMessage}`).to.equal('online');
     stalled = 0; // now the loop is free and the member still does not answer
     await eventually(() => o.status().state === 'offline', 3000, 'offline on real timeouts');
     expect(o.status().stateMessage).to.equal('heartbeat: no answer within 30 ms');
