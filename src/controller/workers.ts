@@ -1,7 +1,7 @@
 // The workers: take record keys from the queue and reconcile them, with per-key backoff on
 // failure. They run only while this replica may write (started and stopped by leader election)
 // and only once the caches are ready (see readiness.ts).
-import { describeError, statusCodeOf } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeReconcile } from '../metrics.js';
 import { NotLeaderError } from './host-writes.js';
