@@ -20,7 +20,7 @@ import {
   type ServiceDNSRecord,
 } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
+import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -55,7 +55,12 @@ export interface HostView {
   domain(namespace: string, name: string): Domain | undefined;
   domainNamespaces(namespace: string): string[];
   dnsEndpoint(namespace: string, name: string): DNSEndpoint | undefined;
-  members(): ClusterObservation[];
+  /**
+   * Each member cluster as this record sees it: at least the Ingress (or Service) of the
+   * record's namespace/name and, for an IngressDNSRecord, the Ingresses of its namespace that
+   * list one of `hosts` (normalised). More is allowed; the core picks what it uses.
+   */
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[];
 }
 
 /** What the reconciler writes. Each call is one API request. */
@@ -77,6 +82,11 @@ export interface ReconcileResult {
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
   finalizer?: 'added' | 'removed';
+  /**
+   * The member clusters whose objects this record can use (seen in any state): the clusters
+   * whose transitions and node changes can change its DNS. Empty when the record is gone.
+   */
+  clusters?: string[];
 }
 
 /** Held on records while a direct provider may hold DNS records for them. */
@@ -188,7 +198,7 @@ export class Reconciler {
     }
 
     const k = keyOf(key);
-    const members = this.view.members();
+    const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
     const health = this.healthInput(key);
     const desired: {
       endpoints: Endpoint[];
@@ -201,6 +211,7 @@ export class Reconciler {
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
@@ -228,7 +239,7 @@ export class Reconciler {
     });
     const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
-    return { dnsEndpoint, status, verdict };
+    return { dnsEndpoint, status, verdict, clusters };
   }
 
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
@@ -378,7 +389,10 @@ export class Reconciler {
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
-    if (readyTransition(before, after)) {
+    // A first publish is routine (status says it; thousands of records start at once): Events
+    // are for what an admin should notice, a record going not-Ready or coming back.
+    const routine = !readyCondition(before) && verdict.status === 'True' && verdict.reason === EventReason.Published;
+    if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
     if (degraded?.event) await this.events.record(ref, degraded.event.type, degraded.event.reason, degraded.event.message);

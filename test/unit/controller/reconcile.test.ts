@@ -90,7 +90,18 @@ describe('reconciling a record', () => {
       { cluster: 'member2', loadBalancer: { ingress: [{ ip: '127.0.0.12' }] } },
     ]);
     expect(status?.targets, 'the Targets column of kubectl get').to.deep.equal(['127.0.0.11', '127.0.0.12']);
-    expect(host.events).to.deep.equal(['Normal Published fed-helloworld-ingress']);
+    expect(host.events, 'a routine first publish records no Event').to.deep.equal([]);
+  });
+
+  it('records a Normal Published Event when a record that was not Ready becomes Ready', async () => {
+    const { host, reconciler } = setup();
+    const good = host.record(key) as IngressDNSRecord;
+    host.records.set(keyOf(key), { ...good, spec: { hosts: ['Not A Host'] } });
+    await reconciler.reconcile(key);
+    const bad = host.record(key) as IngressDNSRecord;
+    host.records.set(keyOf(key), { ...bad, metadata: { ...bad.metadata, generation: 2 }, spec: good.spec });
+    await reconciler.reconcile(key);
+    expect(host.events).to.deep.equal(['Warning InvalidSpec fed-helloworld-ingress', 'Normal Published fed-helloworld-ingress']);
   });
 
   it('makes zero writes in a steady state', async () => {

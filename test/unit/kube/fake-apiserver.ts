@@ -236,10 +236,15 @@ export class FakeApiServer {
     else this.serveList(url, res);
   }
 
+  /** Lists; with ?limit= in pages, the continue token being the offset of the next page (as kube-apiserver's is opaque). */
   private serveList(url: URL, res: http.ServerResponse): void {
-    const items = [...this.collectionOf(url.pathname).values()];
+    const all = [...this.collectionOf(url.pathname).values()].sort((a, b) => key(a).localeCompare(key(b)));
+    const limit = Number(url.searchParams.get('limit') ?? '0');
+    const from = Number(url.searchParams.get('continue') || '0');
+    const items = limit > 0 ? all.slice(from, from + limit) : all;
+    const next = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items }));
+    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items }));
   }
 
   private serveWatch(url: URL, res: http.ServerResponse): void {
