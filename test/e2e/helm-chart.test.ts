@@ -117,10 +117,8 @@ describe('Helm chart on a real API server, and the controller running from its D
     const role = JSON.parse(await kubectl(bed.kubeconfigPath, ['get', 'role', 'mcdns-kubefed-clusters', '-n', 'kube-federation-system', '-o', 'json'], { context: 'host' })) as V1Role;
     expect(role.rules?.find((r) => r.resources?.includes('secrets'))).to.deep.include({ resourceNames: ['member1-token'], verbs: ['get'] });
 
-    await kubectl(bed.kubeconfigPath, ['apply', '-k', 'manifests/member/'], { context: 'member1' }).catch(async () => {
-      await ensureNamespace(bed.kubeConfig('member1'), 'mcdns-system');
-      return kubectl(bed.kubeconfigPath, ['apply', '-k', 'manifests/member/'], { context: 'member1' });
-    });
+    await ensureNamespace(bed.kubeConfig('member1'), 'mcdns-system');
+    await kubectl(bed.kubeconfigPath, ['apply', '-k', 'manifests/member/'], { context: 'member1' });
     const member1 = bed.apiServer('member1');
     const memberToken = (await kubectl(bed.kubeconfigPath, ['create', 'token', 'mcdns-member', '-n', 'mcdns-system', '--duration=2h'], { context: 'member1' })).trim();
     await joinKubeFedCluster(admin, { name: 'member1', apiEndpoint: member1.url, caPem: member1.caPem, token: memberToken });
