@@ -99,6 +99,9 @@ describe('Helm chart on a real API server, and the controller running from its D
     expect(azure.map((o) => o.kind)).to.not.include.members(['PodDisruptionBudget']);
     expect(azure.find((o) => o.kind === 'Role' && o.metadata?.name === 'mcdns-kubefed-clusters'), 'no KubeFed Role without --kubefed-clusters').to.equal(undefined);
 
+    const misspelt = await helmTemplateText({ set: ['config.ofline-grace=1m'] }).then(() => '', (e: Error) => e.message);
+    expect(misspelt).to.match(/ofline-grace/);
+
     const twoWriters = await helmTemplateText({ set: ['config.leader-elect=false'] }).then(() => '', (e: Error) => e.message);
     expect(twoWriters).to.contain('replicaCount > 1 needs config.leader-elect: true');
   });

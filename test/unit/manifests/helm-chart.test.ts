@@ -48,4 +48,18 @@ describe('Helm chart manifests/helm/mcdns', () => {
     expect(stale, 'config keys that are not flags of mcdns run').to.deep.equal([]);
     expect(Object.keys(SET_ELSEWHERE).filter((f) => !flags.includes(f)), 'stale SET_ELSEWHERE entries').to.deep.equal([]);
   });
+
+  it('validates config against exactly those flags (values.schema.json), so a misspelt flag fails helm install', () => {
+    const values = parse(readFileSync(`${CHART}/values.yaml`, 'utf8')) as { config: Record<string, unknown> };
+    const schema = JSON.parse(readFileSync(`${CHART}/values.schema.json`, 'utf8')) as {
+      properties: { config: { additionalProperties: boolean; properties: Record<string, { type: string | string[] }> } };
+    };
+    expect(schema.properties.config.additionalProperties).to.equal(false);
+    expect(Object.keys(schema.properties.config.properties).sort()).to.deep.equal(Object.keys(values.config).sort());
+    for (const [k, v] of Object.entries(values.config)) {
+      const type = schema.properties.config.properties[k]!.type;
+      if (typeof v === 'boolean') expect(type, k).to.equal('boolean');
+      if (Array.isArray(v)) expect(type, k).to.equal('array');
+    }
+  });
 });
