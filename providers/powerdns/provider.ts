@@ -6,9 +6,11 @@
 // file presentation (quoted character-strings of at most 255 bytes). The API key travels in the
 // X-API-Key header only: it is never put into a message or a log line.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../../src/providers/errors.js';
-import { normaliseName, normaliseTarget } from '../../src/providers/names.js';
-import type { Change, DnsRecord, Provider } from '../../src/providers/types.js';
+import { Agent } from 'node:https';
+import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
+import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import type { Change, DnsRecord } from '../../src/plan/records.js';
+import type { Provider } from '../provider.js';
 
 export interface PowerDnsOptions {
   /** API base URL, e.g. http://127.0.0.1:8081 (the value of ExternalDNS --pdns-server). */
@@ -18,6 +20,8 @@ export interface PowerDnsOptions {
   serverId?: string;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
+  /** For an https API: the CA that signs its certificate and/or a client certificate (PEM). */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 interface PdnsZone {
@@ -50,6 +54,7 @@ export class PowerDnsProvider implements Provider {
       // Every status is mapped below; axios' own errors would carry the request (and its key).
       validateStatus: () => true,
       maxRedirects: 0,
+      ...(opts.tls ? { httpsAgent: new Agent({ ...opts.tls, keepAlive: true }) } : {}),
     });
   }
 

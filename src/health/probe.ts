@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, connect } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { describeError } from '../errors.js';
 import { describeStatusRanges, defaultPort, statusAccepted, type ProbeProtocol, type StatusRange } from './spec.js';
 
 export interface ProbeRequest {
@@ -64,7 +65,7 @@ function tcpProbe(req: ProbeRequest): Promise<ProbeOutcome> {
       socket.destroy();
     });
     socket.once('connect', () => finish(true));
-    socket.once('error', (err) => finish(false, describeError(err, req)));
+    socket.once('error', (err) => finish(false, probeFailure(err, req)));
   });
 }
 
@@ -98,7 +99,7 @@ function httpProbe(req: ProbeRequest, opts: ProbeOptions): Promise<ProbeOutcome>
       clearTimeout(timer);
       request.destroy();
     });
-    request.on('error', (err) => finish(false, describeError(err, req)));
+    request.on('error', (err) => finish(false, probeFailure(err, req)));
     request.end();
   });
 }
@@ -114,8 +115,8 @@ function hostOnly(name: string): string {
   return name.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** A short, stable description of a connection or TLS error. */
-export function describeError(err: Error & { code?: string }, req: Pick<ProbeRequest, 'address'>): string {
+/** What a failed probe says in status: friendlier words for the usual socket and TLS failures. */
+export function probeFailure(err: Error & { code?: string }, req: Pick<ProbeRequest, 'address'>): string {
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -134,5 +135,6 @@ export function describeError(err: Error & { code?: string }, req: Pick<ProbeReq
       break;
   }
   if (err.code !== undefined && /CERT|SSL|TLS|SIGNED|ISSUER|LEAF|VERIFY/.test(err.code)) return `TLS: ${err.message}`;
-  return err.code !== undefined ? `${err.code}: ${err.message}` : err.message;
+  const text = describeError(err);
+  return err.code !== undefined && !text.includes(err.code) ? `${err.code}: ${text}` : text;
 }

@@ -23,6 +23,7 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v dig >/dev/null || need_apt+=(dnsutils)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v zsh >/dev/null || need_apt+=(zsh)  # the completion test checks the zsh script
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

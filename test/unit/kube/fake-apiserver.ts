@@ -1,8 +1,6 @@
 // A tiny stand-in for kube-apiserver on 127.0.0.1 that speaks the list + watch protocol, so the
-// adapters are tested through client-node's real HTTP stack (undici). nock cannot be used here:
-// client-node 2.0.1 calls undici's own fetch with its own dispatcher, and nock 15.0.6's socket
-// interceptor throws "Promise.withResolvers is not a function" on Node 20 for every outgoing
-// connection while nock is active (see ./node20-shims.ts).
+// adapters are tested through client-node's real HTTP stack (undici) against a server that
+// keeps list + watch state, which nock interceptors cannot.
 //
 // What it implements: GET of any collection path (list, with a resourceVersion), GET of one
 // object by name (404 when absent), GET with
@@ -12,7 +10,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import './node20-shims.js';
 
 export interface FakeMeta {
   name: string;
@@ -240,6 +237,7 @@ export class FakeApiServer {
     else this.serveList(url, res);
   }
 
+  /** Lists; with ?limit= in pages, the continue token being the offset of the next page (as kube-apiserver's is opaque). */
   private serveList(url: URL, res: http.ServerResponse): void {
     const object = objectPath(url.pathname);
     if (object) {
@@ -249,9 +247,13 @@ export class FakeApiServer {
       res.end(JSON.stringify(found));
       return;
     }
-    const items = [...this.collectionOf(url.pathname).values()];
+    const all = [...this.collectionOf(url.pathname).values()].sort((a, b) => key(a).localeCompare(key(b)));
+    const limit = Number(url.searchParams.get('limit') ?? '0');
+    const from = Number(url.searchParams.get('continue') || '0');
+    const items = limit > 0 ? all.slice(from, from + limit) : all;
+    const next = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items }));
+    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items }));
   }
 
   private serveWatch(url: URL, res: http.ServerResponse): void {

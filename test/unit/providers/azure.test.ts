@@ -2,13 +2,12 @@
 // Every request is asserted (method, path, api-version, body, If-Match / If-None-Match), and no
 // connection ever leaves the process (nock intercepts the made-up host management.azure.test;
 // everything else but 127.0.0.0/8 is refused).
-import '../kube/node20-shims.js';
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { ProviderError } from '../../../src/providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../../src/providers/ownership.js';
-import { ProviderSink, type ProviderSinkOptions } from '../../../src/providers/sink.js';
+import { ProviderError } from '../../../providers/errors.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
+import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
 import { AzureDnsProvider, azureCredential, parseAzureJson } from '../../../providers/azure/index.js';
 
 // Importing nock patches node:http and net for the whole mocha process, and every spec file is
