@@ -5,7 +5,7 @@
 // O(Ingresses that serve its hosts), whatever the cluster holds in total.
 import type { ObservedIngress, ObservedService } from '../core/observation.js';
 import { normaliseHostname } from '../core/targets.js';
-import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
+import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
 import type { LoadBalancerIngress } from '../api/schema.js';
 
 /** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
@@ -56,9 +56,9 @@ function bump(counts: Map<string, number>, k: string | undefined, by: number): v
 export const project = {
   ingress: (o: unknown): ObservedIngress | undefined => ingressOf(o),
   service: (o: unknown): ServiceProjection | undefined => {
-    const i = ingressOf(o); // namespace/name only; hosts are empty for a Service
+    const id = objectKey(o);
     const type = (o as { spec?: { type?: unknown } } | undefined)?.spec?.type;
-    return i && type === 'LoadBalancer' ? { namespace: i.namespace, name: i.name, loadBalancer: loadBalancerOf(o) } : undefined;
+    return id && type === 'LoadBalancer' ? { namespace: id.namespace, name: id.name, loadBalancer: loadBalancerOf(o) } : undefined;
   },
   slice: (o: unknown): SliceProjection => {
     const svc = sliceServiceOf(o);
