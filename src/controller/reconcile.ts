@@ -25,6 +25,7 @@ import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_B
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../errors.js';
 import type { DirectOutputs } from './direct.js';
@@ -229,7 +230,14 @@ export class Reconciler {
         ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
         : desired.ready;
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
+    const degraded = nextDegraded({
+      before: record.status as RecordStatus | undefined,
+      dns: desired.dns,
+      members: members.map((m) => ({ cluster: m.cluster, online: m.state === 'online' })),
+      generation: record.metadata.generation,
+      now: this.now(),
+    });
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
     return { dnsEndpoint, status, verdict, clusters };
   }
@@ -371,9 +379,13 @@ export class Reconciler {
     verdict: Verdict,
     published: { dns?: unknown[]; domain?: string; targets?: string[] },
     health?: RecordHealthStatus,
+    degraded?: DegradedChange,
   ): Promise<ReconcileResult['status']> {
     const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
-    const after = withHealthStatus(nextStatus(before, verdict, record.metadata.generation, published, this.now()), health, before);
+    // status.health only on records that ask for health checks.
+    const next = nextStatus(before, verdict, record.metadata.generation, published, this.now());
+    const after = record.spec?.healthCheck ? withHealthStatus(next, health, before) : next;
+    if (degraded) after.conditions = [...(after.conditions ?? []).filter((c) => c.type !== DEGRADED), degraded.condition];
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
@@ -383,6 +395,7 @@ export class Reconciler {
     if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
+    if (degraded?.event) await this.events.record(ref, degraded.event.type, degraded.event.reason, degraded.event.message);
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';
   }

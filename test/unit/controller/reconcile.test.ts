@@ -194,3 +194,47 @@ describe('reconciling a record', () => {
     expect(host.dnsEndpoint(key.namespace, 'ingress-fed-helloworld-ingress')?.apiVersion).to.equal('multiclusterdns.kubefed.io/v1alpha1');
   });
 });
+
+describe('reconciling a record: lost clusters and status.health', () => {
+  const degraded = (host: MemoryHost) =>
+    (host.records.get(keyOf(key))?.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } | undefined)?.conditions?.find(
+      (c) => c.type === 'Degraded',
+    );
+
+  it('marks the record Degraded with a Warning when a member loses its Ingress, and clears it when it is back', async () => {
+    const { host, reconciler } = setup();
+    await reconciler.reconcile(key);
+    expect(degraded(host), 'no Degraded condition on a record that never lost a cluster').to.equal(undefined);
+
+    host.clusters = [member('member1', '127.0.0.11'), { ...member('member2', '127.0.0.12'), ingresses: [] }];
+    await reconciler.reconcile(key);
+    expect(degraded(host)).to.deep.include({ status: 'True', reason: 'ClustersLost' });
+    expect(degraded(host)?.message).to.contain('member2');
+    expect(host.events).to.include('Warning ClustersLost fed-helloworld-ingress');
+
+    host.events = [];
+    await reconciler.reconcile(key);
+    expect(degraded(host)?.status, 'still degraded on the next reconcile').to.equal('True');
+    expect(host.events).to.deep.equal([]);
+
+    host.clusters = [member('member1', '127.0.0.11'), member('member2', '127.0.0.12')];
+    await reconciler.reconcile(key);
+    expect(degraded(host)).to.deep.include({ status: 'False', reason: 'ClustersRecovered' });
+    expect(host.events).to.include('Normal ClustersRecovered fed-helloworld-ingress');
+  });
+
+  it('writes no status.health on a record without spec.healthCheck, and removes one left from before', async () => {
+    const { Prober } = await import('../../../src/health/index.js');
+    const prober = new Prober({ concurrency: 1, logger: silent });
+    try {
+      const host = new MemoryHost();
+      host.records.set(keyOf(key), { ...seedRecord(), status: { health: { clusters: [{ cluster: 'member1', healthy: true }] } } } as DNSRecord);
+      host.clusters = [member('member1', '127.0.0.11')];
+      const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T00:00:00Z'), { prober });
+      await reconciler.reconcile(key);
+      expect(host.records.get(keyOf(key))?.status).to.not.have.property('health');
+    } finally {
+      await prober.stop();
+    }
+  });
+});
