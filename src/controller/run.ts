@@ -180,8 +180,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     members: (q) => members.observationsFor(q),
     onChange: (c) => fanOut?.host(c),
   });
-  fanOut = new FanOut(view, served, queue, own);
   const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  fanOut = new FanOut(view, served, queue, own, allKeys);
 
   // ---- who may write ----
   const elector = opts.leaderElect
