@@ -4,9 +4,15 @@ import type { ClusterObservation } from '../core/observation.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { memberFingerprint, type MemberChangeSet, type MemberConfig } from '../members/types.js';
 import { MemberObserver, type MemberChange, type MemberObserverOptions } from './member.js';
+import type { RecordQuery } from './projections.js';
 
 export interface ClusterChange extends MemberChange {
   cluster: string;
+  /**
+   * State only: the cluster's observer was replaced as a whole (new credentials): any object may
+   * have changed, not only those of the records it served.
+   */
+  replaced?: boolean;
 }
 
 /** What MemberSet needs of an observer; MemberObserver in production. */
@@ -14,7 +20,14 @@ export interface Observer {
   readonly cluster: string;
   start(): void;
   stop(): Promise<void>;
+  /** The whole cluster (tests, diagnostics). */
   snapshot(): ClusterObservation;
+  /** State and topology, no objects. */
+  status(): ClusterObservation;
+  /** The objects one record can use. */
+  observationFor(q: RecordQuery): ClusterObservation;
+  /** Objects indexed, by kind. */
+  counts(): Record<string, number>;
   synced(): boolean;
   onChange(cb: (change: MemberChange) => void): () => void;
 }
@@ -126,12 +139,33 @@ export class MemberSet {
     await Promise.all(change.removed.map((n) => this.remove(n)));
   }
 
-  /** One observation per member, sorted by cluster name. */
+  /** One whole observation per member, sorted by cluster name. O(objects): not for reconciles. */
   snapshots(): ClusterObservation[] {
+    return this.serving().map((o) => o.snapshot());
+  }
+
+  /** Each member's state and topology (no objects), sorted by cluster name. */
+  statuses(): ClusterObservation[] {
+    return this.serving().map((o) => o.status());
+  }
+
+  /**
+   * What one record can use of each member, sorted by cluster name: O(clusters), independent of
+   * how many objects the members hold. The pure core reads it as it would whole snapshots.
+   */
+  observationsFor(q: RecordQuery): ClusterObservation[] {
+    return this.serving().map((o) => o.observationFor(q));
+  }
+
+  /** Objects indexed per member and kind. */
+  counts(): Array<{ cluster: string; kind: string; objects: number }> {
+    return this.serving().flatMap((o) => Object.entries(o.counts()).map(([kind, objects]) => ({ cluster: o.cluster, kind, objects })));
+  }
+
+  private serving(): Observer[] {
     return this.names().map((name) => {
       const entry = this.entries.get(name)!;
-      const serving = entry.previous && !entry.observer.synced() ? entry.previous.observer : entry.observer;
-      return serving.snapshot();
+      return entry.previous && !entry.observer.synced() ? entry.previous.observer : entry.observer;
     });
   }
 
@@ -159,8 +193,8 @@ export class MemberSet {
   private finishHandover(entry: Entry): void {
     if (!entry.previous) return;
     void this.dropPrevious(entry);
-    // The serving observer changed as a whole: consumers must re-read the snapshot.
-    this.emit({ cluster: entry.config.name, kind: 'State' });
+    // The serving observer changed as a whole: consumers must re-read everything of it.
+    this.emit({ cluster: entry.config.name, kind: 'State', replaced: true });
   }
 
   private async dropPrevious(entry: Entry): Promise<void> {

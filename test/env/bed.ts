@@ -50,7 +50,7 @@ export interface Bed {
   /** client-node KubeConfig for one context (cluster name). */
   kubeConfig(context: string): KubeConfig;
   apiServer(cluster: string): ApiServerHandle;
-  /** Server-side applies manifests on a cluster (waits for CRDs to be Established). */
+  /** Applies manifests on a cluster: CRDs with kubectl (and waited for until Established), the rest server-side. */
   apply(context: string, manifests: Manifests): Promise<KubernetesObject[]>;
   /** Runs kubectl with the bed's kubeconfig on a context. */
   kubectl(context: string, args: string[], input?: string): Promise<string>;

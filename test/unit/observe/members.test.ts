@@ -36,6 +36,15 @@ class FakeObserver implements Observer {
     const token = this.config.kubeConfig.getCurrentUser()?.token ?? '';
     return { cluster: this.cluster, state: this.isSynced ? 'online' : 'unknown', stateMessage: token, zones: [], ingresses: [], services: [] };
   }
+  status(): ClusterObservation {
+    return this.snapshot();
+  }
+  observationFor(): ClusterObservation {
+    return this.snapshot();
+  }
+  counts(): Record<string, number> {
+    return {};
+  }
   onChange(cb: (c: MemberChange) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
@@ -110,7 +119,7 @@ describe('MemberSet', () => {
       expect(set.snapshots()[0]?.stateMessage).to.equal('new');
       expect(changes.slice(1)).to.deep.equal([
         { cluster: 'east', kind: 'Service', namespace: 'a', name: 'c' },
-        { cluster: 'east', kind: 'State' },
+        { cluster: 'east', kind: 'State', replaced: true },
       ]);
     });
 
