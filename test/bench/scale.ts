@@ -148,7 +148,7 @@ const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
 
 export async function scaleScenario(opts: ScaleOptions, log: Log): Promise<ScaleResult> {
-  const workers = opts.workers ?? mcdnsDefaultWorkers();
+  const workers = opts.workers ?? (await mcdnsDefaultWorkers());
   const machine = machineInfo();
   log(`machine: ${JSON.stringify(machine)}`);
   const runs: ScaleRun[] = [];
