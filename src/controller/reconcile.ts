@@ -20,7 +20,9 @@ import {
   type ServiceDNSRecord,
 } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
+import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
+import { domainOf, serviceNames } from '../core/names.js';
+import { healthCheckProblems } from '../health/spec.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -188,7 +190,7 @@ export class Reconciler {
 
     const k = keyOf(key);
     const members = this.view.members();
-    const health = this.healthInput(key);
+    const health = this.healthInput(key, record);
     const desired: {
       endpoints: Endpoint[];
       ready: Verdict;
@@ -201,6 +203,12 @@ export class Reconciler {
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
     const check = record.spec.healthCheck;
+    const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
+    if (checkProblems.length > 0) {
+      this.options.prober?.untrack(k);
+      const verdict: Verdict = { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) };
+      return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
+    }
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
       else this.options.prober.untrack(k);
@@ -224,11 +232,11 @@ export class Reconciler {
   }
 
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
-  private healthInput(key: RecordKey): HealthInput | undefined {
+  private healthInput(key: RecordKey, record: DNSRecord): HealthInput | undefined {
     if (!this.options.prober) return undefined;
     const live = this.options.dnsEndpoints === false ? undefined : this.view.dnsEndpoint(key.namespace, dnsEndpointName(key.kind, key.name));
     return {
-      probes: this.options.prober.health(keyOf(key)),
+      probes: this.options.prober.health(keyOf(key), record.spec.healthCheck),
       failOpen: this.options.failOpen ?? true,
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
     };
@@ -372,4 +380,16 @@ export class Reconciler {
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';
   }
+}
+
+/** The names a record publishes or may publish: its probes may present only these as Host / SNI. */
+function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[]): string[] {
+  const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+  if ('hosts' in record.spec) for (const h of recordHosts(record as IngressDNSRecord)) names.add(h);
+  if (domain) {
+    const service = serviceNames(record as ServiceDNSRecord, domainOf(domain));
+    names.add(service.global);
+    if (service.alias) names.add(service.alias);
+  }
+  return [...names].sort();
 }

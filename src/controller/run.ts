@@ -28,7 +28,7 @@ import { WorkQueue } from './queue.js';
 import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey } from './reconcile.js';
 import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../providers/config.js';
-import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
+import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
 import { DirectOutputs, sinksFrom } from './direct.js';
 import type { ProviderSink } from '../providers/sink.js';
 
@@ -65,6 +65,8 @@ export interface ControllerOptions {
   probeConcurrency: number;
   /** Extra CA bundle (PEM file) trusted by https probes. */
   probeCaFile?: string;
+  /** Which networks and ports health probes may reach. */
+  probePolicy: ProbePolicyOptions;
 }
 
 export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
@@ -93,7 +95,13 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
+    probePolicy: {
+      allowCidrs: list(raw.probeAllowCidrs),
+      denyCidrs: list(raw.probeDenyCidrs),
+      allowedPorts: list(raw.probeAllowedPorts),
+    },
   };
+  new ProbePolicy(opts.probePolicy); // a bad network or port fails at start, naming it
   if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
     throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
   }
@@ -105,6 +113,12 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
   }
   return opts;
+}
+
+/** A comma-separated flag (or a repeated one) as a list. */
+function list(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+  return items.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -224,7 +238,10 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     concurrency: opts.probeConcurrency,
     logger,
     ...(opts.probeCaFile ? { ca: [readFileSync(opts.probeCaFile, 'utf8')] } : {}),
+    policy: new ProbePolicy(opts.probePolicy),
   });
+  // A hostname target checked by the probe policy may now be published (or stays out): re-run.
+  prober.onScreened((record) => queue.add(record));
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
