@@ -170,7 +170,7 @@ addProviderOptions(program.command('audit'))
   .addOption(output)
   .action(async (opts: Record<string, unknown>) => {
     const { providerSettings } = await import('./commands/provider-options.js');
-    const { providerFromConfig, ownershipFromConfig } = await import('./providers/config.js');
+    const { providerFromConfig, ownershipFromConfig } = await import('./apply/config.js');
     const { runAudit } = await import('./commands/audit.js');
     const settings = providerSettings(opts);
     const [cfg, ...extra] = settings.providers;

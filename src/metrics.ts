@@ -75,7 +75,7 @@ export function observeCleanup(ok: boolean): void {
   cleanups.inc({ result: ok ? 'success' : 'error' });
 }
 
-// ---- direct providers and health probes (hooks for src/providers and src/health) ----
+// ---- direct providers and health probes (hooks for src/apply and src/health) ----
 
 const providerCalls = new Counter({
   name: 'mcdns_provider_requests_total',

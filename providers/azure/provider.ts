@@ -10,9 +10,10 @@
 // exposed through maxTargets and reported by the planner before any request.
 import { DnsManagementClient, type RecordSet, type RecordType } from '@azure/arm-dns';
 import type { TokenCredential } from '@azure/identity';
-import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../../src/providers/errors.js';
-import { normaliseName, normaliseTarget } from '../../src/providers/names.js';
-import type { Change, DnsRecord, Provider } from '../../src/providers/types.js';
+import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
+import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import type { Change, DnsRecord } from '../../src/plan/records.js';
+import type { Provider } from '../provider.js';
 
 export const AZURE_PUBLIC_CLOUD = 'https://management.azure.com';
 

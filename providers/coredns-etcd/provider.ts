@@ -8,9 +8,10 @@
 // transaction commits only if none of those keys changed since that read (mod revisions
 // compared), otherwise it fails as a retryable 'conflict' and the sink re-plans.
 import { Etcd3, type IOptions, type IKeyValue, type Namespace } from 'etcd3';
-import { ProviderError, type ProviderErrorKind } from '../../src/providers/errors.js';
-import { isInZone, normaliseName, normaliseTarget, zoneFor } from '../../src/providers/names.js';
-import type { Change, DnsRecord, Provider } from '../../src/providers/types.js';
+import { ProviderError, type ProviderErrorKind } from '../errors.js';
+import { isInZone, normaliseName, normaliseTarget, zoneFor } from '../../src/plan/names.js';
+import type { Change, DnsRecord } from '../../src/plan/records.js';
+import type { Provider } from '../provider.js';
 import {
   carries,
   entryId,

@@ -6,9 +6,10 @@
 // file presentation (quoted character-strings of at most 255 bytes). The API key travels in the
 // X-API-Key header only: it is never put into a message or a log line.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../../src/providers/errors.js';
-import { normaliseName, normaliseTarget } from '../../src/providers/names.js';
-import type { Change, DnsRecord, Provider } from '../../src/providers/types.js';
+import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
+import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import type { Change, DnsRecord } from '../../src/plan/records.js';
+import type { Provider } from '../provider.js';
 
 export interface PowerDnsOptions {
   /** API base URL, e.g. http://127.0.0.1:8081 (the value of ExternalDNS --pdns-server). */

@@ -1,11 +1,11 @@
 // `mcdns audit --provider P --zone Z`: who owns what in a zone, for DNS teams. A table by default
 // (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist,
 // 2 when the provider could not be read.
-import { auditReport, type AuditEntry, type AuditReport } from '../providers/audit.js';
-import { describeError } from '../providers/errors.js';
-import { normaliseName } from '../providers/names.js';
-import type { OwnershipConfig } from '../providers/ownership.js';
-import type { Provider } from '../providers/types.js';
+import { auditReport, type AuditEntry, type AuditReport } from '../registry/audit.js';
+import { describeError } from '../errors.js';
+import { normaliseName } from '../plan/names.js';
+import type { OwnershipConfig } from '../registry/ownership.js';
+import type { Provider } from '../../providers/provider.js';
 
 export interface AuditOptions {
   provider: Provider;

@@ -7,9 +7,9 @@
 import { parseAllDocuments } from 'yaml';
 import type { DNSEndpoint, Endpoint } from '../api/schema.js';
 import { RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
-import { describeError } from '../providers/errors.js';
-import type { RecordPlan } from '../providers/plan.js';
-import type { ProviderSink } from '../providers/sink.js';
+import { describeError } from '../errors.js';
+import type { RecordPlan } from '../plan/plan.js';
+import type { ProviderSink } from '../apply/sink.js';
 import type { CommandResult } from './audit.js';
 
 export interface DesiredRecord {

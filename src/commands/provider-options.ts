@@ -1,8 +1,8 @@
 // The direct-provider flags shared by `mcdns run`, `mcdns plan` and `mcdns audit`. Flags win
-// over environment variables (src/providers/config.ts reads those); secrets come only from
+// over environment variables (src/apply/config.ts reads those); secrets come only from
 // environment variables or mounted files, never from flags, so they never sit in a process list.
 import { Option, type Command } from 'commander';
-import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../providers/config.js';
+import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../apply/config.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 

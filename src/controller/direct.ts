@@ -6,9 +6,9 @@ import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
 import type { Verdict } from '../core/status.js';
 import { observeProviderCall } from '../metrics.js';
-import { sinkFromConfig, type ProviderSettings } from '../providers/config.js';
-import { resourceId } from '../providers/ownership.js';
-import type { ProviderSink, SyncResult } from '../providers/sink.js';
+import { sinkFromConfig, type ProviderSettings } from '../apply/config.js';
+import { resourceId } from '../registry/ownership.js';
+import type { ProviderSink, SyncResult } from '../apply/sink.js';
 import type { RecordKey } from './reconcile.js';
 
 /** One sink per configured provider, its calls counted in the metrics. */

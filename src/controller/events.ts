@@ -8,7 +8,7 @@
 //   events.record({ kind, namespace, name, uid }, 'Warning', EventReason.TargetUnhealthy, '...')
 // on a transition, not on every probe: Events are for changes an admin should notice.
 import type { RecordRef } from '../core/dnsendpoint.js';
-import { describeError } from '../kube/errors.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeEvent } from '../metrics.js';
 import { NotLeaderError } from './host-writes.js';

@@ -6,7 +6,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { RECORD_API_VERSION, VERSION, type DNSEndpoint, type DNSRecord, type RecordKind } from '../api/schema.js';
 import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../api/kinds.js';
 import type { RecordRef } from '../core/dnsendpoint.js';
-import { statusCodeOf } from '../kube/errors.js';
+import { statusCodeOf } from '../errors.js';
 import { observeHostWrite } from '../metrics.js';
 import type { HostWrites } from './reconcile.js';
 

@@ -29,7 +29,7 @@ import {
   type ResponseContext,
   type V1Lease,
 } from '@kubernetes/client-node';
-import { describeError, statusCodeOf } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** The three Lease calls the elector makes; CoordinationV1Api in production. */

@@ -2,6 +2,8 @@
 // most once, never processed by two workers at a time (a key added while it is being processed
 // runs again afterwards), and failures come back after a per-key exponential backoff.
 
+import { backoffDelay } from '../backoff.js';
+
 export interface QueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -47,7 +49,7 @@ export class WorkQueue {
   addRateLimited(key: string, atLeastMs = 0): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.max(Math.min(this.baseDelayMs * 2 ** n, this.maxDelayMs), atLeastMs);
+    const delay = Math.max(backoffDelay(n, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs }), atLeastMs);
     this.addAfter(key, delay);
     return delay;
   }

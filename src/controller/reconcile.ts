@@ -28,7 +28,7 @@ import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
 import type { Prober } from '../health/index.js';
-import { describeError, statusCodeOf } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import type { DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';

@@ -19,7 +19,7 @@ import { hostKubeConfig, membersFromKubeconfig } from '../members/kubeconfig.js'
 import { KubeFedClusterSource } from '../members/kubefed.js';
 import { bindMetricSources, observeProbe, observeReconcile, setLeader, startMetricsServer } from '../metrics.js';
 import { MemberSet } from '../observe/members.js';
-import { describeError, statusCodeOf } from '../kube/errors.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView, type HostChange } from './host-view.js';
 import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
@@ -27,10 +27,10 @@ import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey } from './reconcile.js';
 import { providerSettings } from '../commands/provider-options.js';
-import { describeProviderConfig, type ProviderSettings } from '../providers/config.js';
+import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
 import { DirectOutputs, sinksFrom } from './direct.js';
-import type { ProviderSink } from '../providers/sink.js';
+import type { ProviderSink } from '../apply/sink.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;

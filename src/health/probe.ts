@@ -76,7 +76,7 @@ function tcpProbe(req: ProbeRequest): Promise<ProbeOutcome> {
       socket.destroy();
     });
     socket.once('connect', () => finish(true));
-    socket.once('error', (err) => finish(false, describeError(err, req)));
+    socket.once('error', (err) => finish(false, probeFailure(err, req)));
   });
 }
 
@@ -110,7 +110,7 @@ function httpProbe(req: ProbeRequest, opts: ProbeOptions): Promise<ProbeOutcome>
       clearTimeout(timer);
       request.destroy();
     });
-    request.on('error', (err) => finish(false, describeError(err, req)));
+    request.on('error', (err) => finish(false, probeFailure(err, req)));
     request.end();
   });
 }
@@ -142,7 +142,7 @@ const UNTRUSTED = new Set([
 ]);
 
 /** A short, stable, classified description of a connection or TLS error (see the top of this file). */
-export function describeError(err: Error & { code?: string }, req: Pick<ProbeRequest, 'address'>): string {
+export function probeFailure(err: Error & { code?: string }, req: Pick<ProbeRequest, 'address'>): string {
   const code = err.code ?? '';
   switch (code) {
     case 'ECONNREFUSED':

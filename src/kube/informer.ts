@@ -10,7 +10,8 @@
 // selector and hook the Watch: see HookedWatch below for the two behaviours it changes.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { log as rootLog, type Logger } from '../log.js';
-import { describeError } from './errors.js';
+import { describeError } from '../errors.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface WatchHandlers<T> {
   add?(obj: T): void;
@@ -151,7 +152,8 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
   private readonly handlers: WatchHandlers<T>;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
-  private backoffMs: number;
+  /** Failures since the watch was last healthy. */
+  private failures = 0;
   private stopped = false;
   private isSynced = false;
   private listApplied = false;
@@ -163,7 +165,6 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
     this.logger = (opts.logger ?? rootLog).child({ resource: opts.name ?? path });
     this.initialBackoffMs = opts.initialBackoffMs ?? DEFAULTS.initialBackoffMs;
     this.maxBackoffMs = opts.maxBackoffMs ?? DEFAULTS.maxBackoffMs;
-    this.backoffMs = this.initialBackoffMs;
 
     const watch = new HookedWatch(
       kc,
@@ -246,7 +247,7 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
 
   private onHealthy(): void {
     if (this.stopped) return;
-    this.backoffMs = this.initialBackoffMs;
+    this.failures = 0;
     if (this.error !== undefined) {
       this.logger.info('watch recovered', { previousError: this.error });
       this.error = undefined;
@@ -257,8 +258,7 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
   private onError(err: unknown): void {
     // client-node also reports the abort caused by its own stop() as an error: ignore it.
     if (this.stopped || this.restartTimer !== undefined) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+    const delay = backoffDelay(this.failures++, { baseMs: this.initialBackoffMs, maxMs: this.maxBackoffMs });
     this.error = describeError(err);
     this.logger.warn('watch failed, restarting', { reason: this.error, retryInMs: delay });
     this.restartTimer = setTimeout(() => {

@@ -10,7 +10,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { ClusterObservation, ClusterState, ObservedIngress, ObservedService } from '../core/observation.js';
-import { describeError } from '../kube/errors.js';
+import { describeError } from '../errors.js';
 import { watchResource, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
 import { timeoutOptions } from '../kube/request.js';
 import { log as rootLog, type Logger } from '../log.js';

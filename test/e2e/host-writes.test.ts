@@ -7,7 +7,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, Domain, IngressDNSRecord } from '../../src/api/schema.js';
 import { ApiHostWrites } from '../../src/controller/host-writes.js';
 import { Reconciler, keyOf, type HostView, type RecordKey } from '../../src/controller/reconcile.js';
-import { statusCodeOf } from '../../src/kube/errors.js';
+import { statusCodeOf } from '../../src/errors.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { ensureNamespace, installMcdnsCrds } from '../env/workloads.js';
 import { tearDownSuite } from '../env/teardown.js';

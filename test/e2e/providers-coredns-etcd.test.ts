@@ -1,9 +1,9 @@
 // The CoreDNS-etcd provider against a real etcd and a real CoreDNS (etcd plugin) answering dig.
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/api/schema.js';
-import { ProviderError } from '../../src/providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../src/providers/ownership.js';
-import { ProviderSink } from '../../src/providers/sink.js';
+import { ProviderError } from '../../providers/errors.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { ProviderSink } from '../../src/apply/sink.js';
 import { CoreDnsEtcdProvider } from '../../providers/coredns-etcd/index.js';
 import { startCoreDns, type CoreDnsHandle } from '../env/coredns.js';
 import { startEtcd, type EtcdHandle } from '../env/etcd.js';

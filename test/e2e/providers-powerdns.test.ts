@@ -2,9 +2,9 @@
 // answers checked with dig. Faults come from a small proxy in front of the real API.
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/api/schema.js';
-import { ProviderError } from '../../src/providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../src/providers/ownership.js';
-import { ProviderSink, type ProviderSinkOptions } from '../../src/providers/sink.js';
+import { ProviderError } from '../../providers/errors.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { ProviderSink, type ProviderSinkOptions } from '../../src/apply/sink.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';
 import { startFaultProxy, type FaultProxy } from '../providers/fault-proxy.js';

@@ -7,8 +7,8 @@ import { GatedHostWrites, NotLeaderError } from '../../../src/controller/host-wr
 import type { HostWrites } from '../../../src/controller/reconcile.js';
 import { gatedSink } from '../../../src/controller/run.js';
 import { registry } from '../../../src/metrics.js';
-import { ownershipConfig } from '../../../src/providers/ownership.js';
-import { ProviderSink } from '../../../src/providers/sink.js';
+import { ownershipConfig } from '../../../src/registry/ownership.js';
+import { ProviderSink } from '../../../src/apply/sink.js';
 import { sample } from '../metrics-text.js';
 import { MemoryProvider } from '../providers/memory-provider.js';
 

@@ -1,7 +1,7 @@
 // One probe against real local servers: HTTP, HTTPS (certificates made by openssl in the test)
 // and TCP, each on a 127.0.0.0/8 address, started and stopped to simulate failure.
 import { expect } from 'chai';
-import { describeError, runProbe, type ProbeRequest } from '../../../src/health/probe.js';
+import { probeFailure, runProbe, type ProbeRequest } from '../../../src/health/probe.js';
 import { parseStatusRange } from '../../../src/health/spec.js';
 import { makeTestPki, startLoadBalancers, type FakeLoadBalancer, type TestPki } from '../../env/fake-lb.js';
 
@@ -53,9 +53,9 @@ describe('health probe: http', () => {
     lb.errorStatus = 500;
     const outcome = await runProbe(request(lb));
     expect(outcome.error).to.equal('HTTP 5xx (expected 200-399)');
-    expect(describeError(Object.assign(new Error('write EPROTO 1234:error:0A00010B:SSL routines'), { code: 'EPROTO' }), lb)).to.equal('connection failed');
-    expect(describeError(Object.assign(new Error('secret detail'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), lb)).to.equal('TLS: handshake failed');
-    expect(describeError(new Error('something odd inside'), lb)).to.equal('connection failed');
+    expect(probeFailure(Object.assign(new Error('write EPROTO 1234:error:0A00010B:SSL routines'), { code: 'EPROTO' }), lb)).to.equal('connection failed');
+    expect(probeFailure(Object.assign(new Error('secret detail'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), lb)).to.equal('TLS: handshake failed');
+    expect(probeFailure(new Error('something odd inside'), lb)).to.equal('connection failed');
   });
 
   it('reports a request Node cannot send as a failed probe, not an exception', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createLogger } from '../../../src/log.js';
-import { describeError, statusCodeOf } from '../../../src/kube/errors.js';
+import { describeError, statusCodeOf } from '../../../src/errors.js';
 import { FakeApiServer, freePort, kubeConfigFor } from './fake-apiserver.js';
 import { capturingLogger, flushLogs } from './capture-log.js';
 

@@ -6,9 +6,9 @@ import '../kube/node20-shims.js';
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { ProviderError } from '../../../src/providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../../src/providers/ownership.js';
-import { ProviderSink, type ProviderSinkOptions } from '../../../src/providers/sink.js';
+import { ProviderError } from '../../../providers/errors.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
+import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
 import { AzureDnsProvider, azureCredential, parseAzureJson } from '../../../providers/azure/index.js';
 
 // Importing nock patches node:http and net for the whole mocha process, and every spec file is

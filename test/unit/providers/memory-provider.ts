@@ -1,7 +1,8 @@
 // An in-memory Provider for the sink's specs: record sets per zone, changes applied one by one
 // (like Azure, not atomically), and scripted faults per operation.
-import { ProviderError } from '../../../src/providers/errors.js';
-import { recordKey, type Change, type DnsRecord, type Provider } from '../../../src/providers/types.js';
+import { ProviderError } from '../../../providers/errors.js';
+import { recordKey, type Change, type DnsRecord } from '../../../src/plan/records.js';
+import type { Provider } from '../../../providers/provider.js';
 
 type Op = 'zones' | 'records' | 'apply';
 export type Fault = ProviderError | Error | { afterChanges: number; error: ProviderError | Error };

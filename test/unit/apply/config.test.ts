@@ -7,7 +7,7 @@ import {
   sinkConfigFromEnv,
   ownershipFromConfig,
   splitList,
-} from '../../../src/providers/config.js';
+} from '../../../src/apply/config.js';
 
 describe('providers/config: flags over env vars, secrets from files', () => {
   const files: Record<string, string> = { '/secrets/pdns-key': 'key-from-file\n', '/secrets/azure.json': '{"tenantId":"t","subscriptionId":"s-json","resourceGroup":"rg-json","aadClientId":"c","aadClientSecret":"x"}' };

@@ -2,8 +2,8 @@
 // resource, those without an owner, those of other owners, and ownership TXTs whose record set
 // is gone (orphans). Pure: one read of the zone in, a report out.
 import { recordForTxtName, type OwnershipConfig } from './ownership.js';
-import { ZoneRegistry } from './registry.js';
-import type { DnsRecord } from './types.js';
+import { ZoneRegistry } from './zone.js';
+import type { DnsRecord } from '../plan/records.js';
 
 export type AuditStatus =
   /** Owned by our owner id. */

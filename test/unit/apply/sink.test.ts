@@ -2,11 +2,11 @@
 // retries that re-read, failed batches never counted as applied.
 import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { ProviderError } from '../../../src/providers/errors.js';
-import { formatOwnership, ownershipConfig, txtNameFor } from '../../../src/providers/ownership.js';
-import { ProviderSink, type ProviderSinkOptions } from '../../../src/providers/sink.js';
-import type { DnsRecord } from '../../../src/providers/types.js';
-import { MemoryProvider } from './memory-provider.js';
+import { ProviderError } from '../../../providers/errors.js';
+import { formatOwnership, ownershipConfig, txtNameFor } from '../../../src/registry/ownership.js';
+import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
+import type { DnsRecord } from '../../../src/plan/records.js';
+import { MemoryProvider } from '../providers/memory-provider.js';
 
 const R1 = 'ingressdnsrecord/ns1/web';
 const R2 = 'servicednsrecord/ns2/api';
@@ -26,7 +26,7 @@ function sinkFor(provider: MemoryProvider, over: Partial<ProviderSinkOptions> = 
   return { sink, sleeps };
 }
 
-describe('providers/sink: one record into one provider', () => {
+describe('apply/sink: one record into one provider', () => {
   it('creates the records and ownership TXTs, then writes nothing in a steady state', async () => {
     const p = new MemoryProvider(['example.org']);
     const { sink } = sinkFor(p);

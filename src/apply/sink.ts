@@ -1,5 +1,5 @@
 // The provider sink: publishes the desired endpoints of one record into one configured DNS
-// provider. Reads the zones, plans (src/providers/plan.ts), applies one batch per zone, and
+// provider. Reads the zones, plans (src/plan/plan.ts), applies one batch per zone, and
 // says exactly what happened: changes applied, conflicts, problems, zones that failed.
 //
 // Safety rules:
@@ -14,13 +14,15 @@
 import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
 import { createLogger } from '../log.js';
-import { describeError, type ProviderErrorKind } from './errors.js';
-import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from './names.js';
-import type { OwnershipConfig } from './ownership.js';
-import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan, type ZoneRecords } from './plan.js';
+import { describeError } from '../errors.js';
+import type { ProviderErrorKind } from '../../providers/errors.js';
+import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
+import type { OwnershipConfig } from '../registry/ownership.js';
+import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan, type ZoneRecords } from '../plan/plan.js';
 import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
-import { ZoneRegistry } from './registry.js';
-import type { DnsRecord, Policy, Provider } from './types.js';
+import { ZoneRegistry } from '../registry/zone.js';
+import type { DnsRecord, Policy } from '../plan/records.js';
+import type { Provider } from '../../providers/provider.js';
 
 export interface ProviderSinkOptions {
   provider: Provider;

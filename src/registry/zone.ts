@@ -1,6 +1,6 @@
 // The ownership view of one zone: which record set is owned by whom, through which TXT, and
 // which ownership TXTs are orphans. Shared by the planner and the audit. Pure.
-import { normaliseName } from './names.js';
+import { normaliseName } from '../plan/names.js';
 import {
   oldFormatCovers,
   oldFormatTxtNameFor,
@@ -9,7 +9,7 @@ import {
   type OwnerLabels,
   type OwnershipConfig,
 } from './ownership.js';
-import { recordKey, type DnsRecord } from './types.js';
+import { recordKey, type DnsRecord } from '../plan/records.js';
 
 /** A TXT record set read as ownership data. */
 export interface OwnershipTxt {

@@ -1,6 +1,7 @@
 // Retries for provider calls: exponential backoff with jitter on throttling, 5xx, timeouts and
 // write conflicts; Retry-After honoured; anything else fails at once.
-import { ProviderError, networkError } from './errors.js';
+import { ProviderError, networkError } from '../../providers/errors.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface RetryOptions {
   /** Tries in all, the first included (default 4). */
@@ -23,13 +24,10 @@ export function asProviderError(err: unknown, what: string): ProviderError | und
   return networkError(err, what);
 }
 
-/** How long to wait before try number `attempt` (1-based count of failures so far). */
-export function backoffDelay(attempt: number, err: ProviderError, opts: RetryOptions = {}): number {
-  const base = opts.baseDelayMs ?? 500;
-  const random = opts.random ?? Math.random;
-  const exp = base * 2 ** (attempt - 1);
-  const jittered = exp + exp * 0.5 * random();
-  return Math.max(jittered, err.retryAfterMs ?? 0);
+/** How long to wait before try number `attempt` (1-based count of failures so far): never less than a Retry-After. */
+function retryDelay(attempt: number, err: ProviderError, opts: RetryOptions = {}): number {
+  const delay = backoffDelay(attempt - 1, { baseMs: opts.baseDelayMs ?? 500, jitter: 0.5, ...(opts.random ? { random: opts.random } : {}) });
+  return Math.max(delay, err.retryAfterMs ?? 0);
 }
 
 /**
@@ -51,7 +49,7 @@ export async function withRetry<T>(
     } catch (err) {
       const pe = asProviderError(err, what);
       if (!pe || !pe.retryable || attempt >= attempts) throw pe ?? err;
-      const delay = backoffDelay(attempt, pe, opts);
+      const delay = retryDelay(attempt, pe, opts);
       if (delay > maxDelay) throw pe; // the caller re-queues after retryAfterMs
       onRetry?.(pe, attempt, delay);
       await sleep(delay);

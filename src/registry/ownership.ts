@@ -15,7 +15,7 @@
 //   - ExternalDNS (v0.16+) writes only this format. It still READS the old format (the TXT at
 //     the affixed name without the type, e.g. www.example.org itself) for every type but AAAA;
 //     mcdns reads it the same way and never writes it.
-import { normaliseName } from './names.js';
+import { normaliseName } from '../plan/names.js';
 
 export const HERITAGE = 'external-dns';
 const TYPE_TEMPLATE = '%{record_type}';

@@ -6,9 +6,10 @@ import type { Logger } from 'winston';
 import { AzureDnsProvider, azureCredential, parseAzureJson, type AzureAuthConfig } from '../../providers/azure/index.js';
 import { CoreDnsEtcdProvider } from '../../providers/coredns-etcd/index.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
-import { ownershipConfig, type OwnershipConfig } from './ownership.js';
+import { ownershipConfig, type OwnershipConfig } from '../registry/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from './sink.js';
-import { POLICIES, type Policy, type Provider } from './types.js';
+import { POLICIES, type Policy } from '../plan/records.js';
+import type { Provider } from '../../providers/provider.js';
 
 export const PROVIDER_NAMES = ['powerdns', 'azure', 'coredns-etcd'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];

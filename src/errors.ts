@@ -1,7 +1,8 @@
-// Short, secret-free descriptions of the errors the Kubernetes client throws. They end up in
-// logs and in ClusterObservation.stateMessage (and from there in record status), so they must be
-// one line and must not carry headers: client-node's ApiException message embeds the
-// response headers and body verbatim, which is why it is never used as is.
+// The one short, secret-free description of any thrown value, for logs, status messages and CLI
+// output. Errors of the Kubernetes client need care: they end up in ClusterObservation.stateMessage
+// (and from there in record status), so they must be one line and must not carry headers —
+// client-node's ApiException message embeds the response headers and body verbatim, which is why
+// it is never used as is.
 import { ApiException } from '@kubernetes/client-node';
 
 function field(value: unknown, key: string): unknown {

@@ -70,8 +70,3 @@ export function networkError(err: unknown, what: string): ProviderError | undefi
   if (NETWORK_CODES.has(code)) return new ProviderError(`${what}: ${code}`, 'unavailable');
   return undefined;
 }
-
-/** A one-line description of any thrown value, for results and logs. */
-export function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

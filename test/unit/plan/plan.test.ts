@@ -2,9 +2,9 @@
 // refuses to touch.
 import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/providers/ownership.js';
-import { planRecord, type PlanInput, type RecordPlan } from '../../../src/providers/plan.js';
-import type { DnsRecord } from '../../../src/providers/types.js';
+import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/registry/ownership.js';
+import { planRecord, type PlanInput, type RecordPlan } from '../../../src/plan/plan.js';
+import type { DnsRecord } from '../../../src/plan/records.js';
 
 const ZONE = 'example.org';
 const R1 = 'ingressdnsrecord/ns1/web';
@@ -36,7 +36,7 @@ function lines(p: RecordPlan): string[] {
 
 const TXT_R1 = formatOwnership({ owner: 'mcdns', resource: R1 });
 
-describe('providers/plan: one record planned against a zone', () => {
+describe('plan: one record planned against a zone', () => {
   describe('with nothing in the way', () => {
     it('creates the record set and its ownership TXT, the TXT first', () => {
       const p = plan([ep('www.example.org', 'A', ['192.0.2.2', '192.0.2.1'])], []);

@@ -7,7 +7,7 @@ import {
   recordForTxtName,
   resourceId,
   txtNameFor,
-} from '../../../src/providers/ownership.js';
+} from '../../../src/registry/ownership.js';
 
 describe('providers/ownership: ExternalDNS TXT registry format', () => {
   const plain = ownershipConfig({ ownerId: 'mcdns' });
