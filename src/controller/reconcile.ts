@@ -23,6 +23,9 @@ import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
 import { domainOf, serviceNames } from '../core/names.js';
 import { healthCheckProblems } from '../health/spec.js';
+import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../core/claims.js';
+import { boundedMessage } from '../core/verdict.js';
+import type { ClaimIndex } from './claims.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -101,6 +104,11 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
   cleanupStatusIntervalMs?: number;
+  /**
+   * Claims of every record by DNS name (one owner per name). Given: a name held by an older
+   * record leaves this record's outputs, and the record says so (reason NameConflict).
+   */
+  claims?: ClaimIndex;
 }
 
 /** Thrown after the status says why, when a provider failed: the queue retries, after delayMs if given. */
@@ -214,21 +222,61 @@ export class Reconciler {
       else this.options.prober.untrack(k);
     }
 
+    // One owner per name: names an older record holds leave every output of this one.
+    const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
     const dnsEndpoint =
-      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
-    const direct = this.options.direct?.configured ? await this.options.direct.publish(key, desired.endpoints) : undefined;
-    if (direct && !direct.retry) this.lastPublished.set(k, desired.endpoints);
+      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
+    const direct = this.options.direct?.configured ? await this.options.direct.publish(key, endpoints) : undefined;
+    if (direct && !direct.retry) this.lastPublished.set(k, endpoints);
     // A provider's refusal or failure is what the admin must see first; the core's own verdict
     // (which names and targets) follows it in the message.
     const verdict: Verdict = direct?.failure
-      ? { ...direct.failure, message: `${direct.failure.message}; ${desired.ready.message}` }
+      ? { ...direct.failure, message: `${direct.failure.message}; ${ready.message}` }
       : dnsEndpoint === 'conflict'
         ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
-        : desired.ready;
-    const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
+        : ready;
+    const targets = [...new Set(endpoints.flatMap((e) => e.targets))].sort();
     const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
     return { dnsEndpoint, status, verdict };
+  }
+
+  /**
+   * States the record's names in the claims index and keeps only the names it holds. A loser is
+   * Ready=False NameConflict naming the holder (its other names still publish); a holder of a
+   * contested name hears who else claims it.
+   */
+  private claim(key: RecordKey, record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[], ready: Verdict): { endpoints: Endpoint[]; ready: Verdict } {
+    const index = this.options.claims;
+    if (!index) return { endpoints, ready };
+    const self = claimOf(key, record);
+    const names = ownNames(record, domain, endpoints);
+    index.set(self, names);
+    const verdict = judgeClaims(self, names, (n) => index.claimsOn(n));
+    if (verdict.lost.length > 0) {
+      const kept = withoutNames(endpoints, verdict.lost.map((l) => l.name));
+      const rest = kept.length > 0 ? [`other names: ${ready.message}`] : [];
+      return { endpoints: kept, ready: { status: 'False', reason: 'NameConflict', message: boundedMessage([lostMessage(verdict.lost), ...rest]) } };
+    }
+    if (verdict.contested.length > 0) return { endpoints, ready: { ...ready, message: boundedMessage([ready.message, ...contestedNote(verdict.contested)]) } };
+    return { endpoints, ready };
+  }
+
+  /**
+   * Puts every record's names in the claims index at once (before the workers start), so that
+   * the first reconciles already know every older claim.
+   */
+  seedClaims(keys: RecordKey[]): void {
+    const index = this.options.claims;
+    if (!index) return;
+    for (const key of keys) {
+      const record = this.view.record(key);
+      if (!record || record.metadata.deletionTimestamp) continue;
+      if (validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind }).length > 0) continue;
+      const domain = key.kind === 'ServiceDNSRecord' ? this.view.domain(key.namespace, (record as ServiceDNSRecord).spec.domainRef) : undefined;
+      if (key.kind === 'ServiceDNSRecord' && !domain) continue;
+      index.set(claimOf(key, record), ownNames(record, domain, []));
+    }
   }
 
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
@@ -297,6 +345,7 @@ export class Reconciler {
 
   private async forget(key: RecordKey): Promise<ReconcileResult> {
     this.options.prober?.untrack(keyOf(key));
+    this.options.claims?.release(keyOf(key));
     this.lastPublished.delete(keyOf(key));
     // The garbage collector removes DNSEndpoints by ownerReference; doing it here too covers
     // clusters without one and makes a deletion reach ExternalDNS without waiting for it.
@@ -392,4 +441,9 @@ function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endp
     if (service.alias) names.add(service.alias);
   }
   return [...names].sort();
+}
+
+function claimOf(key: RecordKey, record: DNSRecord): Claim {
+  const createdAt = record.metadata.creationTimestamp;
+  return { record: keyOf(key), kind: key.kind, namespace: key.namespace, name: key.name, ...(createdAt ? { createdAt: String(createdAt) } : {}) };
 }

@@ -30,6 +30,7 @@ import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
 import { DirectOutputs, sinksFrom } from './direct.js';
+import { ClaimIndex } from './claims.js';
 import type { ProviderSink } from '../apply/sink.js';
 
 export interface ControllerOptions {
@@ -243,12 +244,16 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // A hostname target checked by the probe policy may now be published (or stays out): re-run.
   prober.onScreened((record) => queue.add(record));
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
+  // One owner per name: a change of a name's claimants re-runs its other claimants at once.
+  const claims = new ClaimIndex();
+  claims.onChange((records) => records.forEach((r) => queue.add(r)));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
     direct,
     dnsEndpoints: opts.dnsEndpoints,
     prober,
     failOpen: opts.failOpen,
+    claims,
   });
   // A probe verdict that changes re-runs the record at once, and says so on the record.
   prober.onTransition((t) => {
@@ -324,6 +329,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       while (!mayStart() && !ctrl.signal.aborted) await new Promise((r) => setTimeout(r, 100));
       if (ctrl.signal.aborted) return;
       logger.info('reconciling', { workers: opts.workers, queued: queue.depth });
+      reconciler.seedClaims(all()); // every older claim is known before the first reconcile
       enqueue(all()); // level-triggered: whatever happened before, every record is checked once
       await queue.run(opts.workers, handle, ctrl.signal);
     })();
