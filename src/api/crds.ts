@@ -68,7 +68,7 @@ export function crdFor(def: KindDef): Json {
       name: `${def.plural}.${def.group}`,
       annotations: { 'mcdns.io/generated-from': 'src/api/schema.ts', ...def.annotations },
     },
-    spec: { group: def.group, names, scope: 'Namespaced', versions: [version] },
+    spec: { group: def.group, names, scope: def.scope ?? 'Namespaced', versions: [version] },
   };
 }
 

@@ -367,5 +367,41 @@ export const KubeFedCluster = kubeObject({
 });
 export type KubeFedCluster = Static<typeof KubeFedCluster>;
 
+// ---- DNSNamePolicy (mcdns, cluster-scoped): which namespaces may publish which names ----
+// Admins write it, tenants cannot (cluster-scoped). See docs/name-policy.md.
+const labelSelectorFields = {
+  matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  matchExpressions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        key: Type.String({ minLength: 1 }),
+        operator: Type.Union([Type.Literal('In'), Type.Literal('NotIn'), Type.Literal('Exists'), Type.Literal('DoesNotExist')]),
+        values: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+  ),
+};
+export const LabelSelector = Type.Object(labelSelectorFields);
+export type LabelSelector = Static<typeof LabelSelector>;
+export const AllowedName = Type.Object({
+  suffix: Type.String({
+    maxLength: 253,
+    pattern: `^(${LABEL}\\.)*${LABEL}\\.?$`,
+    description: 'a DNS name: it and every name below it may be published (apps.example.org allows apps.example.org and www.apps.example.org)',
+  }),
+  allowWildcards: Type.Optional(
+    Type.Boolean({ description: 'wildcard names (*.x.apps.example.org) below the suffix may be published too (default false)' }),
+  ),
+});
+export const DNSNamePolicy = kubeObject({
+  spec: Type.Object({
+    namespaceSelector: Type.Object(labelSelectorFields, {
+      description: 'the namespaces this policy grants names to; {} selects every namespace (kubernetes.io/metadata.name selects one by name)',
+    }),
+    allowedNames: Type.Array(AllowedName, { maxItems: 1000, description: 'names the selected namespaces may publish' }),
+  }),
+});
+export type DNSNamePolicy = Static<typeof DNSNamePolicy>;
+
 export type RecordKind = 'IngressDNSRecord' | 'ServiceDNSRecord';
 export type DNSRecord = IngressDNSRecord | ServiceDNSRecord;

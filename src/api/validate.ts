@@ -8,7 +8,7 @@
 // strict field validation (kubectl's default) makes them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
+import { DNSNamePolicyKind, DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
 import { NAME_RULES, type NameRule } from './schema.js';
 
 export interface Problem {
@@ -54,7 +54,7 @@ function strict(schema: unknown): unknown {
   return out;
 }
 
-const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, DomainKind];
+const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, DomainKind, DNSNamePolicyKind];
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(def: KindDef): ValidateFunction {

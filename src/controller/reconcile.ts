@@ -26,6 +26,7 @@ import { healthCheckProblems } from '../health/spec.js';
 import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../core/claims.js';
 import { boundedMessage } from '../core/verdict.js';
 import type { ClaimIndex } from './claims.js';
+import type { NamePolicy } from './name-policy.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -109,6 +110,8 @@ export interface ReconcilerOptions {
    * record leaves this record's outputs, and the record says so (reason NameConflict).
    */
   claims?: ClaimIndex;
+  /** Which namespaces may publish which names (DNSNamePolicy); absent: every name is allowed. */
+  namePolicy?: NamePolicy;
 }
 
 /** Thrown after the status says why, when a provider failed: the queue retries, after delayMs if given. */
@@ -242,21 +245,28 @@ export class Reconciler {
   }
 
   /**
-   * States the record's names in the claims index and keeps only the names it holds. A loser is
-   * Ready=False NameConflict naming the holder (its other names still publish); a holder of a
+   * Keeps only the names this record may publish and holds. A name outside the admin's
+   * DNSNamePolicies is dropped (Ready=False NameNotAllowed) and claims nothing; the others are
+   * stated in the claims index, and a name an older record holds is dropped too (Ready=False
+   * NameConflict naming the holder). The record's other names still publish; a holder of a
    * contested name hears who else claims it.
    */
   private claim(key: RecordKey, record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[], ready: Verdict): { endpoints: Endpoint[]; ready: Verdict } {
     const index = this.options.claims;
-    if (!index) return { endpoints, ready };
+    let names = ownNames(record, domain, endpoints);
+    const decision = this.options.namePolicy?.decide(key.namespace, names);
+    const denied = decision?.denied ?? [];
+    if (decision) names = decision.allowed;
     const self = claimOf(key, record);
-    const names = ownNames(record, domain, endpoints);
-    index.set(self, names);
-    const verdict = judgeClaims(self, names, (n) => index.claimsOn(n));
-    if (verdict.lost.length > 0) {
-      const kept = withoutNames(endpoints, verdict.lost.map((l) => l.name));
+    index?.set(self, names);
+    const verdict = index ? judgeClaims(self, names, (n) => index.claimsOn(n)) : { lost: [], contested: [] };
+    const dropped = [...denied.map((d) => d.name), ...verdict.lost.map((l) => l.name)];
+    const kept = withoutNames(endpoints, dropped);
+    if (dropped.length > 0) {
+      const problems = [...denied.map((d) => d.why), ...(verdict.lost.length > 0 ? [lostMessage(verdict.lost)] : [])];
       const rest = kept.length > 0 ? [`other names: ${ready.message}`] : [];
-      return { endpoints: kept, ready: { status: 'False', reason: 'NameConflict', message: boundedMessage([lostMessage(verdict.lost), ...rest]) } };
+      const reason = denied.length > 0 ? 'NameNotAllowed' : 'NameConflict';
+      return { endpoints: kept, ready: { status: 'False', reason, message: boundedMessage([...problems, ...rest]) } };
     }
     if (verdict.contested.length > 0) return { endpoints, ready: { ...ready, message: boundedMessage([ready.message, ...contestedNote(verdict.contested)]) } };
     return { endpoints, ready };
@@ -275,7 +285,8 @@ export class Reconciler {
       if (validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind }).length > 0) continue;
       const domain = key.kind === 'ServiceDNSRecord' ? this.view.domain(key.namespace, (record as ServiceDNSRecord).spec.domainRef) : undefined;
       if (key.kind === 'ServiceDNSRecord' && !domain) continue;
-      index.set(claimOf(key, record), ownNames(record, domain, []));
+      const names = ownNames(record, domain, []);
+      index.set(claimOf(key, record), this.options.namePolicy?.decide(key.namespace, names).allowed ?? names);
     }
   }
 

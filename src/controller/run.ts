@@ -31,6 +31,7 @@ import { describeProviderConfig, type ProviderSettings } from '../apply/config.j
 import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
 import { DirectOutputs, sinksFrom } from './direct.js';
 import { ClaimIndex } from './claims.js';
+import { ApiNamePolicy } from './name-policy.js';
 import type { ProviderSink } from '../apply/sink.js';
 
 export interface ControllerOptions {
@@ -246,6 +247,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
   // One owner per name: a change of a name's claimants re-runs its other claimants at once.
   const claims = new ClaimIndex();
+  // Authorised names: a policy change re-runs every record, a namespace's labels its records.
+  const namePolicy = new ApiNamePolicy(hostKc, logger);
+  namePolicy.onChange((namespace) => enqueue(all(undefined, namespace)));
   claims.onChange((records) => records.forEach((r) => queue.add(r)));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
@@ -254,6 +258,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     prober,
     failOpen: opts.failOpen,
     claims,
+    namePolicy,
   });
   // A probe verdict that changes re-runs the record at once, and says so on the record.
   prober.onTransition((t) => {
@@ -276,7 +281,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const ready = (): boolean => {
     if (stopping) return false;
     if (readyLatch) return true;
-    const hostSynced = (view?.synced() ?? false) && (kubefed?.synced() ?? true);
+    const hostSynced = (view?.synced() ?? false) && (kubefed?.synced() ?? true) && namePolicy.synced();
     const membersDecided = members.synced() || members.snapshots().every((m) => m.state !== 'unknown') || graceOver();
     readyLatch = hostSynced && membersDecided;
     return readyLatch;
@@ -285,7 +290,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     if (ready()) return true;
     if (!graceOver()) return false;
     logger.warn('starting to reconcile before every cache has synced', {
-      waitingFor: [...(view?.unsynced() ?? []), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
+      waitingFor: [...(view?.unsynced() ?? []), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : []), ...namePolicy.unsynced()],
     });
     return true;
   };
@@ -448,6 +453,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     await kubefed?.stop();
     await members.stop();
     await view?.stop();
+    await namePolicy.stop();
     unbindMetrics();
     logger.info('stopped');
     resolveDone();

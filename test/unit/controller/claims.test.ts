@@ -126,4 +126,23 @@ describe('one owner per name', () => {
     await reconciler.reconcile(attackerKey);
     expect(names(attackerKey)).to.include('www.hj.test 192.0.2.66');
   });
+
+  it('publishes nothing for a name outside the DNSNamePolicies, claims nothing with it, and still publishes the allowed names', async () => {
+    const { host, claims, names, ready } = setup();
+    const namePolicy = {
+      decide: (namespace: string, ns: Iterable<string>) => {
+        const all = [...ns];
+        const ok = (n: string) => namespace === 'team-b' ? n.endsWith('attacker.hj.test') : true;
+        return { allowed: all.filter(ok), denied: all.filter((n) => !ok(n)).map((n) => ({ name: n, why: `${n} is not allowed in namespace ${namespace}` })) };
+      },
+    };
+    const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T00:00:00Z'), { claims, namePolicy });
+    host.records.set(keyOf(victimKey), record(victimKey, ['other.hj.test'], '2026-01-01T00:00:00Z'));
+    await reconciler.reconcile(attackerKey);
+    expect(names(attackerKey)).to.deep.equal(['attacker.hj.test 192.0.2.66']);
+    expect(ready(attackerKey)).to.include({ status: 'False', reason: 'NameNotAllowed' });
+    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is not allowed in namespace team-b; other names: published 2 names/);
+    expect(claims.claimsOn('www.hj.test')).to.deep.equal([]);
+    expect(host.events).to.include('Warning NameNotAllowed attacker');
+  });
 });
