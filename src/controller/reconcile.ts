@@ -229,7 +229,9 @@ export class Reconciler {
     const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
     const dnsEndpoint =
       this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
-    const direct = this.options.direct?.configured ? await this.options.direct.publish(key, endpoints) : undefined;
+    const direct = this.options.direct?.configured
+      ? await this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false })
+      : undefined;
     if (direct && !direct.retry) this.lastPublished.set(k, endpoints);
     // A provider's refusal or failure is what the admin must see first; the core's own verdict
     // (which names and targets) follows it in the message.
