@@ -31,6 +31,7 @@ import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_B
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../errors.js';
 import type { DirectOutputs } from './direct.js';
@@ -60,7 +61,12 @@ export interface HostView {
   domain(namespace: string, name: string): Domain | undefined;
   domainNamespaces(namespace: string): string[];
   dnsEndpoint(namespace: string, name: string): DNSEndpoint | undefined;
-  members(): ClusterObservation[];
+  /**
+   * Each member cluster as this record sees it: at least the Ingress (or Service) of the
+   * record's namespace/name and, for an IngressDNSRecord, the Ingresses of its namespace that
+   * list one of `hosts` (normalised). More is allowed; the core picks what it uses.
+   */
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[];
 }
 
 /** What the reconciler writes. Each call is one API request. */
@@ -82,6 +88,11 @@ export interface ReconcileResult {
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
   finalizer?: 'added' | 'removed';
+  /**
+   * The member clusters whose objects this record can use (seen in any state): the clusters
+   * whose transitions and node changes can change its DNS. Empty when the record is gone.
+   */
+  clusters?: string[];
 }
 
 /** Held on records while a direct provider may hold DNS records for them. */
@@ -200,7 +211,7 @@ export class Reconciler {
     }
 
     const k = keyOf(key);
-    const members = this.view.members();
+    const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
     const health = this.healthInput(key, record);
     const desired: {
       endpoints: Endpoint[];
@@ -213,6 +224,7 @@ export class Reconciler {
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
     if (checkProblems.length > 0) {
@@ -241,9 +253,16 @@ export class Reconciler {
         ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
         : ready;
     const targets = [...new Set(endpoints.flatMap((e) => e.targets))].sort();
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
+    const degraded = nextDegraded({
+      before: record.status as RecordStatus | undefined,
+      dns: desired.dns,
+      members: members.map((m) => ({ cluster: m.cluster, online: m.state === 'online' })),
+      generation: record.metadata.generation,
+      now: this.now(),
+    });
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
-    return { dnsEndpoint, status, verdict };
+    return { dnsEndpoint, status, verdict, clusters };
   }
 
   /**
@@ -430,15 +449,23 @@ export class Reconciler {
     verdict: Verdict,
     published: { dns?: unknown[]; domain?: string; targets?: string[] },
     health?: RecordHealthStatus,
+    degraded?: DegradedChange,
   ): Promise<ReconcileResult['status']> {
     const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
-    const after = withHealthStatus(nextStatus(before, verdict, record.metadata.generation, published, this.now()), health, before);
+    // status.health only on records that ask for health checks.
+    const next = nextStatus(before, verdict, record.metadata.generation, published, this.now());
+    const after = record.spec?.healthCheck ? withHealthStatus(next, health, before) : next;
+    if (degraded) after.conditions = [...(after.conditions ?? []).filter((c) => c.type !== DEGRADED), degraded.condition];
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
-    if (readyTransition(before, after)) {
+    // A first publish is routine (status says it; thousands of records start at once): Events
+    // are for what an admin should notice, a record going not-Ready or coming back.
+    const routine = !readyCondition(before) && verdict.status === 'True' && verdict.reason === EventReason.Published;
+    if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
+    if (degraded?.event) await this.events.record(ref, degraded.event.type, degraded.event.reason, degraded.event.message);
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';
   }
