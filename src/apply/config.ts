@@ -230,6 +230,18 @@ export interface SinkConfig {
   excludeDomains?: string[];
   /** --default-ttl (MCDNS_DEFAULT_TTL, default 300) for endpoints without a TTL. */
   defaultTtl?: number;
+  /** --provider-batch-window (MCDNS_PROVIDER_BATCH_WINDOW, default 50ms): longest a change waits to share a batch. */
+  batchWindowMs?: number;
+  /** --provider-drift-interval (MCDNS_PROVIDER_DRIFT_INTERVAL, default 60s): how often zones are re-read to repair drift. */
+  driftIntervalMs?: number;
+}
+
+/** A duration as the CLI takes it: 50ms, 30s, 5m, or a plain number of seconds. */
+export function durationMs(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) throw new Error(`not a duration: ${value} (use e.g. 50ms, 60s, 5m)`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
 export function sinkConfigFromEnv(env: Env = process.env): SinkConfig {
@@ -242,6 +254,8 @@ export function sinkConfigFromEnv(env: Env = process.env): SinkConfig {
     domainFilter: list(env['MCDNS_DOMAIN_FILTER']),
     excludeDomains: list(env['MCDNS_EXCLUDE_DOMAINS']),
     defaultTtl: num(env['MCDNS_DEFAULT_TTL']),
+    batchWindowMs: env['MCDNS_PROVIDER_BATCH_WINDOW'] ? durationMs(env['MCDNS_PROVIDER_BATCH_WINDOW']) : undefined,
+    driftIntervalMs: env['MCDNS_PROVIDER_DRIFT_INTERVAL'] ? durationMs(env['MCDNS_PROVIDER_DRIFT_INTERVAL']) : undefined,
   });
 }
 
@@ -275,7 +289,7 @@ export function sinkFromConfig(
   sink: SinkConfig,
   log?: Logger,
   deps: ConfigDeps = {},
-  onCall?: ProviderSinkOptions['onCall'],
+  hooks: Pick<ProviderSinkOptions, 'onCall' | 'onBatch' | 'onZoneRead' | 'beforeWrite'> = {},
 ): ProviderSink {
   const domainFilter = defined({ include: sink.domainFilter, exclude: sink.excludeDomains });
   return new ProviderSink({
@@ -284,7 +298,9 @@ export function sinkFromConfig(
     policy: policyFromConfig(sink.policy),
     ...(Object.keys(domainFilter).length > 0 ? { domainFilter } : {}),
     ...(sink.defaultTtl !== undefined ? { defaultTtl: sink.defaultTtl } : {}),
+    ...(sink.batchWindowMs !== undefined ? { batchWindowMs: sink.batchWindowMs } : {}),
+    ...(sink.driftIntervalMs !== undefined ? { driftIntervalMs: sink.driftIntervalMs } : {}),
     ...(log ? { log } : {}),
-    ...(onCall ? { onCall } : {}),
+    ...hooks,
   });
 }

@@ -2,7 +2,7 @@
 // over environment variables (src/apply/config.ts reads those); secrets come only from
 // environment variables or mounted files, never from flags, so they never sit in a process list.
 import { Option, type Command } from 'commander';
-import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../apply/config.js';
+import { durationMs, providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../apply/config.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -25,7 +25,19 @@ export function addProviderOptions(cmd: Command): Command {
     .addOption(new Option('--azure-subscription-id <id>', 'Azure subscription').env('AZURE_SUBSCRIPTION_ID'))
     .addOption(new Option('--azure-resource-group <rg>', 'Azure resource group of the DNS zones').env('AZURE_RESOURCE_GROUP'))
     .addOption(new Option('--azure-zones <zones>', 'only these Azure DNS zones, comma-separated').env('MCDNS_AZURE_ZONES'))
-    .addOption(new Option('--azure-config-file <path>', "ExternalDNS's azure.json").env('MCDNS_AZURE_CONFIG_FILE'));
+    .addOption(new Option('--azure-config-file <path>', "ExternalDNS's azure.json").env('MCDNS_AZURE_CONFIG_FILE'))
+    .addOption(
+      new Option('--provider-batch-window <duration>', 'longest a provider change waits to share one batch per zone with others')
+        .default(50, '50ms')
+        .argParser(durationMs)
+        .env('MCDNS_PROVIDER_BATCH_WINDOW'),
+    )
+    .addOption(
+      new Option('--provider-drift-interval <duration>', 'how often each provider zone is read again to repair drift (0 = never)')
+        .default(60_000, '60s')
+        .argParser(durationMs)
+        .env('MCDNS_PROVIDER_DRIFT_INTERVAL'),
+    );
 }
 
 /** The provider and sink settings from parsed commander options (flags over env over defaults). */
@@ -53,5 +65,7 @@ export function providerSettings(raw: Record<string, unknown>): ProviderSettings
   set('policy', str('policy'));
   set('domainFilter', splitList(raw.domainFilter as string | string[] | undefined));
   set('excludeDomains', splitList(raw.excludeDomains as string | string[] | undefined));
+  set('batchWindowMs', typeof raw.providerBatchWindow === 'number' ? raw.providerBatchWindow : undefined);
+  set('driftIntervalMs', typeof raw.providerDriftInterval === 'number' ? raw.providerDriftInterval : undefined);
   return { providers: [...new Set(names)].map((n) => providerConfig(n, flags)), sink };
 }

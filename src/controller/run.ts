@@ -29,8 +29,7 @@ import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey } from './recon
 import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
-import { DirectOutputs, sinksFrom } from './direct.js';
-import type { ProviderSink } from '../apply/sink.js';
+import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -120,21 +119,6 @@ function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | 
   return hostContextNamespace || 'default';
 }
 
-/** A provider sink whose writing calls are refused (NotLeaderError) while `allowed()` is false. */
-export function gatedSink(sink: ProviderSink, allowed: () => boolean): ProviderSink {
-  const writing = new Set<PropertyKey>(['syncRecord', 'deleteRecord']);
-  return new Proxy(sink, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (!writing.has(prop)) return fn.bind(target);
-      return (...args: unknown[]) =>
-        allowed() ? fn.apply(target, args) : Promise.reject(new NotLeaderError(`${String(prop)} at a DNS provider`));
-    },
-  });
-}
-
 /** Records whose DNS a member cluster contributes to (status.dns names it, or it has the record's Ingress/Service). */
 function recordsServedBy(cluster: ClusterObservation, keys: RecordKey[], record: (k: RecordKey) => DNSRecord | undefined): RecordKey[] {
   return keys.filter((k) => {
@@ -219,7 +203,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const events = eventRecorder(writes, logger);
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger).map(({ name, sink }) => ({ name, sink: gatedSink(sink, writing) })));
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
   const prober = new Prober({
     concurrency: opts.probeConcurrency,
     logger,
