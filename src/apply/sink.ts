@@ -122,6 +122,13 @@ interface Pending {
 interface Desired {
   endpoints: readonly Endpoint[];
   byZone: Map<string, Endpoint[]>;
+  /** The endpoints as text, to tell a repeat publication from a change. */
+  text: string;
+  /**
+   * The last publication of exactly these endpoints is fully in place (no conflict, problem or
+   * error) and nothing at its names changed since: publishing them again has nothing to do.
+   */
+  settled: boolean;
 }
 
 /** The changes of one record for one name (with its ownership TXTs): what a split keeps together. */
@@ -140,6 +147,8 @@ class ZoneWorker {
   firstAt = 0;
   timer?: NodeJS.Timeout;
   running = false;
+  /** The first read in flight: every publication waiting for it shares it (and its failure). */
+  loading?: Promise<ZoneContent>;
   /** Serialises reads and batches of this zone. */
   tail: Promise<void> = Promise.resolve();
   constructor(readonly zone: string) {}
@@ -156,6 +165,8 @@ export class ProviderSink {
   private readonly log: Logger;
   private readonly now: () => number;
   private zoneList?: { zones: string[]; at: number };
+  /** The zone list being read: concurrent callers share one request. */
+  private zoneListing?: Promise<string[]>;
   private readonly workers = new Map<string, ZoneWorker>();
   private readonly desired = new Map<string, Desired>();
   private readonly counters: SinkStats = { zoneReads: 0, batches: 0, changes: 0, retries: 0, failedBatches: 0 };
@@ -205,6 +216,12 @@ export class ProviderSink {
 
   private async publish(resource: string, endpoints: readonly Endpoint[], policy: Policy): Promise<SyncResult> {
     if (this.closed) throw new Error(`${this.provider.name}: the provider sink is closed`);
+    // A resync publishes every record again: one already in place costs no plan at all.
+    const known = this.desired.get(resource);
+    const text = JSON.stringify(endpoints);
+    if (known?.settled && known.text === text && policy === this.opts.policy && endpoints.length > 0) {
+      return { resource, applied: 0, changes: [], conflicts: [], problems: [], zoneErrors: [] };
+    }
     // Every managed zone is read (once) before anything is planned: a failed read throws here.
     const zones = await this.loadAll();
     const desired = this.split(endpoints, zones);
@@ -229,6 +246,8 @@ export class ProviderSink {
       if (outcome.error) result.zoneErrors.push(outcome.error);
     }
     if (failure !== undefined) throw failure;
+    const now = this.desired.get(resource);
+    if (now && now.text === text && result.conflicts.length + result.problems.length + result.zoneErrors.length === 0) now.settled = true;
     return result;
   }
 
@@ -246,7 +265,7 @@ export class ProviderSink {
       if (!list) byZone.set(zone, (list = []));
       list.push(e);
     }
-    return { endpoints, byZone };
+    return { endpoints, byZone, text: JSON.stringify(endpoints), settled: false };
   }
 
   /** Problems of the desired endpoints (no zone, filtered, invalid, limits), planned against nothing. */
@@ -286,7 +305,7 @@ export class ProviderSink {
   }
 
   private forget(resource: string): void {
-    this.remember(resource, { endpoints: [], byZone: new Map() });
+    this.remember(resource, { endpoints: [], byZone: new Map(), text: '[]', settled: false });
     this.desired.delete(resource);
   }
 
@@ -296,10 +315,17 @@ export class ProviderSink {
   async managedZones(): Promise<string[]> {
     const ttl = this.opts.zoneListTtlMs ?? 60_000;
     if (this.zoneList && this.now() - this.zoneList.at < ttl) return this.zoneList.zones;
-    const all = await withRetry(`${this.provider.name} zones`, () => this.call('zones', 'list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
-    const zones = [...new Set(all.map(normaliseName))].filter((z) => zoneMatchesDomainFilter(z, this.opts.domainFilter)).sort();
-    this.zoneList = { zones, at: this.now() };
-    return zones;
+    this.zoneListing ??= (async () => {
+      try {
+        const all = await withRetry(`${this.provider.name} zones`, () => this.call('zones', 'list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
+        const zones = [...new Set(all.map(normaliseName))].filter((z) => zoneMatchesDomainFilter(z, this.opts.domainFilter)).sort();
+        this.zoneList = { zones, at: this.now() };
+        return zones;
+      } finally {
+        this.zoneListing = undefined;
+      }
+    })();
+    return this.zoneListing;
   }
 
   private worker(zone: string): ZoneWorker {
@@ -313,7 +339,13 @@ export class ProviderSink {
     const zones = await this.managedZones();
     const missing = zones.filter((z) => !this.worker(z).content);
     if (missing.length > 0) {
-      const results = await Promise.allSettled(missing.map((z) => this.serial(this.worker(z), () => this.ensureRead(this.worker(z), 'start'))));
+      const results = await Promise.allSettled(
+        missing.map((z) => {
+          const w = this.worker(z);
+          w.loading ??= this.serial(w, () => this.ensureRead(w, 'start')).finally(() => (w.loading = undefined));
+          return w.loading;
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       this.startDriftChecks();
@@ -361,7 +393,10 @@ export class ProviderSink {
     }
     let queued = 0;
     for (const resource of concerned) {
-      if (!this.desired.has(resource) || w.pending.has(resource)) continue;
+      const desired = this.desired.get(resource);
+      if (!desired) continue;
+      desired.settled = false;
+      if (w.pending.has(resource)) continue;
       w.pending.set(resource, { resource, policy: this.opts.policy, waiters: [] });
       queued++;
     }
@@ -371,29 +406,32 @@ export class ProviderSink {
   private startDriftChecks(): void {
     const every = this.opts.driftIntervalMs ?? 60_000;
     if (this.driftTimer || this.closed || every <= 0) return;
-    this.driftTimer = setInterval(() => void this.checkDrift(), every);
+    let checking = false;
+    this.driftTimer = setInterval(() => {
+      if (checking) return; // a slow check is not overlapped by the next
+      checking = true;
+      void this.checkDrift().finally(() => (checking = false));
+    }, every);
     this.driftTimer.unref();
   }
 
-  /** Reads every known zone again and repairs what differs from what we published. */
+  /** Reads every known zone again and repairs what differs from what we published (resolves when done). */
   async checkDrift(): Promise<void> {
+    const known = [...this.workers.values()].filter((w) => w.content);
     await Promise.all(
-      [...this.workers.values()]
-        .filter((w) => w.content)
-        .map((w) =>
-          this.serial(w, async () => {
-            try {
-              await this.read(w, 'drift');
-            } catch (err) {
-              // Keep what we know: a failed read never deletes. The next check tries again.
-              w.stale = true;
-              this.log.warn('drift check could not read the zone', { zone: w.zone, error: describeError(err) });
-              return;
-            }
-            if (w.pending.size > 0) this.schedule(w, 0);
-          }),
-        ),
+      known.map((w) =>
+        this.serial(w, async () => {
+          try {
+            await this.read(w, 'drift');
+          } catch (err) {
+            // Keep what we know: a failed read never deletes. The next check tries again.
+            w.stale = true;
+            this.log.warn('drift check could not read the zone', { zone: w.zone, error: describeError(err) });
+          }
+        }),
+      ),
     );
+    await Promise.all(known.filter((w) => w.pending.size > 0).map((w) => this.flush(w)));
   }
 
   /** Runs `fn` after everything queued for the zone (reads and batches never overlap). */
@@ -439,6 +477,8 @@ export class ProviderSink {
   }
 
   private async flush(w: ZoneWorker): Promise<void> {
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = undefined;
     if (w.running || w.pending.size === 0) return;
     w.running = true;
     const batch = [...w.pending.values()];
@@ -447,6 +487,8 @@ export class ProviderSink {
       const outcomes = await this.serial(w, () => this.writeBatch(w, batch));
       for (const p of batch) {
         const outcome = outcomes.get(p.resource) ?? { changes: [], conflicts: [] };
+        const desired = this.desired.get(p.resource);
+        if (desired && (outcome.error || outcome.conflicts.length > 0)) desired.settled = false;
         for (const waiter of p.waiters) waiter.resolve(outcome);
       }
     } catch (err) {

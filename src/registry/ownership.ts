@@ -98,7 +98,7 @@ function typeInAffix(cfg: OwnershipConfig): boolean {
 /** The affixed TXT name; `type` undefined gives the old (pre-v0.12) format without the type. */
 function affixedName(name: string, type: string | undefined, cfg: OwnershipConfig): string {
   const t = type?.toLowerCase() ?? '';
-  const fill = (affix: string | undefined): string => (affix ?? '').split(TYPE_TEMPLATE).join(t);
+  const fill = (affix: string | undefined): string => (!affix ? '' : affix.includes(TYPE_TEMPLATE) ? affix.split(TYPE_TEMPLATE).join(t) : affix);
   let [host, rest] = splitFirstLabel(normaliseName(name));
   if (cfg.wildcardReplacement && host === '*') host = cfg.wildcardReplacement;
   if (type !== undefined && !typeInAffix(cfg)) host = `${t}-${host}`;
