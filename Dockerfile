@@ -1,5 +1,5 @@
-# mcdns container image: multi-stage, production dependencies only, non-root, distroless Node 20
-# (no shell, no package manager in the image).
+# mcdns container image: multi-stage, production dependencies only, non-root, distroless Node 24
+# LTS (no shell, no package manager in the image).
 #
 #   docker build -t ghcr.io/mcdns/mcdns:0.1.0 .
 #
@@ -7,10 +7,16 @@
 # `run --leader-elect --kubefed-clusters --metrics-address=:8080` as its args.
 # test/unit/dockerfile.test.ts checks this file and runs exactly this command against dist/.
 
-ARG BUILD_IMAGE=node:20-bookworm-slim
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+# Both bases are pinned by digest (the multi-arch index digest of the tag in front of it), so a
+# rebuild gets the same bytes; bump a digest deliberately, e.g. from
+# `crane digest gcr.io/distroless/nodejs24-debian12:nonroot`. The build stage is bookworm like
+# the distroless debian12 runtime. The digests were taken from published Dockerfiles that pin
+# these tags, as this project's build machines cannot reach a registry.
+ARG BUILD_IMAGE=node:24-bookworm-slim@sha256:3638d9a6fe4030bd716be989438248074489337ba3275657f93595428be4fc03
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 
-# 1. Compile the TypeScript (needs the dev dependencies).
+# 1. Compile the TypeScript (needs the dev dependencies). --ignore-scripts also skips the `node`
+# dev dependency's download (tests run on it outside the image); tsc runs on the image's Node.
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -18,7 +24,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY providers ./providers
-RUN npx tsc -p tsconfig.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.json
 
 # 2. Production dependencies only (no install script is needed by any of them).
 FROM ${BUILD_IMAGE} AS deps

@@ -1,38 +1,48 @@
 #!/usr/bin/env node
-// The `mcdns` command line: run the controller, validate YAML offline.
+// The `mcdns` command line: run the controller, validate YAML offline, plan and audit a
+// provider, print shell completion. Every flag and its environment variable is defined here (and
+// in commands/provider-options.ts); README's configuration table is generated from these.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { validateFiles } from './commands/validate.js';
 import { addProviderOptions } from './commands/provider-options.js';
+import { parseDuration, strictBooleanEnv } from './commands/options.js';
 
-const program = new Command();
+export const program = new Command();
 program
   .name('mcdns')
   .description(
     'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Boolean environment variables mean what they say (true/false/1/0), or stop the command.
+  .hook('preAction', (_program, command) => strictBooleanEnv(command));
+
+/** -o/--output of the commands that print a report (no environment variable: per invocation). */
+const output = () => new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table');
 
 program
   .command('validate')
   .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
   .argument('<file...>', 'YAML files')
-  .action((files: string[]) => {
+  .addOption(output())
+  .action((files: string[], opts: { output: 'table' | 'json' }) => {
     const report = validateFiles(files);
-    for (const line of report.lines) console.log(line);
-    console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
+    if (opts.output === 'json') {
+      process.stdout.write(`${JSON.stringify({ valid: report.valid, invalid: report.invalid, ignored: report.ignored, problems: report.problems }, null, 2)}\n`);
+    } else {
+      for (const line of report.lines) console.log(line);
+      console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
+    }
     process.exitCode = report.invalid > 0 ? 1 : 0;
   });
 
-const dur = (v: string): number => {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new Error(`not a duration: ${v} (use e.g. 30s, 500ms, 5m)`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-};
+const dur = parseDuration;
 
 addProviderOptions(program.command('run'))
   .description('start the controller')
-  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts').env('KUBECONFIG'))
+  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts (default: ~/.kube/config, else in-cluster)').env('KUBECONFIG'))
   .addOption(new Option('--host-context <name>', 'context of the host cluster (default: current context)').env('MCDNS_HOST_CONTEXT'))
   .addOption(
     new Option('--member-contexts <a,b,c>', 'member clusters as kubeconfig contexts').env('MCDNS_MEMBER_CONTEXTS'),
@@ -103,6 +113,10 @@ addProviderOptions(program.command('run'))
     new Option('--no-dnsendpoints', 'do not emit DNSEndpoints (only with --provider: publish directly only)').env('MCDNS_NO_DNSENDPOINTS'),
   )
   .addOption(
+    new Option('--fail-open', 'keep the last healthy set of a name whose targets all fail')
+      .default(true),
+  )
+  .addOption(
     new Option('--no-fail-open', 'publish nothing for a name whose targets all fail, instead of its last healthy set').env(
       'MCDNS_NO_FAIL_OPEN',
     ),
@@ -117,7 +131,7 @@ addProviderOptions(program.command('run'))
       .env('MCDNS_RESYNC_SCHEDULE'),
   )
   .addOption(
-    new Option('--log-level <level>', 'log level')
+    new Option('--log-level <level>', 'level of the JSON log lines')
       .choices(['error', 'warn', 'info', 'debug'])
       .default('info')
       .env('MCDNS_LOG_LEVEL'),
@@ -127,12 +141,10 @@ addProviderOptions(program.command('run'))
     await runController(controllerOptions(opts));
   });
 
-const output = new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table');
-
 addProviderOptions(program.command('plan'))
   .description('dry run: what mcdns would change at a DNS provider for the given DNSEndpoints, without writing')
   .requiredOption('-f, --file <path>', 'DNSEndpoints as mcdns emits them (kubectl get dnsendpoints -A -o yaml)')
-  .addOption(output)
+  .addOption(output())
   .action(async (opts: Record<string, unknown>) => {
     const { readFileSync } = await import('node:fs');
     const { providerSettings } = await import('./commands/provider-options.js');
@@ -150,7 +162,7 @@ addProviderOptions(program.command('plan'))
 addProviderOptions(program.command('audit'))
   .description('for DNS teams: every record of a zone with its owner; exit 1 when orphaned ownership TXTs exist')
   .addOption(new Option('--zone <zone>', 'zone to audit (repeatable; default every zone of the provider)').argParser((v: string, p: string[] = []) => [...p, v]))
-  .addOption(output)
+  .addOption(output())
   .action(async (opts: Record<string, unknown>) => {
     const { providerSettings } = await import('./commands/provider-options.js');
     const { providerFromConfig, ownershipFromConfig } = await import('./apply/config.js');
@@ -168,7 +180,27 @@ addProviderOptions(program.command('audit'))
     process.exitCode = result.exitCode;
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`mcdns: ${(err as Error).message}`);
-  process.exit(2);
-});
+program
+  .command('completion')
+  .description('print a shell completion script: source <(mcdns completion bash), or mcdns completion zsh > "${fpath[1]}/_mcdns"')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    const { completionScript } = await import('./commands/completion.js');
+    process.stdout.write(completionScript(program, shell));
+  });
+
+/** True when this file is the program being run (`mcdns`, `node dist/src/cli.js`), not an import. */
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    console.error(`mcdns: ${(err as Error).message}`);
+    process.exit(2);
+  });
+}

@@ -11,6 +11,7 @@
 //   trackProviderCall(provider, operation, fn)              the same, timing a promise
 //   observeProbe(result, seconds)                           active health probes
 import * as http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from './log.js';
@@ -165,6 +166,41 @@ export function observeProbe(result: string, seconds: number): void {
   probeDuration.observe({ result }, seconds);
 }
 
+// ---- member clusters ----
+
+const heartbeats = new Counter({
+  name: 'mcdns_member_heartbeats_total',
+  help: 'Reachability checks of member clusters, by cluster and result (ok, failed, discounted = timed out while mcdns\'s own event loop was stalled, so not counted against the member).',
+  labelNames: ['cluster', 'result'] as const,
+  registers: [registry],
+});
+
+export function observeHeartbeat(cluster: string, result: 'ok' | 'failed' | 'discounted'): void {
+  heartbeats.inc({ cluster, result });
+}
+
+// ---- the event loop ----
+
+// Heartbeats, Lease renewals, watches and /metrics all wait on it: lag here is mcdns being too
+// busy, not a slow network.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+new Gauge({
+  name: 'mcdns_event_loop_lag_seconds',
+  help: 'Event-loop delay since the previous scrape: its maximum (quantile 1) and 99th percentile.',
+  labelNames: ['quantile'] as const,
+  registers: [registry],
+  collect() {
+    // The histogram counts in nanoseconds and includes the sampling resolution itself.
+    const max = loopDelay.count > 0 ? loopDelay.max / 1e9 : 0;
+    const p99 = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e9 : 0;
+    this.set({ quantile: '1' }, max);
+    this.set({ quantile: '0.99' }, p99);
+    loopDelay.reset();
+  },
+});
+
 // ---- leader election ----
 
 const leader = new Gauge({
@@ -202,6 +238,12 @@ export interface MetricSources {
   records(): RecordState[];
   /** One entry per DNSEndpoint mcdns keeps: the record kind and its number of endpoints. */
   publishedEndpoints(): Array<{ kind: string; endpoints: number }>;
+  /** Each member cluster and its state. */
+  clusters(): Array<{ cluster: string; state: string }>;
+  /** Objects each member's indexes hold, by kind. */
+  objectsIndexed(): Array<{ cluster: string; kind: string; objects: number }>;
+  /** Keys being reconciled right now. */
+  inFlight(): number;
 }
 
 let sources: Partial<MetricSources> = {};
@@ -224,6 +266,41 @@ new Gauge({
 });
 
 const CLUSTER_STATES = ['online', 'offline', 'unknown'];
+
+new Gauge({
+  name: 'mcdns_workqueue_in_flight',
+  help: 'Records being reconciled right now.',
+  registers: [registry],
+  collect() {
+    this.set(sources.inFlight?.() ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_cluster_state',
+  help: 'State of each member cluster: 1 for its current state (online, offline, unknown), 0 for the others.',
+  labelNames: ['cluster', 'state'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const c of sources.clusters?.() ?? []) {
+      for (const s of CLUSTER_STATES) this.set({ cluster: c.cluster, state: s }, c.state === s ? 1 : 0);
+    }
+  },
+});
+
+new Gauge({
+  name: 'mcdns_member_objects_indexed',
+  help: 'Objects held in the indexes of each member cluster, by kind (Ingress, Service = LoadBalancer Services, EndpointSlice, Node).',
+  labelNames: ['cluster', 'kind'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const c of sources.objectsIndexed?.() ?? []) this.set({ cluster: c.cluster, kind: c.kind }, c.objects);
+  },
+});
+
+
 new Gauge({
   name: 'mcdns_clusters',
   help: 'Member clusters by state (online, offline, unknown = not synced yet).',

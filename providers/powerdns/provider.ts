@@ -6,6 +6,7 @@
 // file presentation (quoted character-strings of at most 255 bytes). The API key travels in the
 // X-API-Key header only: it is never put into a message or a log line.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { Agent } from 'node:https';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
 import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
@@ -24,6 +25,8 @@ export interface PowerDnsOptions {
    * 2 MB by default). A bigger batch goes as several PATCHes, in order.
    */
   maxPatchBytes?: number;
+  /** For an https API: the CA that signs its certificate and/or a client certificate (PEM). */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 interface PdnsZone {
@@ -58,6 +61,7 @@ export class PowerDnsProvider implements Provider {
       // Every status is mapped below; axios' own errors would carry the request (and its key).
       validateStatus: () => true,
       maxRedirects: 0,
+      ...(opts.tls ? { httpsAgent: new Agent({ ...opts.tls, keepAlive: true }) } : {}),
     });
   }
 

@@ -107,6 +107,10 @@ export const LegacyDNSEndpointKind = kind({
   group: S.KUBEFED_GROUP,
   kind: 'DNSEndpoint',
   plural: 'dnsendpoints',
+  // With both CRDs installed `kubectl get dnsendpoints` picks externaldns.k8s.io: the short name
+  // and the category reach this group without typing it.
+  shortNames: ['kfdnsep'],
+  categories: ['mcdns'],
   schema: S.LegacyDNSEndpoint,
   statusSubresource: true,
   printerColumns: endpointColumns,

@@ -6,6 +6,7 @@ import type { Logger } from 'winston';
 import { AzureDnsProvider, azureCredential, parseAzureJson, type AzureAuthConfig } from '../../providers/azure/index.js';
 import { CoreDnsEtcdProvider } from '../../providers/coredns-etcd/index.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
+import { parseBoolean, parseDuration } from '../commands/options.js';
 import { ownershipConfig, type OwnershipConfig } from '../registry/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from './sink.js';
 import { POLICIES, type Policy } from '../plan/records.js';
@@ -26,6 +27,10 @@ export interface ProviderConfig {
   pdnsApiKeyFile?: string;
   /** PowerDNS server id (MCDNS_PDNS_SERVER_ID, default localhost). */
   pdnsServerId?: string;
+  /** PEM files for an https API (MCDNS_PDNS_TLS_CA, MCDNS_PDNS_TLS_CLIENT_CERT, MCDNS_PDNS_TLS_CLIENT_CERT_KEY). */
+  pdnsTlsCa?: string;
+  pdnsTlsClientCert?: string;
+  pdnsTlsClientCertKey?: string;
 
   /** CoreDNS-etcd: etcd URLs (MCDNS_ETCD_ENDPOINTS, comma-separated). */
   etcdEndpoints?: string[];
@@ -65,7 +70,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const list = (v: string | undefined): string[] | undefined =>
   v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-const bool = (v: string | undefined): boolean | undefined => (v === undefined || v === '' ? undefined : /^(1|true|yes|on)$/i.test(v));
+const bool = (v: string | undefined, name: string): boolean | undefined => (v === undefined || v === '' ? undefined : parseBoolean(v, name));
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
 /** Drops undefined fields, so spreading one config over another keeps the other's values. */
@@ -78,11 +83,15 @@ export function providerConfigFromEnv(provider: ProviderName, env: Env = process
   return {
     provider,
     ...defined({
-      timeoutMs: num(env['MCDNS_PROVIDER_TIMEOUT_MS']),
+      // MCDNS_PROVIDER_TIMEOUT is a duration (--provider-timeout); the older _MS form is still read.
+      timeoutMs: env['MCDNS_PROVIDER_TIMEOUT'] ? parseDuration(env['MCDNS_PROVIDER_TIMEOUT']) : num(env['MCDNS_PROVIDER_TIMEOUT_MS']),
       pdnsServer: env['MCDNS_PDNS_SERVER'],
       pdnsApiKey: env['MCDNS_PDNS_API_KEY'],
       pdnsApiKeyFile: env['MCDNS_PDNS_API_KEY_FILE'],
       pdnsServerId: env['MCDNS_PDNS_SERVER_ID'],
+      pdnsTlsCa: env['MCDNS_PDNS_TLS_CA'],
+      pdnsTlsClientCert: env['MCDNS_PDNS_TLS_CLIENT_CERT'],
+      pdnsTlsClientCertKey: env['MCDNS_PDNS_TLS_CLIENT_CERT_KEY'],
       etcdEndpoints: list(env['MCDNS_ETCD_ENDPOINTS']),
       corednsPrefix: env['MCDNS_COREDNS_PREFIX'],
       corednsZones: list(env['MCDNS_COREDNS_ZONES']),
@@ -99,7 +108,7 @@ export function providerConfigFromEnv(provider: ProviderName, env: Env = process
       azureClientSecret: env['AZURE_CLIENT_SECRET'],
       azureClientSecretFile: env['AZURE_CLIENT_SECRET_FILE'],
       azureFederatedTokenFile: env['AZURE_FEDERATED_TOKEN_FILE'],
-      azureUseManagedIdentity: bool(env['MCDNS_AZURE_MANAGED_IDENTITY']),
+      azureUseManagedIdentity: bool(env['MCDNS_AZURE_MANAGED_IDENTITY'], 'MCDNS_AZURE_MANAGED_IDENTITY'),
       azureConfigFile: env['MCDNS_AZURE_CONFIG_FILE'],
       azureEndpoint: env['MCDNS_AZURE_ENDPOINT'],
       azureAuthorityHost: env['AZURE_AUTHORITY_HOST'],
@@ -132,35 +141,47 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** A CA and/or a client certificate with its key, read from PEM files; a certificate needs its key. */
+function tlsFiles(
+  ca: string | undefined,
+  cert: string | undefined,
+  key: string | undefined,
+  certFlag: string,
+  keyFlag: string,
+  readBuf: (p: string) => Buffer,
+): { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (Boolean(cert) !== Boolean(key)) throw new Error(`${certFlag} and ${keyFlag} go together: give both or neither`);
+  if (!ca && !cert) return undefined;
+  return { ...(ca ? { ca: readBuf(ca) } : {}), ...(cert && key ? { cert: readBuf(cert), key: readBuf(key) } : {}) };
+}
+
 /** Builds the configured Provider. Throws with the missing setting's env var / flag name. */
 export function providerFromConfig(cfg: ProviderConfig, deps: ConfigDeps = {}): Provider {
   const readFile = deps.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const timeout = cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {};
+  const readBuf = (p: string) => Buffer.from(readFile(p), 'utf8');
   switch (cfg.provider) {
-    case 'powerdns':
+    case 'powerdns': {
+      const tls = tlsFiles(cfg.pdnsTlsCa, cfg.pdnsTlsClientCert, cfg.pdnsTlsClientCertKey, '--pdns-tls-client-cert', '--pdns-tls-client-cert-key', readBuf);
       return new PowerDnsProvider({
         server: required(cfg.pdnsServer, 'PowerDNS API URL (--pdns-server / MCDNS_PDNS_SERVER)'),
         apiKey: required(secret(cfg.pdnsApiKey, cfg.pdnsApiKeyFile, readFile), 'PowerDNS API key (MCDNS_PDNS_API_KEY or MCDNS_PDNS_API_KEY_FILE)'),
         ...(cfg.pdnsServerId ? { serverId: cfg.pdnsServerId } : {}),
+        ...(tls ? { tls } : {}),
         ...timeout,
       });
+    }
     case 'coredns-etcd': {
       const password = secret(cfg.etcdPassword, cfg.etcdPasswordFile, readFile);
-      const readBuf = (p: string) => Buffer.from(readFile(p), 'utf8');
+      const tls = tlsFiles(cfg.etcdCaFile, cfg.etcdCertFile, cfg.etcdKeyFile, '--etcd-cert-file', '--etcd-key-file', readBuf);
+      // etcd's client (gRPC) is given the CA explicitly; etcd clusters run on a private CA.
+      if (tls && !tls.ca) throw new Error('--etcd-cert-file needs --etcd-ca-file (the CA of the etcd server certificate)');
       return new CoreDnsEtcdProvider({
         endpoints: required(cfg.etcdEndpoints, 'etcd endpoints (--etcd-endpoints / MCDNS_ETCD_ENDPOINTS)'),
         zones: required(cfg.corednsZones, 'CoreDNS zones (--coredns-zones / MCDNS_COREDNS_ZONES)'),
         ...(cfg.corednsPrefix ? { prefix: cfg.corednsPrefix } : {}),
         ...(cfg.etcdUsername ? { username: cfg.etcdUsername, ...(password !== undefined ? { password } : {}) } : {}),
-        ...(cfg.etcdCaFile
-          ? {
-              tls: {
-                ca: readBuf(cfg.etcdCaFile),
-                ...(cfg.etcdCertFile ? { cert: readBuf(cfg.etcdCertFile) } : {}),
-                ...(cfg.etcdKeyFile ? { key: readBuf(cfg.etcdKeyFile) } : {}),
-              },
-            }
-          : {}),
+        ...(tls?.ca ? { tls: { ...tls, ca: tls.ca } } : {}),
         ...timeout,
       });
     }
@@ -230,19 +251,12 @@ export interface SinkConfig {
   excludeDomains?: string[];
   /** --default-ttl (MCDNS_DEFAULT_TTL, default 300) for endpoints without a TTL. */
   defaultTtl?: number;
-  /** --provider-batch-window (MCDNS_PROVIDER_BATCH_WINDOW, default 50ms): longest a change waits to share a batch. */
+  /** --provider-batch-window (MCDNS_PROVIDER_BATCH_WINDOW, default 50ms; the flag reads the variable): longest a change waits to share a batch. */
   batchWindowMs?: number;
   /** --provider-drift-interval (MCDNS_PROVIDER_DRIFT_INTERVAL, default 60s): how often zones are re-read to repair drift. */
   driftIntervalMs?: number;
 }
 
-/** A duration as the CLI takes it: 50ms, 30s, 5m, or a plain number of seconds. */
-export function durationMs(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new Error(`not a duration: ${value} (use e.g. 50ms, 60s, 5m)`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-}
 
 export function sinkConfigFromEnv(env: Env = process.env): SinkConfig {
   return defined({
@@ -254,8 +268,6 @@ export function sinkConfigFromEnv(env: Env = process.env): SinkConfig {
     domainFilter: list(env['MCDNS_DOMAIN_FILTER']),
     excludeDomains: list(env['MCDNS_EXCLUDE_DOMAINS']),
     defaultTtl: num(env['MCDNS_DEFAULT_TTL']),
-    batchWindowMs: env['MCDNS_PROVIDER_BATCH_WINDOW'] ? durationMs(env['MCDNS_PROVIDER_BATCH_WINDOW']) : undefined,
-    driftIntervalMs: env['MCDNS_PROVIDER_DRIFT_INTERVAL'] ? durationMs(env['MCDNS_PROVIDER_DRIFT_INTERVAL']) : undefined,
   });
 }
 

@@ -4,15 +4,27 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { kindOf, validateObject } from '../api/validate.js';
 
+export interface ValidateProblem {
+  file: string;
+  /** Kind/name of the object, absent when the file or document could not be read. */
+  object?: string;
+  /** Field path, e.g. spec.hosts[1]; absent for file and YAML errors. */
+  path?: string;
+  message: string;
+}
+
 export interface ValidateReport {
   valid: number;
   invalid: number;
   ignored: number;
+  /** One `file: Kind/name: field: problem` line per problem (the table output). */
   lines: string[];
+  /** The same problems as data (the json output). */
+  problems: ValidateProblem[];
 }
 
 export function validateFiles(files: string[], read: (f: string) => string = (f) => readFileSync(f, 'utf8')): ValidateReport {
-  const report: ValidateReport = { valid: 0, invalid: 0, ignored: 0, lines: [] };
+  const report: ValidateReport = { valid: 0, invalid: 0, ignored: 0, lines: [], problems: [] };
   for (const file of files) {
     let text: string;
     try {
@@ -20,12 +32,15 @@ export function validateFiles(files: string[], read: (f: string) => string = (f)
     } catch (err) {
       report.invalid++;
       report.lines.push(`${file}: cannot read: ${(err as Error).message}`);
+      report.problems.push({ file, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
     parseAllDocuments(text).forEach((doc, i) => {
       if (doc.errors.length > 0) {
         report.invalid++;
-        report.lines.push(`${file}: document ${i + 1}: YAML error: ${doc.errors[0]?.message.split('\n')[0]}`);
+        const message = `document ${i + 1}: YAML error: ${doc.errors[0]?.message.split('\n')[0]}`;
+        report.lines.push(`${file}: ${message}`);
+        report.problems.push({ file, message });
         return;
       }
       const obj: unknown = doc.toJS();
@@ -43,7 +58,10 @@ export function validateFiles(files: string[], read: (f: string) => string = (f)
       }
       report.invalid++;
       const who = `${String(o.kind ?? '?')}/${String(o.metadata?.name ?? '?')}`;
-      for (const p of problems) report.lines.push(`${file}: ${who}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+      for (const p of problems) {
+        report.lines.push(`${file}: ${who}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+        report.problems.push({ file, object: who, ...(p.path ? { path: p.path } : {}), message: p.message });
+      }
     });
   }
   return report;

@@ -16,7 +16,7 @@ import type { HostWrites } from './reconcile.js';
 
 /** Reasons mcdns uses (CamelCase, as Kubernetes Events do). Ready transitions use the verdict's reason. */
 export const EventReason = {
-  /** Ready became True: the record's names are published (first publish included). */
+  /** Ready became True again after False: the record's names are published (a first publish records no Event). */
   Published: 'Published',
   /** The spec cannot be used; the published DNSEndpoint is left as it was. */
   InvalidSpec: 'InvalidSpec',

@@ -6,16 +6,28 @@ import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../api/schema.j
 import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../api/kinds.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
-import { watchResource, type ResourceWatch } from '../kube/informer.js';
+import { watchResource, type ListFn, type ResourceWatch } from '../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../kube/lists.js';
 import type { Logger } from '../log.js';
+import type { RecordQuery } from '../observe/projections.js';
+import { ownKey } from './own-writes.js';
+import { RecordIndex } from './record-index.js';
 import type { HostView, RecordKey } from './reconcile.js';
 
 /** A host list that hangs this long is abandoned and retried by the watch's restart loop. */
 const LIST_TIMEOUT_MS = 30_000;
 
 export type HostChange =
-  | { kind: RecordKind; namespace: string; name: string }
+  | {
+      kind: RecordKind;
+      namespace: string;
+      name: string;
+      /**
+       * The host object that changed and its resourceVersion, when it still exists (the record
+       * itself or its DNSEndpoint): a version mcdns wrote is an echo of its own write.
+       */
+      object?: { key: string; resourceVersion?: string };
+    }
   | { kind: 'Domain'; namespace: string; name: string };
 
 export interface HostViewOptions {
@@ -25,7 +37,8 @@ export interface HostViewOptions {
   sharedDomainNamespace: string;
   dnsEndpointGroup: string;
   logger: Logger;
-  members: () => ClusterObservation[];
+  /** The member observations one record can use (MemberSet.observationsFor). */
+  members: (q: RecordQuery) => ClusterObservation[];
   onChange: (change: HostChange) => void;
 }
 
@@ -34,25 +47,31 @@ export class ApiHostView implements HostView {
   private readonly serviceRecords: ResourceWatch<DNSRecord & KubernetesObject>;
   private readonly domains: ResourceWatch<Domain & KubernetesObject>;
   private readonly dnsEndpoints: ResourceWatch<DNSEndpoint & KubernetesObject>;
+  private readonly index = new RecordIndex();
 
   constructor(kc: KubeConfig, private readonly opts: HostViewOptions) {
     const watch = <T extends KubernetesObject>(
       def: KindDef,
       namespace: string | undefined,
-      changed: (obj: T) => void,
+      changed: (obj: T, deleted: boolean) => void,
       labelSelector?: string,
     ): ResourceWatch<T> => {
       const resource = { group: def.group, version: def.version, plural: def.plural, namespace, labelSelector };
-      const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as () => Promise<KubernetesListObject<T>>;
+      const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as ListFn<T>;
       return watchResource<T>(kc, customResourcePath(resource), list, {
         name: `${def.plural}.${def.group}`,
         labelSelector,
         logger: opts.logger,
-        on: { add: changed, update: changed, delete: changed },
+        on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true) },
       });
     };
-    const record = (kind: RecordKind) => (obj: DNSRecord & KubernetesObject) =>
-      opts.onChange({ kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' });
+    const record = (kind: RecordKind) => (obj: DNSRecord & KubernetesObject, deleted: boolean) => {
+      const namespace = obj.metadata.namespace ?? '';
+      const name = obj.metadata.name ?? '';
+      this.index.set(kind, namespace, name, deleted ? undefined : obj);
+      const object = deleted ? undefined : { key: ownKey(kind, namespace, name), resourceVersion: obj.metadata.resourceVersion };
+      opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
+    };
 
     this.ingressRecords = watch(IngressDNSRecordKind, opts.namespace, record('IngressDNSRecord'));
     this.serviceRecords = watch(ServiceDNSRecordKind, opts.namespace, record('ServiceDNSRecord'));
@@ -64,10 +83,12 @@ export class ApiHostView implements HostView {
     this.dnsEndpoints = watch<DNSEndpoint & KubernetesObject>(
       dnsEndpointKindFor(opts.dnsEndpointGroup),
       opts.namespace,
-      (ep) => {
+      (ep, deleted) => {
         const kind = ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord';
         const name = ep.metadata.labels?.[RECORD_NAME_LABEL];
-        if (name) opts.onChange({ kind, namespace: ep.metadata.namespace ?? '', name });
+        const namespace = ep.metadata.namespace ?? '';
+        const object = deleted ? undefined : { key: ownKey('DNSEndpoint', namespace, ep.metadata.name ?? ''), resourceVersion: ep.metadata.resourceVersion };
+        if (name) opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
       },
       `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
     );
@@ -98,6 +119,17 @@ export class ApiHostView implements HostView {
       .map((r) => ({ kind, namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' }));
   }
 
+  /** IngressDNSRecords of `namespace` that list one of the (normalised) hosts. */
+  ingressRecordsForHosts(namespace: string, hosts: readonly string[]): RecordKey[] {
+    return this.index.ingressRecordsForHosts(namespace, hosts);
+  }
+
+  /** ServiceDNSRecords that a Domain can serve: of its namespace, or of any for a shared Domain. */
+  serviceRecordsForDomain(namespace: string, name: string): RecordKey[] {
+    const shared = namespace === this.opts.sharedDomainNamespace;
+    return this.index.serviceRecordsForDomain(name, shared ? undefined : (ns) => ns === namespace);
+  }
+
   domainNamespaces(namespace: string): string[] {
     return namespace === this.opts.sharedDomainNamespace ? [namespace] : [namespace, this.opts.sharedDomainNamespace];
   }
@@ -114,8 +146,8 @@ export class ApiHostView implements HostView {
     return this.dnsEndpoints.get(name, namespace);
   }
 
-  members(): ClusterObservation[] {
-    return this.opts.members();
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[] {
+    return this.opts.members({ ...key, hosts });
   }
 
   /** Every DNSEndpoint mcdns made (cached), for metrics. */

@@ -8,7 +8,10 @@ import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '
 import type { RecordRef } from '../core/dnsendpoint.js';
 import { statusCodeOf } from '../errors.js';
 import { observeHostWrite } from '../metrics.js';
+import { ownKey, type OwnWrites } from './own-writes.js';
 import type { HostWrites } from './reconcile.js';
+
+const versionOf = (o: unknown): string | undefined => (o as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
 
 export class ApiHostWrites implements HostWrites {
   private readonly custom: CustomObjectsApi;
@@ -19,6 +22,8 @@ export class ApiHostWrites implements HostWrites {
     kc: KubeConfig,
     private readonly group: string,
     private readonly component = 'mcdns',
+    /** Notes the resourceVersion each of our writes left, so their watch echoes are not work. */
+    private readonly own?: OwnWrites,
   ) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
@@ -26,13 +31,15 @@ export class ApiHostWrites implements HostWrites {
   }
 
   async createDNSEndpoint(obj: DNSEndpoint): Promise<void> {
-    const namespace = obj.metadata.namespace as string;
-    await this.custom.createNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, body: obj });
+    const { namespace, name } = obj.metadata as { namespace: string; name: string };
+    const made = await this.custom.createNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, body: obj });
+    this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
   }
 
   async replaceDNSEndpoint(obj: DNSEndpoint): Promise<void> {
     const { namespace, name } = obj.metadata as { namespace: string; name: string };
-    await this.custom.replaceNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name, body: obj });
+    const made = await this.custom.replaceNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name, body: obj });
+    this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
   }
 
   async deleteDNSEndpoint(namespace: string, name: string): Promise<void> {
@@ -51,7 +58,7 @@ export class ApiHostWrites implements HostWrites {
   async replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
     const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
     const { namespace, name } = record.metadata as { namespace: string; name: string };
-    await this.custom.replaceNamespacedCustomObjectStatus({
+    const made = await this.custom.replaceNamespacedCustomObjectStatus({
       group: def.group,
       version: def.version,
       namespace,
@@ -59,13 +66,14 @@ export class ApiHostWrites implements HostWrites {
       name,
       body: { ...record, apiVersion: RECORD_API_VERSION, kind },
     });
+    this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
   }
 
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
     const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
     const { namespace, name } = record.metadata as { namespace: string; name: string };
     // A replace that carries the cached resourceVersion: a stale cache gets a 409 and a retry.
-    return (await this.custom.replaceNamespacedCustomObject({
+    const made = (await this.custom.replaceNamespacedCustomObject({
       group: def.group,
       version: def.version,
       namespace,
@@ -73,6 +81,8 @@ export class ApiHostWrites implements HostWrites {
       name,
       body: { ...record, apiVersion: RECORD_API_VERSION, kind, metadata: { ...record.metadata, finalizers } },
     })) as DNSRecord;
+    this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
+    return made;
   }
 
   async event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

@@ -78,6 +78,11 @@ export class WorkQueue {
     return this.processing.size;
   }
 
+  /** A worker is handling `key` right now. */
+  isProcessing(key: string): boolean {
+    return this.processing.has(key);
+  }
+
   /**
    * Runs `handle` on `concurrency` workers until shutDown() or until `signal` aborts. Resolves
    * when they have all stopped; a worker busy with a key finishes it first. Aborting stops only
@@ -98,6 +103,10 @@ export class WorkQueue {
         } finally {
           this.done(key);
         }
+        // A reconcile that needed no I/O resolves in microtasks: without this the workers would
+        // chain keys without ever letting timers and sockets run (heartbeats, Lease renewals,
+        // watch events, /metrics).
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     };
     try {

@@ -20,11 +20,12 @@ import {
   type ServiceDNSRecord,
 } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../core/desired.js';
+import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
 import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../errors.js';
 import type { DirectOutputs } from './direct.js';
@@ -54,7 +55,12 @@ export interface HostView {
   domain(namespace: string, name: string): Domain | undefined;
   domainNamespaces(namespace: string): string[];
   dnsEndpoint(namespace: string, name: string): DNSEndpoint | undefined;
-  members(): ClusterObservation[];
+  /**
+   * Each member cluster as this record sees it: at least the Ingress (or Service) of the
+   * record's namespace/name and, for an IngressDNSRecord, the Ingresses of its namespace that
+   * list one of `hosts` (normalised). More is allowed; the core picks what it uses.
+   */
+  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[];
 }
 
 /** What the reconciler writes. Each call is one API request. */
@@ -76,6 +82,11 @@ export interface ReconcileResult {
   status: 'updated' | 'unchanged' | 'none';
   verdict?: Verdict;
   finalizer?: 'added' | 'removed';
+  /**
+   * The member clusters whose objects this record can use (seen in any state): the clusters
+   * whose transitions and node changes can change its DNS. Empty when the record is gone.
+   */
+  clusters?: string[];
 }
 
 /** Held on records while a direct provider may hold DNS records for them. */
@@ -187,7 +198,7 @@ export class Reconciler {
     }
 
     const k = keyOf(key);
-    const members = this.view.members();
+    const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
     const health = this.healthInput(key);
     const desired: {
       endpoints: Endpoint[];
@@ -200,6 +211,7 @@ export class Reconciler {
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
@@ -218,9 +230,16 @@ export class Reconciler {
         ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
         : desired.ready;
     const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health);
+    const degraded = nextDegraded({
+      before: record.status as RecordStatus | undefined,
+      dns: desired.dns,
+      members: members.map((m) => ({ cluster: m.cluster, online: m.state === 'online' })),
+      generation: record.metadata.generation,
+      now: this.now(),
+    });
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
-    return { dnsEndpoint, status, verdict };
+    return { dnsEndpoint, status, verdict, clusters };
   }
 
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
@@ -360,15 +379,23 @@ export class Reconciler {
     verdict: Verdict,
     published: { dns?: unknown[]; domain?: string; targets?: string[] },
     health?: RecordHealthStatus,
+    degraded?: DegradedChange,
   ): Promise<ReconcileResult['status']> {
     const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
-    const after = withHealthStatus(nextStatus(before, verdict, record.metadata.generation, published, this.now()), health, before);
+    // status.health only on records that ask for health checks.
+    const next = nextStatus(before, verdict, record.metadata.generation, published, this.now());
+    const after = record.spec?.healthCheck ? withHealthStatus(next, health, before) : next;
+    if (degraded) after.conditions = [...(after.conditions ?? []).filter((c) => c.type !== DEGRADED), degraded.condition];
     if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
     await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
-    if (readyTransition(before, after)) {
+    // A first publish is routine (status says it; thousands of records start at once): Events
+    // are for what an admin should notice, a record going not-Ready or coming back.
+    const routine = !readyCondition(before) && verdict.status === 'True' && verdict.reason === EventReason.Published;
+    if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
+    if (degraded?.event) await this.events.record(ref, degraded.event.type, degraded.event.reason, degraded.event.message);
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';
   }

@@ -1,6 +1,7 @@
-// `mcdns run`: wires the adapters around the reconciler. Host watches and member watches
-// queue the records a change can affect; workers reconcile them; a cron resync catches
-// anything a watch missed.
+// `mcdns run`: wires the adapters around the reconciler and starts them as runnables of one
+// manager: member observation, the host view, leader election, workers, the resync, metrics.
+// Host watches and member watches queue only the records a change can affect (fan-out.ts);
+// workers reconcile them; a cron resync catches anything a watch missed.
 //
 // Every replica watches everything (a standby has warm caches and takes over without a DNS
 // flap); only the one that may write runs the workers. With --leader-elect that is the holder
@@ -9,27 +10,33 @@
 // start only once ready(): host caches synced and every member synced or declared offline
 // (bounded by the offline grace), so a cold start does not publish half the members.
 import { readFileSync } from 'node:fs';
-import cron from 'node-cron';
-import type { DNSRecord, RecordKind } from '../api/schema.js';
-import type { ClusterObservation, ClusterState } from '../core/observation.js';
 import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { createLogger, type Logger } from '../log.js';
 import { hostKubeConfig, membersFromKubeconfig } from '../members/kubeconfig.js';
 import { KubeFedClusterSource } from '../members/kubefed.js';
-import { bindMetricSources, observeProbe, observeReconcile, setLeader, startMetricsServer } from '../metrics.js';
+import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '../metrics.js';
 import { MemberSet } from '../observe/members.js';
-import { describeError, statusCodeOf } from '../errors.js';
+import { shareConnections } from '../kube/connections.js';
+import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
-import { ApiHostView, type HostChange } from './host-view.js';
+import { ApiHostView } from './host-view.js';
 import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
-import { Reconciler, RetryLater, keyOf, parseKey, type RecordKey } from './reconcile.js';
+import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
 import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
 import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
+import { FanOut } from './fan-out.js';
+import { Manager, runnable } from './manager.js';
+import { OwnWrites } from './own-writes.js';
+import { Readiness } from './readiness.js';
+import { Resync } from './resync.js';
+import { ServedRecords } from './served.js';
+import { TransitionEvents } from './transitions.js';
+import { Workers } from './workers.js';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -119,17 +126,6 @@ function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | 
   return hostContextNamespace || 'default';
 }
 
-/** Records whose DNS a member cluster contributes to (status.dns names it, or it has the record's Ingress/Service). */
-function recordsServedBy(cluster: ClusterObservation, keys: RecordKey[], record: (k: RecordKey) => DNSRecord | undefined): RecordKey[] {
-  return keys.filter((k) => {
-    const r = record(k);
-    const dns = ((r?.status as RecordStatus | undefined)?.dns ?? []) as Array<{ cluster?: string }>;
-    if (dns.some((d) => d.cluster === cluster.cluster)) return true;
-    const objects = k.kind === 'IngressDNSRecord' ? cluster.ingresses : cluster.services;
-    return objects.some((o) => o.namespace === k.namespace && o.name === k.name);
-  });
-}
-
 export interface Controller {
   /**
    * True once the host caches have synced and every member has synced or been declared offline
@@ -150,45 +146,28 @@ export interface Controller {
 }
 
 export function startController(opts: ControllerOptions, logger: Logger = createLogger(opts.logLevel)): Controller {
-  const hostKc = hostKubeConfig(opts.kubeconfig, opts.hostContext);
+  const hostKc = shareConnections(hostKubeConfig(opts.kubeconfig, opts.hostContext));
+  const manager = new Manager(logger);
   const queue = new WorkQueue();
-  const startedAt = Date.now();
+  const served = new ServedRecords();
+  const own = new OwnWrites();
+  let stopping = false;
+
+  // ---- observing: members, then the host ----
   const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger } });
-
-  let view: ApiHostView | undefined;
-  const all = (kind?: RecordKind, namespace?: string): RecordKey[] =>
-    !view ? [] : kind ? view.records(kind, namespace) : [...view.records('IngressDNSRecord', namespace), ...view.records('ServiceDNSRecord', namespace)];
-  const enqueue = (keys: RecordKey[]) => keys.forEach((k) => queue.add(keyOf(k)));
-
-  view = new ApiHostView(hostKc, {
+  let fanOut: FanOut | undefined; // set once the view exists; no event can arrive before then
+  const view = new ApiHostView(hostKc, {
     namespace: opts.namespace,
     sharedDomainNamespace: opts.kubefedNamespace,
     dnsEndpointGroup: opts.dnsEndpointGroup,
     logger,
-    members: () => members.snapshots(),
-    onChange: (c: HostChange) => (c.kind === 'Domain' ? enqueue(all('ServiceDNSRecord')) : enqueue([c])),
+    members: (q) => members.observationsFor(q),
+    onChange: (c) => fanOut?.host(c),
   });
-
-  // Which records a member change can affect: an Ingress only IngressDNSRecords of its
-  // namespace (matched by name or host), a Service or EndpointSlice only ServiceDNSRecords of its
-  // namespace; nodes (region/zone) and reachability affect them all.
-  members.onChange((change) => {
-    if (change.kind === 'Ingress') enqueue(all('IngressDNSRecord', change.namespace));
-    else if (change.kind === 'Service' || change.kind === 'EndpointSlice') enqueue(all('ServiceDNSRecord', change.namespace));
-    else enqueue(all());
-    if (change.kind === 'State') clusterTransitions();
-  });
-  // Assigned below, once the write gate and the event recorder exist.
-  let clusterTransitions: () => void = () => undefined;
-
-  for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
-  // Joining or unjoining a KubeFedCluster changes the member set without a restart.
-  const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
-  kubefed?.onChange((change) => void members.apply(change));
-  kubefed?.start();
+  fanOut = new FanOut(view, served, queue, own);
+  const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
 
   // ---- who may write ----
-  let stopping = false;
   const elector = opts.leaderElect
     ? new LeaderElector(apiLeaseClient(hostKc), {
         namespace: leaseNamespace(opts, hostKc.getContextObject(hostKc.getCurrentContext())?.namespace),
@@ -199,8 +178,33 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       })
     : undefined;
   const writing = () => !stopping && (elector ? elector.isLeader() : true);
-  const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup), { allowed: writing });
+  const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup, undefined, own), { allowed: writing });
   const events = eventRecorder(writes, logger);
+
+  // ---- member cluster transitions: the records they serve, and one Event each ----
+  const transitions = new TransitionEvents({
+    events,
+    served: (cluster) => served.recordsOf(cluster),
+    uid: (k) => view.record(k)?.metadata.uid,
+    writing,
+    logger,
+  });
+  members.onChange((change) => {
+    fanOut?.member(change);
+    if (change.kind === 'State') transitions.observe(members.statuses());
+  });
+  manager.run(runnable('members', () => {
+    for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
+  }, () => members.stop()));
+  // Joining or unjoining a KubeFedCluster changes the member set without a restart.
+  const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
+  if (kubefed) {
+    kubefed.onChange((change) => void members.apply(change));
+    manager.run(runnable('kubefed clusters', () => kubefed.start(), () => kubefed.stop()));
+  }
+  manager.run(runnable('host view', () => undefined, () => view.stop()));
+
+  // ---- reconciling ----
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
   const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
@@ -221,7 +225,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   prober.onTransition((t) => {
     queue.add(t.record);
     const key = parseKey(t.record);
-    const uid = view?.record(key)?.metadata.uid;
+    const uid = view.record(key)?.metadata.uid;
     const message = t.healthy
       ? `target ${t.target} (cluster ${t.cluster}) is healthy again`
       : `target ${t.target} (cluster ${t.cluster}) failed its health check: ${t.lastError ?? 'unhealthy'}`;
@@ -229,152 +233,84 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     if (writing()) void events.record({ ...key, uid }, t.healthy ? 'Normal' : 'Warning', t.healthy ? EventReason.TargetHealthy : EventReason.TargetUnhealthy, message);
   });
 
-  // ---- readiness ----
-  // Ready: the host caches have synced, and every member has synced or been declared offline
-  // (members get at most the offline grace). Workers wait for it, but never longer than the
-  // offline grace: a missing CRD or a forbidden list must not stop the records that can work.
-  let readyLatch = false;
-  const graceOver = () => Date.now() - startedAt > opts.offlineGraceMs;
-  const ready = (): boolean => {
-    if (stopping) return false;
-    if (readyLatch) return true;
-    const hostSynced = (view?.synced() ?? false) && (kubefed?.synced() ?? true);
-    const membersDecided = members.synced() || members.snapshots().every((m) => m.state !== 'unknown') || graceOver();
-    readyLatch = hostSynced && membersDecided;
-    return readyLatch;
-  };
-  const mayStart = (): boolean => {
-    if (ready()) return true;
-    if (!graceOver()) return false;
-    logger.warn('starting to reconcile before every cache has synced', {
-      waitingFor: [...(view?.unsynced() ?? []), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
-    });
-    return true;
-  };
-
-  // ---- workers ----
-  const handle = async (key: string): Promise<void> => {
-    const k = parseKey(key);
-    const t0 = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
-    try {
-      const result = await reconciler.reconcile(k);
-      observeReconcile(k.kind, true, seconds());
-      queue.forget(key);
-      logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
-    } catch (err) {
-      // A refused write can also reach here wrapped (a provider failure message): what counts is
-      // that this replica may not write now.
-      if (err instanceof NotLeaderError || !writing()) {
-        // Lost the Lease (or stopping) mid-reconcile: the rest is the next leader's job. The key
-        // stays queued in case this replica leads again.
-        logger.info('reconcile abandoned: this replica may no longer write', { record: key });
-        queue.addAfter(key, 1000);
-        return;
-      }
-      observeReconcile(k.kind, false, seconds());
-      const provider = err instanceof RetryLater;
-      const retryInMs = queue.addRateLimited(key, provider ? err.delayMs : 0);
-      const code = statusCodeOf(err);
-      // 409: our cache was behind the API server; the retry reads the fresh object.
-      const level = code === 409 ? 'info' : 'warn';
-      const message = provider ? 'DNS provider failed, will retry' : 'reconcile failed, will retry';
-      logger.log(level, message, { record: key, status: code, error: describeError(err), retryInMs });
-    }
-  };
-
-  let working: { ctrl: AbortController; done: Promise<void> } | undefined;
-  const startWorking = (): void => {
-    if (working || stopping) return;
-    const ctrl = new AbortController();
-    const done = (async () => {
-      while (!mayStart() && !ctrl.signal.aborted) await new Promise((r) => setTimeout(r, 100));
-      if (ctrl.signal.aborted) return;
-      logger.info('reconciling', { workers: opts.workers, queued: queue.depth });
-      enqueue(all()); // level-triggered: whatever happened before, every record is checked once
-      await queue.run(opts.workers, handle, ctrl.signal);
-    })();
-    working = { ctrl, done };
-  };
-  /** Stops the workers; resolves when the busy ones have finished their key (or after timeoutMs). */
-  const stopWorking = async (timeoutMs = Infinity): Promise<boolean> => {
-    const w = working;
-    working = undefined;
-    if (!w) return true;
-    w.ctrl.abort();
-    if (timeoutMs === Infinity) {
-      await w.done;
-      return true;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      w.done.then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    return finished;
-  };
-
-  if (elector) {
-    elector.start({
-      onStartedLeading: () => {
-        setLeader(true);
-        startWorking();
-      },
-      onStoppedLeading: (reason) => {
-        setLeader(false);
-        logger.warn('stopped reconciling: not the leader any more', { reason });
-        void stopWorking();
-      },
-    });
-  } else {
-    setLeader(true);
-    startWorking();
-  }
-
-  // ---- Events on member cluster transitions ----
-  // online → offline, never-reached → offline and offline → online, on every record the cluster
-  // serves. unknown → online (start-up) is not news. Followers track states but record nothing.
-  const clusterStates = new Map<string, ClusterState>();
-  clusterTransitions = (): void => {
-    const snapshots = members.snapshots();
-    for (const name of [...clusterStates.keys()]) if (!snapshots.some((s) => s.cluster === name)) clusterStates.delete(name);
-    for (const snap of snapshots) {
-      const before = clusterStates.get(snap.cluster);
-      if (snap.state === 'unknown' || before === snap.state) continue;
-      clusterStates.set(snap.cluster, snap.state);
-      const news = snap.state === 'offline' || before === 'offline';
-      if (!news || !writing()) continue;
-      const offline = snap.state === 'offline';
-      const reason = offline ? EventReason.ClusterOffline : EventReason.ClusterOnline;
-      const message = offline
-        ? `member cluster ${snap.cluster} is offline${snap.stateMessage ? ` (${snap.stateMessage})` : ''}: its addresses leave this record's DNS names until it answers again`
-        : `member cluster ${snap.cluster} is online again: its addresses are published again`;
-      const served = recordsServedBy(snap, all(), (k) => view?.record(k));
-      logger.info('member cluster transition', { cluster: snap.cluster, from: before ?? 'unknown', to: snap.state, records: served.length });
-      for (const k of served) {
-        void events.record({ ...k, uid: view?.record(k)?.metadata.uid }, offline ? 'Warning' : 'Normal', reason, message);
-      }
-    }
-  };
-
-  // ---- metrics read at scrape time ----
-  const unbindMetrics = bindMetricSources({
-    queueDepth: () => queue.depth,
-    clusterStates: () => members.snapshots().map((m) => m.state),
-    records: () =>
-      all().map((k) => {
-        const c = readyCondition(view?.record(k)?.status as RecordStatus | undefined);
-        return { kind: k.kind, status: c?.status, reason: c?.reason };
-      }),
-    publishedEndpoints: () =>
-      (view?.dnsEndpointList() ?? []).map((ep) => ({
-        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
-        endpoints: ep.spec.endpoints?.length ?? 0,
-      })),
+  const readiness = new Readiness({
+    hostSynced: () => view.synced() && (kubefed?.synced() ?? true),
+    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
+    membersDecided: () => members.synced() || members.statuses().every((m) => m.state !== 'unknown'),
+    graceMs: opts.offlineGraceMs,
+    stopping: () => stopping,
+    logger,
+  });
+  const workers = new Workers({
+    queue,
+    reconciler,
+    workers: opts.workers,
+    logger,
+    writing,
+    mayStart: () => readiness.mayStart(),
+    allKeys,
+    reconciled: (key, result, k: RecordKey) => {
+      if (result) served.set(k, result.clusters ?? []);
+      fanOut?.settle(key);
+    },
   });
 
-  const resync = cron.schedule(opts.resyncSchedule, () => enqueue(all()), { noOverlap: true });
+  // ---- leader election starts and stops the workers ----
+  manager.run(
+    runnable(
+      'leader election',
+      () => {
+        if (!elector) {
+          setLeader(true);
+          workers.start();
+          return;
+        }
+        elector.start({
+          onStartedLeading: () => {
+            setLeader(true);
+            workers.start();
+          },
+          onStoppedLeading: (reason) => {
+            setLeader(false);
+            transitions.clear();
+            logger.warn('stopped reconciling: not the leader any more', { reason });
+            void workers.stop();
+          },
+        });
+      },
+      // `stopping` already closed the write gate; give the Lease up so a successor starts now.
+      async () => {
+        await prober.stop();
+        await direct.close();
+        await elector?.stop({ release: true });
+        setLeader(false);
+      },
+    ),
+  );
+
+  // ---- metrics read at scrape time ----
+  manager.run(
+    runnable('metrics sources', () => undefined, bindMetricSources({
+      queueDepth: () => queue.depth,
+      clusterStates: () => members.statuses().map((m) => m.state),
+      clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
+      objectsIndexed: () => members.counts(),
+      inFlight: () => queue.inFlight,
+      records: () =>
+        [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+          const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
+          return { kind: k.kind, status: c?.status, reason: c?.reason };
+        }),
+      publishedEndpoints: () =>
+        view.dnsEndpointList().map((ep) => ({
+          kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+          endpoints: ep.spec.endpoints?.length ?? 0,
+        })),
+    })),
+  );
+
+  // Last started, first stopped: no resync is queued once shutdown begins.
+  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));
 
   logger.info('mcdns started', {
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
@@ -390,32 +326,25 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   let stopped: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     stopping = true;
-    await resync.stop();
-    // 1. Take no new work; in-flight reconciles finish, up to the timeout.
-    const finished = await stopWorking(opts.shutdownTimeoutMs);
+    transitions.clear();
+    // 1. Take no new work; in-flight reconciles finish, up to the timeout (the gate refuses the
+    //    remaining writes of abandoned ones).
+    const finished = await workers.stop(opts.shutdownTimeoutMs, true);
     if (!finished) {
       logger.warn('in-flight reconciles did not finish in time: abandoning them (their remaining writes are refused)', {
         inFlight: queue.inFlight,
         timeoutMs: opts.shutdownTimeoutMs,
       });
     }
-    // 2. `stopping` already closed the write gate; give the Lease up so a successor starts now.
-    await prober.stop();
-    await direct.close();
-    await elector?.stop({ release: true });
-    setLeader(false);
-    // 3. Stop watching.
+    // 2. Then, in reverse start order: resync, metrics, providers and the Lease, host view, members.
     queue.shutDown();
-    await kubefed?.stop();
-    await members.stop();
-    await view?.stop();
-    unbindMetrics();
+    await manager.stop();
     logger.info('stopped');
     resolveDone();
   };
 
   return {
-    ready,
+    ready: () => readiness.ready(),
     writing,
     events,
     done,

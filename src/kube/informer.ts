@@ -48,6 +48,14 @@ export interface WatchTuning {
 export interface WatchOptions<T> extends WatchTuning {
   /** Used in log lines, e.g. "services". */
   name?: string;
+  /**
+   * Reduces each object as it arrives (list pages and watch events) to what the consumer needs,
+   * so the cache never holds whole objects. The result must keep metadata.name, .namespace and
+   * .resourceVersion: the cache keys and resumes by them.
+   */
+  transform?: (obj: KubernetesObject) => T;
+  /** Objects per list page (limit/continue); default 500. */
+  pageSize?: number;
   labelSelector?: string;
   fieldSelector?: string;
   logger?: Logger;
@@ -68,9 +76,44 @@ export interface ResourceWatch<T> {
   stop(): Promise<void>;
 }
 
-export type ListFn<T extends KubernetesObject> = () => Promise<KubernetesListObject<T>>;
+/** One page of a list request; the informer passes limit and the continue token of the previous page. */
+export interface ListPage {
+  limit: number;
+  _continue?: string;
+}
 
-const DEFAULTS = { initialBackoffMs: 200, maxBackoffMs: 10_000, minStreamMs: 1_000 };
+/** Lists the collection (one page when given `page`; a list function may ignore it and return everything). */
+export type ListFn<T extends KubernetesObject> = (page?: ListPage) => Promise<KubernetesListObject<T>>;
+
+/** The continue token of a list answer: `_continue` on client-node's typed lists, `continue` in raw JSON. */
+function continueOf(list: KubernetesListObject<KubernetesObject>): string | undefined {
+  const meta = list.metadata as { _continue?: unknown; continue?: unknown } | undefined;
+  const token = meta?._continue ?? meta?.continue;
+  return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
+/**
+ * Lists page by page and reduces each page as it arrives, so a large collection is never held
+ * whole. The answer carries the resourceVersion of the last page (all pages of one list share
+ * the snapshot of the first).
+ */
+async function listInPages<T extends KubernetesObject>(
+  list: ListFn<KubernetesObject>,
+  pageSize: number,
+  transform: ((obj: KubernetesObject) => T) | undefined,
+): Promise<KubernetesListObject<T>> {
+  const items: T[] = [];
+  let token: string | undefined;
+  let last: KubernetesListObject<KubernetesObject>;
+  do {
+    last = await list({ limit: pageSize, ...(token ? { _continue: token } : {}) });
+    for (const o of last.items) items.push(transform ? transform(o) : (o as T));
+    token = continueOf(last);
+  } while (token);
+  return { ...last, metadata: { resourceVersion: last.metadata?.resourceVersion }, items };
+}
+
+const DEFAULTS = { initialBackoffMs: 200, maxBackoffMs: 10_000, minStreamMs: 1_000, pageSize: 500 };
 
 interface WatchHooks {
   isStopped(): boolean;
@@ -103,6 +146,7 @@ class HookedWatch extends Watch {
     config: KubeConfig,
     private readonly hooks: WatchHooks,
     private readonly minStreamMs: number,
+    private readonly transform?: (obj: KubernetesObject) => unknown,
   ) {
     super(config);
   }
@@ -128,7 +172,9 @@ class HookedWatch extends Watch {
       { ...queryParams, allowWatchBookmarks: true },
       (phase, obj, raw) => {
         this.hooks.data();
-        callback(phase, obj, raw);
+        // Bookmarks and ERROR Status objects are not objects of the resource: passed as they are.
+        const reduce = this.transform && (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED');
+        callback(phase, reduce ? this.transform!(obj as KubernetesObject) : obj, reduce ? undefined : raw);
       },
       (err: unknown) => {
         finished = true;
@@ -175,11 +221,13 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
         data: () => this.onHealthy(),
       },
       opts.minStreamMs ?? DEFAULTS.minStreamMs,
+      opts.transform,
     );
     if (opts.idleTimeoutMs !== undefined) setIdleTimeout(watch, opts.idleTimeoutMs, this.logger);
 
+    const pageSize = opts.pageSize ?? DEFAULTS.pageSize;
     const listAndMark: ListFn<T> = async () => {
-      const result = await list();
+      const result = await listInPages<T>(list as ListFn<KubernetesObject>, pageSize, opts.transform);
       this.listApplied = true; // ListWatch applies the items before it next calls watch()
       this.onHealthy();
       return result;

@@ -1,5 +1,6 @@
 // List functions for watchResource over APIs whose generated client returns untyped JSON.
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { ListPage } from './informer.js';
 import { timeoutOptions } from './request.js';
 
 /** Narrows an untyped list answer; throws if it is not a Kubernetes list. */
@@ -24,13 +25,16 @@ export function customResourcePath(r: CustomResource): string {
     : `/apis/${r.group}/${r.version}/${r.plural}`;
 }
 
-export function customObjectLister(kc: KubeConfig, r: CustomResource, timeoutMs: number): () => Promise<KubernetesListObject<KubernetesObject>> {
+/** Lists the custom resource; one page (limit/continue) when the informer asks for pages. */
+export function customObjectLister(kc: KubeConfig, r: CustomResource, timeoutMs: number): (page?: ListPage) => Promise<KubernetesListObject<KubernetesObject>> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const opts = timeoutOptions(timeoutMs);
-  return async () =>
-    asList(
+  return async (page) => {
+    const req = { ...r, ...page };
+    return asList(
       r.namespace
-        ? ((await api.listNamespacedCustomObject({ ...r, namespace: r.namespace }, opts)) as unknown)
-        : ((await api.listClusterCustomObject(r, opts)) as unknown),
+        ? ((await api.listNamespacedCustomObject({ ...req, namespace: r.namespace }, opts)) as unknown)
+        : ((await api.listClusterCustomObject(req, opts)) as unknown),
     );
+  };
 }

@@ -1,6 +1,8 @@
 // Members from KubeFed's registrations: KubeFedCluster objects (core.kubefed.io/v1beta1) on the
-// host cluster and the Secrets they reference. Both are watched, so a join, an unjoin, an
-// endpoint change or a token rotation takes effect without a restart.
+// host cluster and the Secrets they reference. The KubeFedClusters are watched; each referenced
+// Secret is read by name (never listed, so mcdns needs only `get` on Secrets and holds no
+// unrelated ones) when its cluster appears or changes, and re-read every secretRefreshMs. A
+// join, an unjoin or an endpoint change takes effect at once, a token rotation within that time.
 import { CoreV1Api, KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { Value } from '@sinclair/typebox/value';
 import { KUBEFED_CORE_GROUP, KubeFedCluster } from '../api/schema.js';
@@ -19,7 +21,12 @@ export interface KubeFedClusterSourceOptions extends WatchTuning {
   logger?: Logger;
   /** Timeout of each list request (default 30 s). */
   requestTimeoutMs?: number;
+  /** How often the referenced Secrets are read again, to follow token rotation (default 30 s). */
+  secretRefreshMs?: number;
 }
+
+/** A referenced Secret as last read: the object, absent (404), or why it could not be read. */
+export type SecretRead = V1Secret | { unreadable: string } | undefined;
 
 /** A registered cluster that cannot be used, and why (never contains the token). */
 export interface MemberProblem {
@@ -29,8 +36,9 @@ export interface MemberProblem {
 
 type Built = { ok: true; member: MemberConfig } | { ok: false; reason: string };
 
-function decodeToken(secret: V1Secret | undefined, secretName: string, namespace: string): { token?: string; reason?: string } {
+function decodeToken(secret: SecretRead, secretName: string, namespace: string): { token?: string; reason?: string } {
   if (!secret) return { reason: `secret "${secretName}" not found in namespace ${namespace}` };
+  if ('unreadable' in secret) return { reason: `secret "${secretName}" in namespace ${namespace} could not be read: ${secret.unreadable}` };
   const encoded = secret.data?.['token'];
   if (encoded === undefined) return { reason: `secret "${secretName}" has no "token" key` };
   const token = Buffer.from(encoded, 'base64').toString('utf8').trim();
@@ -38,8 +46,8 @@ function decodeToken(secret: V1Secret | undefined, secretName: string, namespace
   return { token };
 }
 
-/** Turns one KubeFedCluster (+ the namespace's Secrets) into a MemberConfig or a reason. */
-export function memberFromKubeFedCluster(obj: unknown, secretByName: (name: string) => V1Secret | undefined, namespace: string): Built {
+/** Turns one KubeFedCluster (+ its Secret as read) into a MemberConfig or a reason. */
+export function memberFromKubeFedCluster(obj: unknown, secretByName: (name: string) => SecretRead, namespace: string): Built {
   if (!Value.Check(KubeFedCluster, obj)) {
     const first = Value.Errors(KubeFedCluster, obj).First();
     return { ok: false, reason: `invalid KubeFedCluster: ${first ? `${first.path || '/'} ${first.message}` : 'unknown shape'}` };
@@ -75,7 +83,13 @@ export class KubeFedClusterSource {
   private readonly logger: Logger;
   private readonly listeners = new Set<(change: MemberChangeSet) => void>();
   private clusters: ResourceWatch<KubernetesObject> | undefined;
-  private secrets: ResourceWatch<V1Secret> | undefined;
+  /** The referenced Secrets as last read, by name; only names some KubeFedCluster references. */
+  private secrets = new Map<string, SecretRead>();
+  /** Secret reads run one round at a time, in order. */
+  private reads: Promise<void> = Promise.resolve();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private core: CoreV1Api | undefined;
+  private stopped = false;
   private current = new Map<string, { member: MemberConfig; fingerprint: string }>();
   private currentProblems = new Map<string, string>();
   private initialized = false;
@@ -88,7 +102,7 @@ export class KubeFedClusterSource {
     this.logger = (opts.logger ?? rootLog).child({ component: 'kubefedclusters', namespace: this.namespace });
   }
 
-  /** Receives every non-empty change; the first one (after both watches synced) adds all members. */
+  /** Receives every non-empty change; the first one (after the first list and Secret reads) adds all members. */
   onChange(cb: (change: MemberChangeSet) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
@@ -103,8 +117,9 @@ export class KubeFedClusterSource {
       idleTimeoutMs: this.opts.idleTimeoutMs,
       minStreamMs: this.opts.minStreamMs,
     };
-    const recompute = (): void => this.recompute();
-    const handlers = { add: recompute, update: recompute, delete: recompute, synced: recompute };
+    // Each cluster event reads the Secrets not read yet, then recomputes.
+    const onClusters = (): void => this.readSecrets(false);
+    const handlers = { add: onClusters, update: onClusters, delete: onClusters, synced: onClusters };
     const resource = { group: KUBEFED_CORE_GROUP, version: KUBEFED_VERSION, plural: 'kubefedclusters', namespace: this.namespace };
     this.clusters = watchResource(this.host, customResourcePath(resource), customObjectLister(this.host, resource, timeoutMs), {
       ...tuning,
@@ -112,23 +127,56 @@ export class KubeFedClusterSource {
       logger: this.logger,
       on: handlers,
     });
-    // All Secrets of the namespace: one watch serves every KubeFedCluster (a field selector
-    // would need one watch per Secret); KubeFed's namespace holds few Secrets.
-    const core = this.host.makeApiClient(CoreV1Api);
-    const listOpts = timeoutOptions(timeoutMs);
-    this.secrets = watchResource<V1Secret>(
-      this.host,
-      `/api/v1/namespaces/${this.namespace}/secrets`,
-      () => core.listNamespacedSecret({ namespace: this.namespace }, listOpts),
-      { ...tuning, name: 'secrets', logger: this.logger, on: handlers },
-    );
+    this.core = this.host.makeApiClient(CoreV1Api);
+    this.refreshTimer = setInterval(() => this.readSecrets(true), this.opts.secretRefreshMs ?? 30_000);
+    this.refreshTimer.unref();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusters?.stop(), this.secrets?.stop()]);
+    this.stopped = true;
+    clearInterval(this.refreshTimer);
+    await Promise.all([this.clusters?.stop(), this.reads]);
   }
 
-  /** Both watches have listed and the first member set has been computed. */
+  /** Queues a round of Secret reads (all referenced ones, or only those not read yet), then a recompute. */
+  private readSecrets(all: boolean): void {
+    this.reads = this.reads.then(async () => {
+      const clusters = this.clusters;
+      if (this.stopped || !clusters?.synced) return;
+      const referenced = new Set<string>();
+      for (const obj of clusters.list()) {
+        const ref = (obj as { spec?: { secretRef?: { name?: unknown } } }).spec?.secretRef?.name;
+        if (typeof ref === 'string' && ref) referenced.add(ref);
+      }
+      for (const name of this.secrets.keys()) if (!referenced.has(name)) this.secrets.delete(name);
+      // Besides the periodic round, a cluster event retries any Secret not read successfully.
+      const good = (n: string): boolean => {
+        const r = this.secrets.get(n);
+        return r !== undefined && !('unreadable' in r);
+      };
+      const toRead = [...referenced].filter((n) => all || !good(n));
+      await Promise.all(toRead.map(async (name) => this.secrets.set(name, await this.readSecret(name, this.secrets.get(name)))));
+      if (!this.stopped) this.recompute();
+    });
+  }
+
+  /** One Secret by name. A transient failure keeps what was read before, so a member is not dropped for it. */
+  private async readSecret(name: string, before: SecretRead): Promise<SecretRead> {
+    try {
+      return await this.core!.readNamespacedSecret({ name, namespace: this.namespace }, timeoutOptions(this.opts.requestTimeoutMs ?? 30_000));
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 404) return undefined;
+      const reason = code ? `HTTP ${code}` : err instanceof Error ? err.message : String(err);
+      if (before && !('unreadable' in before)) {
+        this.logger.warn('could not read member cluster secret again; keeping the one read before', { secret: name, reason });
+        return before;
+      }
+      return { unreadable: reason };
+    }
+  }
+
+  /** The KubeFedClusters have been listed, their Secrets read, and the first member set computed. */
   synced(): boolean {
     return this.initialized;
   }
@@ -145,16 +193,15 @@ export class KubeFedClusterSource {
 
   private recompute(): void {
     const clusters = this.clusters;
+    if (!clusters?.synced) return;
     const secrets = this.secrets;
-    // Before both caches are full a missing Secret may just not be listed yet.
-    if (!clusters?.synced || !secrets?.synced) return;
 
     const next = new Map<string, { member: MemberConfig; fingerprint: string }>();
     const problems = new Map<string, string>();
     for (const obj of clusters.list()) {
       const name = obj.metadata?.name ?? '';
       if (!name || obj.metadata?.deletionTimestamp) continue;
-      const built = memberFromKubeFedCluster(obj, (n) => secrets.get(n, this.namespace), this.namespace);
+      const built = memberFromKubeFedCluster(obj, (n) => secrets.get(n), this.namespace);
       if (built.ok) next.set(name, { member: built.member, fingerprint: memberFingerprint(built.member) });
       else problems.set(name, built.reason);
     }

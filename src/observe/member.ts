@@ -9,22 +9,17 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { ClusterObservation, ClusterState, ObservedIngress, ObservedService } from '../core/observation.js';
+import type { ClusterObservation, ClusterState } from '../core/observation.js';
 import { describeError } from '../errors.js';
-import { watchResource, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
+import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
 import { timeoutOptions } from '../kube/request.js';
+import { shareConnections } from '../kube/connections.js';
 import { log as rootLog, type Logger } from '../log.js';
 import type { MemberConfig } from '../members/types.js';
-import {
-  byNamespaceName,
-  ingressOf,
-  objectKey,
-  readyEndpointsByService,
-  serviceOf,
-  sliceServiceOf,
-  topologyOf,
-  withRegistration,
-} from './reduce.js';
+import { observeHeartbeat } from '../metrics.js';
+import { eventLoopStalls, type LoopStalls } from './event-loop.js';
+import { ClusterIndex, key, project, type RecordQuery } from './projections.js';
+import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
 export type MemberChangeKind = 'Ingress' | 'Service' | 'EndpointSlice' | 'Node' | 'State';
 
@@ -38,6 +33,8 @@ export interface MemberChange {
   kind: MemberChangeKind;
   namespace?: string;
   name?: string;
+  /** Ingress: the normalised hosts it listed before and lists now (which records it can serve). */
+  hosts?: string[];
 }
 
 /** Checks that the member's API server answers; rejects with the reason otherwise. */
@@ -48,7 +45,10 @@ export interface MemberObserverOptions {
   heartbeatMs?: number;
   /** Timeout of one check (default 3000 ms). */
   heartbeatTimeoutMs?: number;
-  /** Offline after this long without any successful contact (default 30000 ms). */
+  /**
+   * Offline after this long without any successful contact (default 30000 ms), once a failure
+   * has been seen since the last success.
+   */
   offlineGraceMs?: number;
   /** Timeout of each list request (default 30000 ms). */
   requestTimeoutMs?: number;
@@ -59,6 +59,12 @@ export interface MemberObserverOptions {
   watch?: WatchTuning;
   /** Default: GET /readyz (client-node's Health, which falls back to /healthz on 404). */
   probe?: Probe;
+  /**
+   * Stalls of mcdns's own event loop (default: the process-wide watch). A heartbeat that timed
+   * out while the loop was stalled for a quarter of its timeout or more proves nothing about
+   * the member and is not counted against it.
+   */
+  loop?: LoopStalls;
 }
 
 export const readyzProbe: Probe = async (kc, signal) => {
@@ -66,7 +72,25 @@ export const readyzProbe: Probe = async (kc, signal) => {
 };
 
 type Kind = Exclude<MemberChangeKind, 'State'>;
-type AnyList = () => Promise<KubernetesListObject<KubernetesObject>>;
+type AnyList = (page?: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
+
+/**
+ * What the informer caches hold: identity and resourceVersion (which the cache keys and resumes
+ * by) and the projection, never the whole object.
+ */
+type Slim = KubernetesObject & { projection?: unknown };
+
+function slim(o: KubernetesObject, projection: unknown): Slim {
+  const m = o.metadata ?? {};
+  return { metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion }, projection };
+}
+
+const TRANSFORMS: Record<Kind, (o: KubernetesObject) => Slim> = {
+  Ingress: (o) => slim(o, project.ingress(o)),
+  Service: (o) => slim(o, project.service(o)),
+  EndpointSlice: (o) => slim(o, project.slice(o)),
+  Node: (o) => slim(o, project.node(o)),
+};
 
 export class MemberObserver {
   readonly cluster: string;
@@ -78,7 +102,7 @@ export class MemberObserver {
   private readonly heartbeatTimeoutMs: number;
   private readonly graceMs: number;
   private readonly listeners = new Set<(change: MemberChange) => void>();
-  private watches: Partial<Record<Kind, ResourceWatch<KubernetesObject>>> = {};
+  private watches: Partial<Record<Kind, ResourceWatch<Slim>>> = {};
   private started = false;
   private stopped = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -90,12 +114,12 @@ export class MemberObserver {
   private startedAt: number;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
+  /** A failure counted against the member (network evidence, not our own stalls) since the last success. */
+  private failedSinceSuccess = false;
+  private readonly loop: LoopStalls;
 
-  // Reduced forms last reported, so that only real changes are emitted.
-  private readonly reported = new Map<string, string>();
-  /** EndpointSlices by Service "namespace/name", maintained from watch events. */
-  private readonly slicesByService = new Map<string, Map<string, KubernetesObject>>();
-  private readonly serviceOfSlice = new Map<string, string>();
+  /** The projections, updated per informer event; what every read answers from. */
+  private readonly index = new ClusterIndex();
 
   constructor(
     config: MemberConfig,
@@ -103,7 +127,7 @@ export class MemberObserver {
   ) {
     this.config = config;
     this.cluster = config.name;
-    this.kc = config.kubeConfig;
+    this.kc = shareConnections(config.kubeConfig);
     this.now = opts.now ?? Date.now;
     this.heartbeatMs = opts.heartbeatMs ?? 5000;
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 3000;
@@ -111,6 +135,7 @@ export class MemberObserver {
     this.logger = (opts.logger ?? rootLog).child({ cluster: config.name });
     this.stateSince = this.now();
     this.startedAt = this.stateSince;
+    this.loop = opts.loop ?? eventLoopStalls();
   }
 
   onChange(cb: (change: MemberChange) => void): () => void {
@@ -130,12 +155,12 @@ export class MemberObserver {
     const discovery = this.kc.makeApiClient(DiscoveryV1Api);
     // The typed lists' element classes are all KubernetesObjects; the reducers read them as unknown.
     this.watches = {
-      Ingress: this.watch('Ingress', '/apis/networking.k8s.io/v1/ingresses', () => networking.listIngressForAllNamespaces({}, timeout)),
-      Service: this.watch('Service', '/api/v1/services', () => core.listServiceForAllNamespaces({}, timeout)),
-      EndpointSlice: this.watch('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', () =>
-        discovery.listEndpointSliceForAllNamespaces({}, timeout),
+      Ingress: this.watch('Ingress', '/apis/networking.k8s.io/v1/ingresses', (page) => networking.listIngressForAllNamespaces({ ...page }, timeout)),
+      Service: this.watch('Service', '/api/v1/services', (page) => core.listServiceForAllNamespaces({ ...page }, timeout)),
+      EndpointSlice: this.watch('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', (page) =>
+        discovery.listEndpointSliceForAllNamespaces({ ...page }, timeout),
       ),
-      Node: this.watch('Node', '/api/v1/nodes', () => core.listNode({}, timeout)),
+      Node: this.watch('Node', '/api/v1/nodes', (page) => core.listNode({ ...page }, timeout)),
     };
     this.scheduleHeartbeat(0);
   }
@@ -154,23 +179,9 @@ export class MemberObserver {
     return ws.length === 4 && ws.every((w) => w.synced);
   }
 
-  /**
-   * The cluster as DNS sees it now. Offline and unknown snapshots still carry the last cached
-   * objects: whether to keep publishing them is the core's decision, not the observer's.
-   */
-  snapshot(): ClusterObservation {
-    const ingresses: ObservedIngress[] = [];
-    for (const o of this.watches.Ingress?.list() ?? []) {
-      const i = ingressOf(o);
-      if (i) ingresses.push(i);
-    }
-    const services: ObservedService[] = [];
-    for (const o of this.watches.Service?.list() ?? []) {
-      const key = objectKey(o);
-      const s = key ? serviceOf(o, this.readyEndpoints(`${key.namespace}/${key.name}`)) : undefined;
-      if (s) services.push(s);
-    }
-    const topology = withRegistration(topologyOf(this.watches.Node?.list() ?? []), this.config.region, this.config.zones);
+  /** State, region and zones, without objects: what transitions, readiness and metrics read. */
+  status(): ClusterObservation {
+    const topology = withRegistration(this.index.topology(), this.config.region, this.config.zones);
     return {
       cluster: this.cluster,
       state: this.state,
@@ -178,18 +189,48 @@ export class MemberObserver {
       stateSince: new Date(this.stateSince).toISOString(),
       ...(topology.region ? { region: topology.region } : {}),
       zones: topology.zones,
-      ingresses: ingresses.sort(byNamespaceName),
-      services: services.sort(byNamespaceName),
+      ingresses: [],
+      services: [],
     };
+  }
+
+  /**
+   * The cluster as one record sees it: only the Ingresses and the Service that record can use
+   * (see ClusterIndex.ingressesFor). Costs O(matching objects), not O(objects in the cluster).
+   * Offline and unknown clusters still carry the last cached objects: whether to keep
+   * publishing them is the core's decision, not the observer's.
+   */
+  observationFor(q: RecordQuery): ClusterObservation {
+    const base = this.status();
+    if (q.kind === 'IngressDNSRecord') return { ...base, ingresses: this.index.ingressesFor(q).sort(byNamespaceName) };
+    const service = this.index.service(key(q.namespace, q.name));
+    return { ...base, services: service ? [service] : [] };
+  }
+
+  /**
+   * The whole cluster as DNS sees it. O(objects): for tests and diagnostics, never per record.
+   */
+  snapshot(): ClusterObservation {
+    return {
+      ...this.status(),
+      ingresses: this.index.allIngresses().sort(byNamespaceName),
+      services: this.index.allServices().sort(byNamespaceName),
+    };
+  }
+
+  /** Objects indexed, by kind. */
+  counts(): Record<Kind, number> {
+    return this.index.counts();
   }
 
   // ---- informers ----
 
-  private watch(kind: Kind, path: string, list: AnyList): ResourceWatch<KubernetesObject> {
-    const changed = (o: KubernetesObject, deleted: boolean): void => this.onObject(kind, o, deleted);
-    return watchResource<KubernetesObject>(this.kc, path, list, {
+  private watch(kind: Kind, path: string, list: AnyList): ResourceWatch<Slim> {
+    const changed = (o: Slim, deleted: boolean): void => this.onObject(kind, o, deleted);
+    return watchResource<Slim>(this.kc, path, list as (page?: ListPage) => Promise<KubernetesListObject<Slim>>, {
       ...this.opts.watch,
       name: kind,
+      transform: TRANSFORMS[kind],
       logger: this.logger,
       on: {
         add: (o) => changed(o, false),
@@ -202,65 +243,30 @@ export class MemberObserver {
     });
   }
 
-  private onObject(kind: Kind, o: KubernetesObject, deleted: boolean): void {
-    const key = objectKey(o);
-    if (!key) return;
+  private onObject(kind: Kind, o: Slim, deleted: boolean): void {
+    const id = objectKey(o);
+    if (!id) return;
+    const k = key(id.namespace, id.name);
+    const projection = deleted ? undefined : o.projection;
     switch (kind) {
-      case 'Ingress':
-        this.reportIf(`Ingress ${key.namespace}/${key.name}`, deleted ? undefined : ingressOf(o), { kind, ...key });
+      case 'Ingress': {
+        const changed = this.index.setIngress(k, projection as ReturnType<typeof project.ingress>);
+        if (changed) this.emit({ kind, ...id, hosts: changed.hosts });
         break;
+      }
       case 'Service':
-        this.reportIf(`Service ${key.namespace}/${key.name}`, deleted ? undefined : serviceOf(o, 0), { kind, ...key });
+        if (this.index.setService(k, projection as ReturnType<typeof project.service>)) this.emit({ kind, ...id });
         break;
-      case 'EndpointSlice': {
-        const touched = this.indexSlice(o, `${key.namespace}/${key.name}`, deleted);
-        for (const svc of touched) {
+      case 'EndpointSlice':
+        for (const svc of this.index.setSlice(k, projection as ReturnType<typeof project.slice> | undefined)) {
           const [namespace = '', name = ''] = svc.split('/');
-          this.reportIf(`EndpointSlice ${svc}`, this.readyEndpoints(svc), { kind, namespace, name });
+          this.emit({ kind, namespace, name });
         }
         break;
-      }
-      case 'Node': {
-        const topology = topologyOf(this.watches.Node?.list() ?? []);
-        this.reportIf('Node', topology, { kind });
+      case 'Node':
+        if (this.index.setNode(id.name, projection as ReturnType<typeof project.node> | undefined)) this.emit({ kind });
         break;
-      }
     }
-  }
-
-  /** Updates the slice index; returns the Services whose slices changed. */
-  private indexSlice(slice: KubernetesObject, sliceKey: string, deleted: boolean): string[] {
-    const touched: string[] = [];
-    const before = this.serviceOfSlice.get(sliceKey);
-    if (before !== undefined) {
-      this.slicesByService.get(before)?.delete(sliceKey);
-      if (this.slicesByService.get(before)?.size === 0) this.slicesByService.delete(before);
-      this.serviceOfSlice.delete(sliceKey);
-      touched.push(before);
-    }
-    const svc = deleted ? undefined : sliceServiceOf(slice);
-    if (svc) {
-      const k = `${svc.namespace}/${svc.name}`;
-      let slices = this.slicesByService.get(k);
-      if (!slices) this.slicesByService.set(k, (slices = new Map()));
-      slices.set(sliceKey, slice);
-      this.serviceOfSlice.set(sliceKey, k);
-      if (!touched.includes(k)) touched.push(k);
-    }
-    return touched;
-  }
-
-  private readyEndpoints(serviceKey: string): number {
-    const slices = this.slicesByService.get(serviceKey);
-    return slices ? (readyEndpointsByService([...slices.values()]).get(serviceKey) ?? 0) : 0;
-  }
-
-  private reportIf(key: string, reduced: unknown, change: MemberChange): void {
-    const digest = reduced === undefined ? undefined : JSON.stringify(reduced);
-    if (this.reported.get(key) === digest) return;
-    if (digest === undefined) this.reported.delete(key);
-    else this.reported.set(key, digest);
-    this.emit(change);
   }
 
   private emit(change: MemberChange): void {
@@ -289,13 +295,24 @@ export class MemberObserver {
     this.evaluate(); // the grace can run out while a probe hangs
     if (this.probeInFlight) return;
     const ctrl = new AbortController();
+    const startedAt = Date.now();
     const timer = setTimeout(() => ctrl.abort(new DOMException(`no answer within ${this.heartbeatTimeoutMs} ms`, 'TimeoutError')), this.heartbeatTimeoutMs);
     this.probeInFlight = ctrl;
     try {
       await (this.opts.probe ?? readyzProbe)(this.kc, ctrl.signal);
+      observeHeartbeat(this.cluster, 'ok');
       if (!this.stopped) this.succeeded();
     } catch (err) {
-      if (!this.stopped) this.failed(`heartbeat: ${ctrl.signal.aborted ? `no answer within ${this.heartbeatTimeoutMs} ms` : describeError(err)}`);
+      if (this.stopped) return;
+      const stalledMs = ctrl.signal.aborted ? this.loop.stalledMs(startedAt) : 0;
+      if (stalledMs >= this.heartbeatTimeoutMs / 4) {
+        // Our own loop was too busy to read the answer in time: no evidence either way.
+        observeHeartbeat(this.cluster, 'discounted');
+        this.logger.debug('heartbeat timed out while the event loop was stalled: not counted', { stalledMs });
+        return;
+      }
+      observeHeartbeat(this.cluster, 'failed');
+      this.failed(`heartbeat: ${ctrl.signal.aborted ? `no answer within ${this.heartbeatTimeoutMs} ms` : describeError(err)}`);
     } finally {
       clearTimeout(timer);
       this.probeInFlight = undefined;
@@ -306,6 +323,7 @@ export class MemberObserver {
     if (this.stopped) return;
     const wasOffline = this.state === 'offline';
     this.lastSuccessAt = this.now();
+    this.failedSinceSuccess = false;
     // The cluster answers: informers waiting out a backoff need not wait any longer.
     for (const w of Object.values(this.watches)) if (!w.running) w.restartNow();
     if (wasOffline) this.lastError = undefined;
@@ -315,6 +333,7 @@ export class MemberObserver {
   private failed(reason: string): void {
     if (this.stopped) return;
     this.lastError = reason;
+    this.failedSinceSuccess = true;
     this.evaluate();
   }
 
@@ -333,7 +352,9 @@ export class MemberObserver {
         next = 'unknown';
         message = this.waitingMessage();
       }
-    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs) {
+    } else if (now - (this.lastSuccessAt ?? this.startedAt) > this.graceMs && this.failedSinceSuccess) {
+      // Offline needs evidence from the network: a failure since the last success. Timeouts
+      // discounted because our own event loop stalled are none.
       next = 'offline';
       message = this.lastError ?? `no successful contact for ${Math.round(this.graceMs / 1000)} s`;
     } else if (this.state !== 'online') {
@@ -351,7 +372,7 @@ export class MemberObserver {
   }
 
   private waitingMessage(): string {
-    const pending = (Object.entries(this.watches) as [Kind, ResourceWatch<KubernetesObject>][])
+    const pending = (Object.entries(this.watches) as [Kind, ResourceWatch<Slim>][])
       .filter(([, w]) => !w.synced)
       .map(([k, w]) => (w.lastError ? `${k} (${w.lastError})` : k));
     return pending.length ? `waiting for the first list of ${pending.join(', ')}` : 'waiting for the first contact';

@@ -4,6 +4,7 @@ import type { ClusterObservation } from '../core/observation.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { memberFingerprint, type MemberChangeSet, type MemberConfig } from '../members/types.js';
 import { MemberObserver, type MemberChange, type MemberObserverOptions } from './member.js';
+import type { RecordQuery } from './projections.js';
 
 export interface ClusterChange extends MemberChange {
   cluster: string;
@@ -14,7 +15,14 @@ export interface Observer {
   readonly cluster: string;
   start(): void;
   stop(): Promise<void>;
+  /** The whole cluster (tests, diagnostics). */
   snapshot(): ClusterObservation;
+  /** State and topology, no objects. */
+  status(): ClusterObservation;
+  /** The objects one record can use. */
+  observationFor(q: RecordQuery): ClusterObservation;
+  /** Objects indexed, by kind. */
+  counts(): Record<string, number>;
   synced(): boolean;
   onChange(cb: (change: MemberChange) => void): () => void;
 }
@@ -126,12 +134,33 @@ export class MemberSet {
     await Promise.all(change.removed.map((n) => this.remove(n)));
   }
 
-  /** One observation per member, sorted by cluster name. */
+  /** One whole observation per member, sorted by cluster name. O(objects): not for reconciles. */
   snapshots(): ClusterObservation[] {
+    return this.serving().map((o) => o.snapshot());
+  }
+
+  /** Each member's state and topology (no objects), sorted by cluster name. */
+  statuses(): ClusterObservation[] {
+    return this.serving().map((o) => o.status());
+  }
+
+  /**
+   * What one record can use of each member, sorted by cluster name: O(clusters), independent of
+   * how many objects the members hold. The pure core reads it as it would whole snapshots.
+   */
+  observationsFor(q: RecordQuery): ClusterObservation[] {
+    return this.serving().map((o) => o.observationFor(q));
+  }
+
+  /** Objects indexed per member and kind. */
+  counts(): Array<{ cluster: string; kind: string; objects: number }> {
+    return this.serving().flatMap((o) => Object.entries(o.counts()).map(([kind, objects]) => ({ cluster: o.cluster, kind, objects })));
+  }
+
+  private serving(): Observer[] {
     return this.names().map((name) => {
       const entry = this.entries.get(name)!;
-      const serving = entry.previous && !entry.observer.synced() ? entry.previous.observer : entry.observer;
-      return serving.snapshot();
+      return entry.previous && !entry.observer.synced() ? entry.previous.observer : entry.observer;
     });
   }
 

@@ -1,6 +1,12 @@
-// `npm run bench [-- --scenario latency|failover] [--json FILE] [--changes N]`
+// `npm run bench [-- --scenario latency|failover|scale|scale-chart] [--json FILE] ...`
 // Runs a scenario on the real sandbox and prints its figures; --json writes them to FILE.
-import { writeFileSync } from 'node:fs';
+//   latency   --changes N --idle-trials N --idle-ms MS --min-event-sync-interval D
+//   failover  --trials N
+//   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
+//             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
+//             [--externaldns-defaults always|never] [--mcdns-args "..."]
+//   scale-chart --from FILE.json --chart FILE.svg   (redraws the chart of an earlier scale run)
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latencyScenario } from './latency.js';
 
@@ -8,25 +14,47 @@ const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'latency' },
     json: { type: 'string' },
-    changes: { type: 'string', default: '50' },
+    changes: { type: 'string' },
     'idle-trials': { type: 'string', default: '2' },
     'idle-ms': { type: 'string', default: '35000' },
     'min-event-sync-interval': { type: 'string', default: '1s' },
     trials: { type: 'string', default: '20' },
+    records: { type: 'string', default: '1000,5000,10000' },
+    clusters: { type: 'string', default: '10' },
+    zones: { type: 'string', default: '1' },
+    workers: { type: 'string' },
+    'bulk-concurrency': { type: 'string', default: '16' },
+    'steady-s': { type: 'string', default: '60' },
+    'converge-timeout-s': { type: 'string', default: '300' },
+    'externaldns-timeout-s': { type: 'string', default: '300' },
+    'externaldns-defaults': { type: 'string', default: 'always' },
+    'externaldns-lifted-qps': { type: 'string', default: '10000' },
+    'change-timeout-s': { type: 'string', default: '30' },
+    'mcdns-args': { type: 'string', default: '' },
+    chart: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 
-const log = (s: string) => console.log(s);
+const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+/** A positive integer flag, or a clear error naming it. */
+function int(name: string, raw: string | undefined): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer (got "${raw}")`);
+  return v;
+}
 
 async function main(): Promise<void> {
   // Keeps the process alive while it waits on the bed's (unref'd) server processes.
   const keepAlive = setInterval(() => undefined, 60_000);
   let result: unknown;
   if (values.scenario === 'latency') {
-    log(`scenario latency: ${values.changes} load-balancer changes in a member`);
+    const changes = int('changes', values.changes ?? '50');
+    log(`scenario latency: ${changes} load-balancer changes in a member`);
     result = await latencyScenario(
       {
-        changes: Number(values.changes),
+        changes,
         idleTrials: Number(values['idle-trials']),
         idleMs: Number(values['idle-ms']),
         minEventSyncInterval: values['min-event-sync-interval'] as string,
@@ -36,12 +64,43 @@ async function main(): Promise<void> {
   } else if (values.scenario === 'failover') {
     const { failoverScenario } = await import('./failover.js');
     result = await failoverScenario({ trials: Number(values.trials) }, log);
+  } else if (values.scenario === 'scale') {
+    const { scaleScenario } = await import('./scale.js');
+    const defaults = values['externaldns-defaults'];
+    if (defaults !== 'always' && defaults !== 'never') throw new Error('--externaldns-defaults must be always or never');
+    result = await scaleScenario(
+      {
+        records: (values.records as string).split(',').map((r) => int('records', r.trim())),
+        clusters: int('clusters', values.clusters),
+        zones: int('zones', values.zones),
+        workers: values.workers !== undefined ? int('workers', values.workers) : undefined,
+        bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency']),
+        changes: int('changes', values.changes ?? '50'),
+        steadyS: int('steady-s', values['steady-s']),
+        convergeTimeoutS: int('converge-timeout-s', values['converge-timeout-s']),
+        externalDnsTimeoutS: int('externaldns-timeout-s', values['externaldns-timeout-s']),
+        externalDnsLiftedQps: int('externaldns-lifted-qps', values['externaldns-lifted-qps']),
+        externalDnsDefaults: defaults,
+        changeTimeoutS: int('change-timeout-s', values['change-timeout-s']),
+        mcdnsArgs: (values['mcdns-args'] as string).split(/\s+/).filter(Boolean),
+      },
+      log,
+    );
+  } else if (values.scenario === 'scale-chart') {
+    if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json and --chart FILE.svg');
+    result = JSON.parse(readFileSync(values.from, 'utf8'));
   } else {
-    throw new Error(`unknown scenario ${values.scenario}: use latency or failover`);
+    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, scale or scale-chart`);
   }
   clearInterval(keepAlive);
   console.log(JSON.stringify(result, null, 2));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  if (values.chart) {
+    if (!values.scenario?.startsWith('scale')) throw new Error('--chart is for the scale scenario');
+    const { renderScaleChart } = await import('./scale-chart.js');
+    writeFileSync(values.chart, await renderScaleChart(result as import('./scale.js').ScaleResult));
+    log(`chart written to ${values.chart}`);
+  }
 }
 
 main().then(

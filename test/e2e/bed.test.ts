@@ -41,6 +41,23 @@ describe('test bed', function () {
     expect(names2).to.not.include('only-in-member1');
   });
 
+  it('installs CRDs exactly as shipped, so their enums are enforced (as after `kubectl apply -k manifests/`)', async function () {
+    const [crd] = await b().apply('host', 'manifests/crds/ingressdnsrecords.multiclusterdns.kubefed.io.yaml');
+    const schema = JSON.stringify(crd);
+    expect(schema).to.contain('"enum":["roundRobin","failover"]');
+    await b().apply('host', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crd-check' } });
+    const record = (strategy: string) => ({
+      apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
+      kind: 'IngressDNSRecord',
+      metadata: { name: `r-${strategy.toLowerCase()}`, namespace: 'crd-check' },
+      spec: { hosts: ['a.example.org'], strategy },
+    });
+    let refused: Error | undefined;
+    await b().apply('host', record('Fastest')).catch((e: Error) => (refused = e));
+    expect(refused?.message).to.match(/spec\.strategy: Unsupported value: "Fastest"/);
+    await b().apply('host', record('failover'));
+  });
+
   it('stores an Ingress in a member and its status.loadBalancer through the status subresource', async function () {
     const kc = b().kubeConfig('member1');
     const core = kc.makeApiClient(CoreV1Api);

@@ -255,8 +255,8 @@ spec: {hosts: [${NAME}], recordTTL: 60}
 `);
       const ep = await eventually('DNSEndpoint', dnsEndpoint, (e) => targets(e) === '127.0.0.11', 60_000);
       expect(ep.metadata.generation).to.equal(1);
-      // Let the status write and its Event land too, then compare the two replicas.
-      await eventually('leader wrote DNSEndpoint, status and Event', () => writesOf(leader), (n) => n >= 3, 30_000);
+      // Let the status write land too (a first publish records no Event), then compare the two replicas.
+      await eventually('leader wrote DNSEndpoint and status', () => writesOf(leader), (n) => n >= 2, 30_000);
       expect(await writesOf(follower), 'writes by the follower').to.equal(0);
       expect(follower.handle.logs()).not.to.match(/"message":"status updated"/);
 
@@ -270,7 +270,7 @@ spec: {hosts: [${NAME}], recordTTL: 60}
       expect(sample(text, 'mcdns_records', { kind: 'IngressDNSRecord', condition: 'Ready', status: 'True', reason: 'Published' })).to.equal(1);
       expect(sample(text, 'mcdns_endpoints_published', { kind: 'IngressDNSRecord' })).to.equal(1);
       expect(sample(text, 'mcdns_host_writes_total', { resource: 'dnsendpoints', verb: 'create', result: 'success' })).to.equal(1);
-      expect(sample(text, 'mcdns_events_total', { type: 'Normal', reason: 'Published' })).to.equal(1);
+      expect(sample(text, 'mcdns_events_total', { type: 'Normal', reason: 'Published' }) ?? 0, 'a routine first publish records no Event').to.equal(0);
       for (const declared of ['mcdns_provider_requests_total', 'mcdns_provider_request_duration_seconds', 'mcdns_probe_total']) {
         expect(text).to.contain(`# TYPE ${declared} `);
       }

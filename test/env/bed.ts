@@ -31,6 +31,8 @@ export interface BedOptions {
   externalDnsOptions?: Pick<ExternalDnsOptions, 'ownerId' | 'interval' | 'minEventSyncInterval' | 'policy' | 'version' | 'extraArgs'>;
   /** Extra kube-apiserver flags. */
   apiServerArgs?: string[];
+  /** How long each API server may take to answer /readyz (default 90 s; many servers on few cores need more). */
+  apiServerStartTimeoutMs?: number;
   /** CoreDNS etcd path (default '/skydns'). */
   corednsPath?: string;
 }
@@ -48,7 +50,7 @@ export interface Bed {
   /** client-node KubeConfig for one context (cluster name). */
   kubeConfig(context: string): KubeConfig;
   apiServer(cluster: string): ApiServerHandle;
-  /** Server-side applies manifests on a cluster (waits for CRDs to be Established). */
+  /** Applies manifests on a cluster: CRDs with kubectl (and waited for until Established), the rest server-side. */
   apply(context: string, manifests: Manifests): Promise<KubernetesObject[]>;
   /** Runs kubectl with the bed's kubeconfig on a context. */
   kubectl(context: string, args: string[], input?: string): Promise<string>;
@@ -109,7 +111,7 @@ export async function startBed(opts: BedOptions = {}): Promise<Bed> {
 
     // Independent of each other: start in parallel, but register every success for cleanup.
     const [kubeR, pdnsR, corednsR] = await Promise.allSettled([
-      step('kube-apiservers', timings, () => startApiServers({ etcd, clusters, currentContext: host, extraArgs: opts.apiServerArgs })),
+      step('kube-apiservers', timings, () => startApiServers({ etcd, clusters, currentContext: host, extraArgs: opts.apiServerArgs, startTimeoutMs: opts.apiServerStartTimeoutMs })),
       wantPdns ? step('powerdns', timings, () => startPowerDns()) : Promise.resolve(undefined),
       opts.coredns ? step('coredns', timings, () => startCoreDns({ etcd, zones: zone, path: opts.corednsPath })) : Promise.resolve(undefined),
     ]);

@@ -67,6 +67,11 @@ export interface ExternalDnsOptions {
   version?: string;
   /** Extra flags, e.g. ['--txt-prefix=cname-', '--crd-source-apiversion=...', '--log-level=debug']. */
   extraArgs?: string[];
+  /**
+   * Leave --events, --interval and --min-event-sync-interval out, so ExternalDNS runs with its
+   * own defaults for them (the benchmarks compare against ExternalDNS as shipped). Default false.
+   */
+  upstreamDefaults?: boolean;
   /** Wait for the first successful sync with the provider before resolving (default true). */
   waitForFirstSync?: boolean;
   startTimeoutMs?: number;
@@ -135,9 +140,9 @@ export async function startExternalDns(opts: ExternalDnsOptions): Promise<Extern
     '--registry=txt',
     `--txt-owner-id=${ownerId}`,
     `--policy=${opts.policy ?? 'sync'}`,
-    '--events',
-    `--interval=${opts.interval ?? '10s'}`,
-    `--min-event-sync-interval=${opts.minEventSyncInterval ?? '1s'}`,
+    ...(opts.upstreamDefaults
+      ? []
+      : ['--events', `--interval=${opts.interval ?? '10s'}`, `--min-event-sync-interval=${opts.minEventSyncInterval ?? '1s'}`]),
     `--kubeconfig=${kubeconfig}`,
     ...domains.map((d) => `--domain-filter=${d}`),
     `--metrics-address=127.0.0.1:${metricsPort}`,

@@ -7,6 +7,9 @@ set -euo pipefail
 KUBE_VERSION="${KUBE_VERSION:-v1.35.4}"
 EXTERNAL_DNS_VERSION="${EXTERNAL_DNS_VERSION:-v0.22.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
+HELM_VERSION="${HELM_VERSION:-v4.3.2}"
+# Prometheus v3.16.0 is module version v0.316.0 (Prometheus tags its Go module v0.<major><minor>).
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 CACHE="${MCDNS_CACHE:-$HOME/.cache/mcdns}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -20,6 +23,7 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v dig >/dev/null || need_apt+=(dnsutils)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v zsh >/dev/null || need_apt+=(zsh)  # the completion test checks the zsh script
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -84,6 +88,11 @@ fi
 
 # CoreDNS: go-installable as is (the etcd plugin is compiled in).
 go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns
+
+# Helm (chart lint/template tests) and promtool (alert rule checks and unit tests): both
+# go-installable as is. promtool is a big build (Prometheus's whole query engine).
+go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
+go_install promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
 
 # kube-apiserver (and kubectl, used by the demo and the manifest tests) are not go-installable:
 # k8s.io/kubernetes points its staging modules at ./staging with replace directives. Build them

@@ -1,6 +1,8 @@
 // Kubeconfig files, client-node KubeConfigs, applying YAML and waiting for CRDs.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   ApiextensionsV1Api,
   KubeConfig,
@@ -87,9 +89,12 @@ function toObjects(manifests: Manifests): KubernetesObject[] {
 }
 
 /**
- * Server-side applies objects (YAML text, a YAML file path, one object or a list) in order with
- * field manager "mcdns-test-env" (force). CRDs among them are waited for until Established
- * before the next object is applied, so a CRD and its custom resources can share one file.
+ * Applies objects (YAML text, a YAML file path, one object or a list) in order. CRDs go through
+ * `kubectl apply`, as users install them: client-node's typed serializer would silently drop the
+ * schema keys it names differently (`enum`, `x-kubernetes-validations`, ...), so enums and CEL
+ * rules would not be enforced. Other objects are server-side applied with field manager
+ * "mcdns-test-env" (force). CRDs are waited for until Established before the next object is
+ * applied, so a CRD and its custom resources can share one file.
  */
 export async function applyManifests(kc: KubeConfig, manifests: Manifests, opts: { timeoutMs?: number } = {}): Promise<KubernetesObject[]> {
   const api = KubernetesObjectApi.makeApiClient(kc);
@@ -98,7 +103,10 @@ export async function applyManifests(kc: KubeConfig, manifests: Manifests, opts:
     const where = `${obj.kind ?? '?'} ${obj.metadata?.namespace ? obj.metadata.namespace + '/' : ''}${obj.metadata?.name ?? '?'}`;
     let res: KubernetesObject;
     try {
-      res = await api.patch(obj, undefined, undefined, 'mcdns-test-env', true, PatchStrategy.ServerSideApply);
+      res =
+        obj.kind === 'CustomResourceDefinition'
+          ? await kubectlApply(kc, obj)
+          : await api.patch(obj, undefined, undefined, 'mcdns-test-env', true, PatchStrategy.ServerSideApply);
     } catch (e) {
       throw new Error(`apply ${where} on ${kc.getCurrentContext()}: ${(e as Error).message}`);
     }
@@ -108,6 +116,19 @@ export async function applyManifests(kc: KubeConfig, manifests: Manifests, opts:
     }
   }
   return applied;
+}
+
+/** `kubectl apply -f -` of one object with the KubeConfig's current context; the applied object. */
+async function kubectlApply(kc: KubeConfig, obj: KubernetesObject): Promise<KubernetesObject> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcdns-kubectl-'));
+  try {
+    const file = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+    const out = await kubectl(file, ['apply', '-o', 'json', '-f', '-'], { input: JSON.stringify(obj) });
+    return JSON.parse(out) as KubernetesObject;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Waits until CRD `name` has condition Established=True (and NamesAccepted=True). */

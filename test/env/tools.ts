@@ -8,6 +8,9 @@ export const versions = {
   kube: process.env['KUBE_VERSION'] ?? 'v1.35.4',
   externalDns: process.env['EXTERNAL_DNS_VERSION'] ?? 'v0.22.0',
   coredns: process.env['COREDNS_VERSION'] ?? 'v1.14.7',
+  helm: process.env['HELM_VERSION'] ?? 'v4.3.2',
+  /** Go module version of Prometheus (v0.316.0 is Prometheus v3.16.0), for promtool. */
+  prometheus: process.env['PROMETHEUS_VERSION'] ?? 'v0.316.0',
 };
 
 export const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
@@ -50,4 +53,6 @@ export const bins = {
   kubectl: () => cachedBinary('kubectl', versions.kube),
   externalDns: (version = versions.externalDns) => cachedBinary('external-dns', version),
   coredns: (version = versions.coredns) => cachedBinary('coredns', version),
+  helm: () => cachedBinary('helm', versions.helm),
+  promtool: () => cachedBinary('promtool', versions.prometheus),
 };

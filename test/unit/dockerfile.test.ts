@@ -69,13 +69,21 @@ function jsFiles(dir: string): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('is multi-stage and ends on a small, non-root Node base with no shell step', () => {
+  it('is multi-stage and ends on a small, non-root Node 24 base with no shell step', () => {
     expect(dockerfile.length).to.be.at.least(2);
-    expect(final.from).to.match(/distroless\/nodejs20|node:20[\w.-]*-(slim|alpine)/);
+    expect(final.from).to.match(/^gcr\.io\/distroless\/nodejs24-debian\d+:nonroot@/);
     const user = final.instructions.filter((i) => i.op === 'USER').at(-1)?.args ?? '';
     const uid = Number(user.split(':')[0]);
     expect(Number.isInteger(uid) && uid > 0, `USER ${user} must be a numeric non-root uid`).to.equal(true);
     expect(final.instructions.filter((i) => i.op === 'RUN'), 'RUN in the runtime stage').to.deep.equal([]);
+  });
+
+  it('pins every base image by digest, and builds on the Node line it runs on', () => {
+    for (const stage of dockerfile.filter((s) => !dockerfile.some((o) => o.name === s.from))) {
+      expect(stage.from, `FROM ${stage.from}`).to.match(/@sha256:[0-9a-f]{64}$/);
+    }
+    const build = dockerfile.find((s) => s.name === 'build')!;
+    expect(build.from).to.match(/^node:24[\w.-]*@/);
   });
 
   it('ships production dependencies only, from a stage that installed them with --omit=dev', () => {

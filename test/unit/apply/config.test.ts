@@ -24,6 +24,23 @@ describe('providers/config: flags over env vars, secrets from files', () => {
     expect((p as unknown as { http: { defaults: { headers: Record<string, unknown> } } }).http.defaults.headers['X-API-Key']).to.equal('key-from-file');
   });
 
+  it('reads --provider-timeout as a duration (MCDNS_PROVIDER_TIMEOUT), the older MCDNS_PROVIDER_TIMEOUT_MS as milliseconds', () => {
+    expect(providerConfig('powerdns', {}, { MCDNS_PROVIDER_TIMEOUT: '1m' }).timeoutMs).to.equal(60_000);
+    expect(providerConfig('powerdns', {}, { MCDNS_PROVIDER_TIMEOUT_MS: '2500' }).timeoutMs).to.equal(2500);
+  });
+
+  it('refuses a boolean env var that is not true/false/1/0', () => {
+    expect(providerConfig('azure', {}, { MCDNS_AZURE_MANAGED_IDENTITY: 'false' }).azureUseManagedIdentity).to.equal(false);
+    expect(() => providerConfig('azure', {}, { MCDNS_AZURE_MANAGED_IDENTITY: 'yes' })).to.throw('MCDNS_AZURE_MANAGED_IDENTITY="yes" is not a boolean');
+  });
+
+  it('wants a TLS client certificate and its key together, and etcd\'s CA with them', () => {
+    const pdns = providerConfig('powerdns', { pdnsTlsClientCert: '/tls/crt' }, { MCDNS_PDNS_SERVER: 'https://pdns', MCDNS_PDNS_API_KEY: 'k' });
+    expect(() => providerFromConfig(pdns, { readFile })).to.throw('--pdns-tls-client-cert and --pdns-tls-client-cert-key go together');
+    const etcd = providerConfig('coredns-etcd', { etcdCertFile: '/tls/crt', etcdKeyFile: '/tls/key' }, { MCDNS_ETCD_ENDPOINTS: 'https://etcd:2379', MCDNS_COREDNS_ZONES: 'example.org' });
+    expect(() => providerFromConfig(etcd, { readFile: () => 'pem' })).to.throw('--etcd-cert-file needs --etcd-ca-file');
+  });
+
   it('lets a flag win over the env var', () => {
     const cfg = providerConfig('powerdns', { pdnsServer: 'http://127.0.0.2:8081' }, { MCDNS_PDNS_SERVER: 'http://127.0.0.1:8081' });
     expect(cfg.pdnsServer).to.equal('http://127.0.0.2:8081');

@@ -90,7 +90,18 @@ describe('reconciling a record', () => {
       { cluster: 'member2', loadBalancer: { ingress: [{ ip: '127.0.0.12' }] } },
     ]);
     expect(status?.targets, 'the Targets column of kubectl get').to.deep.equal(['127.0.0.11', '127.0.0.12']);
-    expect(host.events).to.deep.equal(['Normal Published fed-helloworld-ingress']);
+    expect(host.events, 'a routine first publish records no Event').to.deep.equal([]);
+  });
+
+  it('records a Normal Published Event when a record that was not Ready becomes Ready', async () => {
+    const { host, reconciler } = setup();
+    const good = host.record(key) as IngressDNSRecord;
+    host.records.set(keyOf(key), { ...good, spec: { hosts: ['Not A Host'] } });
+    await reconciler.reconcile(key);
+    const bad = host.record(key) as IngressDNSRecord;
+    host.records.set(keyOf(key), { ...bad, metadata: { ...bad.metadata, generation: 2 }, spec: good.spec });
+    await reconciler.reconcile(key);
+    expect(host.events).to.deep.equal(['Warning InvalidSpec fed-helloworld-ingress', 'Normal Published fed-helloworld-ingress']);
   });
 
   it('makes zero writes in a steady state', async () => {
@@ -181,5 +192,49 @@ describe('reconciling a record', () => {
     const { host } = setup();
     await new Reconciler(host, host, 'multiclusterdns.kubefed.io', silent).reconcile(key);
     expect(host.dnsEndpoint(key.namespace, 'ingress-fed-helloworld-ingress')?.apiVersion).to.equal('multiclusterdns.kubefed.io/v1alpha1');
+  });
+});
+
+describe('reconciling a record: lost clusters and status.health', () => {
+  const degraded = (host: MemoryHost) =>
+    (host.records.get(keyOf(key))?.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } | undefined)?.conditions?.find(
+      (c) => c.type === 'Degraded',
+    );
+
+  it('marks the record Degraded with a Warning when a member loses its Ingress, and clears it when it is back', async () => {
+    const { host, reconciler } = setup();
+    await reconciler.reconcile(key);
+    expect(degraded(host), 'no Degraded condition on a record that never lost a cluster').to.equal(undefined);
+
+    host.clusters = [member('member1', '127.0.0.11'), { ...member('member2', '127.0.0.12'), ingresses: [] }];
+    await reconciler.reconcile(key);
+    expect(degraded(host)).to.deep.include({ status: 'True', reason: 'ClustersLost' });
+    expect(degraded(host)?.message).to.contain('member2');
+    expect(host.events).to.include('Warning ClustersLost fed-helloworld-ingress');
+
+    host.events = [];
+    await reconciler.reconcile(key);
+    expect(degraded(host)?.status, 'still degraded on the next reconcile').to.equal('True');
+    expect(host.events).to.deep.equal([]);
+
+    host.clusters = [member('member1', '127.0.0.11'), member('member2', '127.0.0.12')];
+    await reconciler.reconcile(key);
+    expect(degraded(host)).to.deep.include({ status: 'False', reason: 'ClustersRecovered' });
+    expect(host.events).to.include('Normal ClustersRecovered fed-helloworld-ingress');
+  });
+
+  it('writes no status.health on a record without spec.healthCheck, and removes one left from before', async () => {
+    const { Prober } = await import('../../../src/health/index.js');
+    const prober = new Prober({ concurrency: 1, logger: silent });
+    try {
+      const host = new MemoryHost();
+      host.records.set(keyOf(key), { ...seedRecord(), status: { health: { clusters: [{ cluster: 'member1', healthy: true }] } } } as DNSRecord);
+      host.clusters = [member('member1', '127.0.0.11')];
+      const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T00:00:00Z'), { prober });
+      await reconciler.reconcile(key);
+      expect(host.records.get(keyOf(key))?.status).to.not.have.property('health');
+    } finally {
+      await prober.stop();
+    }
   });
 });

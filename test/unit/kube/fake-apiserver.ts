@@ -1,17 +1,15 @@
 // A tiny stand-in for kube-apiserver on 127.0.0.1 that speaks the list + watch protocol, so the
-// adapters are tested through client-node's real HTTP stack (undici). nock cannot be used here:
-// client-node 2.0.1 calls undici's own fetch with its own dispatcher, and nock 15.0.6's socket
-// interceptor throws "Promise.withResolvers is not a function" on Node 20 for every outgoing
-// connection while nock is active (see ./node20-shims.ts).
+// adapters are tested through client-node's real HTTP stack (undici) against a server that
+// keeps list + watch state, which nock interceptors cannot.
 //
-// What it implements: GET of any collection path (list, with a resourceVersion), GET with
+// What it implements: GET of any collection path (list, with a resourceVersion), GET of one
+// object by name (404 when absent), GET with
 // watch=true (replays events after the given resourceVersion, then streams new ones; a
 // resourceVersion older than the last compact() answers 410 Gone, as an HTTP status or as an
 // ERROR event), /readyz, /livez, /healthz, /version, bearer-token checks, and failure switches.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import './node20-shims.js';
 
 export interface FakeMeta {
   name: string;
@@ -239,10 +237,23 @@ export class FakeApiServer {
     else this.serveList(url, res);
   }
 
+  /** Lists; with ?limit= in pages, the continue token being the offset of the next page (as kube-apiserver's is opaque). */
   private serveList(url: URL, res: http.ServerResponse): void {
-    const items = [...this.collectionOf(url.pathname).values()];
+    const object = objectPath(url.pathname);
+    if (object) {
+      const found = this.collections.get(object.collection)?.get(`${object.namespace}/${object.name}`);
+      if (!found) return this.status(res, 404, 'NotFound', `"${object.name}" not found`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(found));
+      return;
+    }
+    const all = [...this.collectionOf(url.pathname).values()].sort((a, b) => key(a).localeCompare(key(b)));
+    const limit = Number(url.searchParams.get('limit') ?? '0');
+    const from = Number(url.searchParams.get('continue') || '0');
+    const items = limit > 0 ? all.slice(from, from + limit) : all;
+    const next = limit > 0 && from + limit < all.length ? String(from + limit) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) }, items }));
+    res.end(JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items }));
   }
 
   private serveWatch(url: URL, res: http.ServerResponse): void {
@@ -275,6 +286,24 @@ export class FakeApiServer {
       }, this.closeWatchesAfterMs);
     }
   }
+}
+
+/**
+ * The collection, namespace and name of a path that names one object (`.../secrets/x`,
+ * `/api/v1/namespaces/x`); undefined for a collection or a subresource path.
+ */
+function objectPath(path: string): { collection: string; namespace: string; name: string } | undefined {
+  const segments = path.split('/').filter(Boolean);
+  const prefix = segments[0] === 'api' ? 2 : segments[0] === 'apis' ? 3 : -1;
+  if (prefix < 0) return undefined;
+  let rest = segments.slice(prefix);
+  let namespace = '';
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1] ?? '';
+    rest = rest.slice(2);
+  }
+  if (rest.length !== 2) return undefined;
+  return { collection: `/${segments.slice(0, segments.length - 1).join('/')}`, namespace, name: rest[1] ?? '' };
 }
 
 /** A one-context KubeConfig pointing at `server` with a bearer token. */

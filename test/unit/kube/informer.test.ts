@@ -77,6 +77,31 @@ describe('watchResource (list + watch with self-restart)', () => {
     expect(rec.errors).to.deep.equal([]);
   });
 
+  it('lists in pages of pageSize and keeps only what the transform returns, for listed and watched objects alike', async () => {
+    for (const n of ['a', 'b', 'c', 'd', 'e']) server.put(PATH, cm(n, `big-${n}`));
+    const api = server.kubeConfig().makeApiClient(CoreV1Api);
+    const slim = (o: { metadata?: { name?: string; namespace?: string; resourceVersion?: string }; data?: Record<string, string> }) =>
+      ({ metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, resourceVersion: o.metadata?.resourceVersion }, data: { len: String(o.data?.['value']?.length ?? 0) } }) as V1ConfigMap;
+    const w = watchResource<V1ConfigMap>(server.kubeConfig(), PATH, (page) => api.listConfigMapForAllNamespaces({ ...page }), {
+      logger: quiet,
+      pageSize: 2,
+      transform: slim,
+    });
+    watches.push(w);
+    await eventually(() => w.synced, 3000, 'synced');
+    const lists = server.lists(PATH);
+    expect(lists.map((r) => [r.query.get('limit'), r.query.get('continue') ?? ''])).to.deep.equal([
+      ['2', ''],
+      ['2', '2'],
+      ['2', '4'],
+    ]);
+    expect(names(w)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+    expect(w.get('a', 'default')?.data).to.deep.equal({ len: '5' });
+    server.put(PATH, cm('f', 'bigger-f'));
+    await eventually(() => w.get('f', 'default') !== undefined, 3000, 'watched f');
+    expect(w.get('f', 'default')?.data).to.deep.equal({ len: '8' });
+  });
+
   it('asks the API server for bookmarks so quiet watches keep a fresh resourceVersion', async () => {
     const { w } = run();
     await eventually(() => w.synced && server.watchRequests(PATH).length > 0, 3000, 'watch');

@@ -54,7 +54,7 @@ describe('KubeFedClusterSource', () => {
   });
 
   function startSource(): void {
-    source = new KubeFedClusterSource(host.kubeConfig('host-token'), { logger: logs.logger, initialBackoffMs: 20 });
+    source = new KubeFedClusterSource(host.kubeConfig('host-token'), { logger: logs.logger, initialBackoffMs: 20, secretRefreshMs: 50 });
     source.onChange((c) => changes.push(c));
     source.start();
   }
@@ -136,12 +136,41 @@ describe('KubeFedClusterSource', () => {
     await eventually(() => changes.length === 3, 3000, 'registration edit');
     expect(changes[2]?.updated[0]?.region).to.equal('r2');
 
-    // A Secret event that changes nothing the member uses is not a change.
+    // A Secret that changes nothing the member uses is not a change.
     host.put(SECRETS, { metadata: { name: 'unrelated', namespace: NS }, data: { token: 'eA==' } });
     host.remove(CLUSTERS, 'east', NS);
     await eventually(() => changes.length === 4, 3000, 'unjoin');
     expect(changes[3]).to.deep.equal({ added: [], updated: [], removed: ['east'] });
     expect(source.members()).to.deep.equal([]);
+  });
+
+  it('reads only the Secrets the KubeFedClusters name, by name: it never lists or watches Secrets', async () => {
+    host.put(CLUSTERS, kubeFedCluster('east', member.url));
+    host.put(SECRETS, tokenSecret('east-token', 'member-token'));
+    host.put(SECRETS, { metadata: { name: 'unrelated', namespace: NS }, data: { password: 'eA==' } });
+    startSource();
+    await eventually(() => source.synced(), 3000, 'synced');
+    await eventually(() => host.requests.filter((r) => r.path === `${SECRETS}/east-token`).length >= 3, 3000, 'periodic re-reads');
+    const secretPaths = new Set(host.requests.filter((r) => r.path.startsWith(SECRETS)).map((r) => `${r.path}${r.watch ? ' (watch)' : ''}`));
+    expect([...secretPaths]).to.deep.equal([`${SECRETS}/east-token`]);
+  });
+
+  it('reports a Secret it may not read, and keeps a member whose Secret read fails later', async () => {
+    host.put(CLUSTERS, kubeFedCluster('east', member.url));
+    host.put(CLUSTERS, kubeFedCluster('west', member.url));
+    host.put(SECRETS, tokenSecret('east-token', 'member-token'));
+    host.put(SECRETS, tokenSecret('west-token', 'member-token'));
+    host.failPaths.set(`${SECRETS}/west-token`, 403);
+    startSource();
+    await eventually(() => source.synced(), 3000, 'synced');
+    expect(source.members().map((m) => m.name)).to.deep.equal(['east']);
+    expect(source.problems()).to.deep.equal([{ cluster: 'west', reason: `secret "west-token" in namespace ${NS} could not be read: HTTP 403` }]);
+
+    host.failPaths.set(`${SECRETS}/east-token`, 500);
+    await eventually(() => host.requests.filter((r) => r.path === `${SECRETS}/east-token`).length >= 3, 3000, 'failed re-reads');
+    expect(source.members().map((m) => m.name)).to.deep.equal(['east']);
+    host.failPaths.clear();
+    await eventually(() => source.members().length === 2, 3000, 'west readable again');
   });
 
   it('keeps retrying while the host API server is down and delivers the members once it is up', async () => {

@@ -104,6 +104,28 @@ describe('MemberObserver', () => {
     });
   });
 
+  it('answers a record with only the objects it can use: its own Ingress or Service, and same-namespace Ingresses listing its hosts', async () => {
+    populate(server);
+    server.put(INGRESSES, ingress('api', ['api.example.org'], '192.0.2.11'));
+    server.put(INGRESSES, ingress('other', ['other.example.org'], '192.0.2.12'));
+    const { o } = observe();
+    o.start();
+    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const forWeb = o.observationFor({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'web', hosts: ['api.example.org'] });
+    expect(forWeb.ingresses.map((i) => i.name)).to.deep.equal(['api', 'web']);
+    expect(forWeb.services).to.deep.equal([]);
+    expect(forWeb).to.include({ cluster: 'east', state: 'online', region: 'eu-west' });
+    const forDb = o.observationFor({ kind: 'ServiceDNSRecord', namespace: 'shop', name: 'db' });
+    expect(forDb.ingresses).to.deep.equal([]);
+    expect(forDb.services).to.deep.equal([
+      { namespace: 'shop', name: 'db', type: 'LoadBalancer', loadBalancer: [{ ip: '192.0.2.20' }, { hostname: 'db-lb.example.net' }], readyEndpoints: 3 },
+    ]);
+    expect(o.observationFor({ kind: 'ServiceDNSRecord', namespace: 'shop', name: 'internal' }).services, 'not a LoadBalancer').to.deep.equal([]);
+    expect(o.status()).to.include({ cluster: 'east', state: 'online' });
+    expect(o.status().ingresses).to.deep.equal([]);
+    expect(o.counts()).to.deep.equal({ Ingress: 3, Service: 1, EndpointSlice: 2, Node: 2 });
+  });
+
   it('lets the registration region and zones win over node labels', async () => {
     populate(server);
     const { o } = observe({ region: 'registered-region', zones: ['rz-b', 'rz-a'] });
@@ -139,8 +161,8 @@ describe('MemberObserver', () => {
       { kind: 'Service', namespace: 'shop', name: 'db' },
       { kind: 'EndpointSlice', namespace: 'shop', name: 'db' },
       { kind: 'Node' },
-      { kind: 'Ingress', namespace: 'shop', name: 'web' },
-      { kind: 'Ingress', namespace: 'shop', name: 'web' },
+      { kind: 'Ingress', namespace: 'shop', name: 'web', hosts: ['shop.example.org', 'www.example.org'] },
+      { kind: 'Ingress', namespace: 'shop', name: 'web', hosts: ['shop.example.org', 'www.example.org'] },
     ]);
     expect(changes).to.have.length(5);
     const snap = o.snapshot();
@@ -197,6 +219,23 @@ describe('MemberObserver', () => {
     clock += 31_000;
     await eventually(() => o.snapshot().state === 'offline', 3000, 'offline');
     expect(o.snapshot().stateMessage).to.equal('heartbeat: no answer within 30 ms');
+  });
+
+  it('does not count a heartbeat timeout against the member while its own event loop was stalled', async () => {
+    populate(server);
+    let stalled = 0;
+    const { o } = observe({}, { heartbeatTimeoutMs: 30, loop: { stalledMs: () => stalled } });
+    o.start();
+    await eventually(() => o.snapshot().state === 'online', 3000, 'online');
+    server.readyzDelayMs = 500;
+    stalled = 1000; // mcdns was busy for a second: the answer may be waiting unread
+    await sleep(150);
+    clock += 31_000;
+    await sleep(150);
+    expect(o.status().state, `no evidence against the member: ${o.status().stateMessage}`).to.equal('online');
+    stalled = 0; // now the loop is free and the member still does not answer
+    await eventually(() => o.status().state === 'offline', 3000, 'offline on real timeouts');
+    expect(o.status().stateMessage).to.equal('heartbeat: no answer within 30 ms');
   });
 
   it("a member never reached goes from 'unknown' to 'offline' after the grace, with the connection error", async () => {

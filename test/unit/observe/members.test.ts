@@ -36,6 +36,15 @@ class FakeObserver implements Observer {
     const token = this.config.kubeConfig.getCurrentUser()?.token ?? '';
     return { cluster: this.cluster, state: this.isSynced ? 'online' : 'unknown', stateMessage: token, zones: [], ingresses: [], services: [] };
   }
+  status(): ClusterObservation {
+    return this.snapshot();
+  }
+  observationFor(): ClusterObservation {
+    return this.snapshot();
+  }
+  counts(): Record<string, number> {
+    return {};
+  }
   onChange(cb: (c: MemberChange) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);

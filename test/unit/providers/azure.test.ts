@@ -2,7 +2,6 @@
 // Every request is asserted (method, path, api-version, body, If-Match / If-None-Match), and no
 // connection ever leaves the process (nock intercepts the made-up host management.azure.test;
 // everything else but 127.0.0.0/8 is refused).
-import '../kube/node20-shims.js';
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Endpoint } from '../../../src/api/schema.js';

@@ -1,7 +1,6 @@
 // PowerDNS faults the real server cannot be made to produce on demand, injected with nock on a
 // made-up host: 5xx and 429 on the PATCH, a 422 for one bad name in a big batch, and a batch
 // bigger than one request body. The happy paths run against the real pdns-server (e2e).
-import '../kube/node20-shims.js';
 import { expect } from 'chai';
 import nock from 'nock';
 import type { Endpoint } from '../../../src/api/schema.js';

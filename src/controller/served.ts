@@ -1,0 +1,35 @@
+// Which records each member cluster serves: the clusters whose objects a record could use at
+// its last reconcile (kept from each reconcile's result). A cluster transition, a node-label
+// change or a cluster leaving then wakes exactly those records, not every record.
+import { keyOf, type RecordKey } from './reconcile.js';
+
+export class ServedRecords {
+  private readonly byCluster = new Map<string, Map<string, RecordKey>>();
+  private readonly byRecord = new Map<string, string[]>();
+
+  /** The clusters `key` drew on at its last reconcile (empty: none, or the record is gone). */
+  set(key: RecordKey, clusters: readonly string[]): void {
+    const k = keyOf(key);
+    for (const c of this.byRecord.get(k) ?? []) {
+      const m = this.byCluster.get(c);
+      m?.delete(k);
+      if (m?.size === 0) this.byCluster.delete(c);
+    }
+    if (clusters.length === 0) {
+      this.byRecord.delete(k);
+      return;
+    }
+    this.byRecord.set(k, [...clusters]);
+    for (const c of clusters) {
+      let m = this.byCluster.get(c);
+      if (!m) this.byCluster.set(c, (m = new Map()));
+      m.set(k, key);
+    }
+  }
+
+  /** Records served by `cluster`, optionally of one kind. */
+  recordsOf(cluster: string, kind?: RecordKey['kind']): RecordKey[] {
+    const all = [...(this.byCluster.get(cluster)?.values() ?? [])];
+    return kind ? all.filter((k) => k.kind === kind) : all;
+  }
+}

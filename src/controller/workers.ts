@@ -1,0 +1,100 @@
+// The workers: take record keys from the queue and reconcile them, with per-key backoff on
+// failure. They run only while this replica may write (started and stopped by leader election)
+// and only once the caches are ready (see readiness.ts).
+import { describeError, statusCodeOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import { observeReconcile } from '../metrics.js';
+import { NotLeaderError } from './host-writes.js';
+import type { WorkQueue } from './queue.js';
+import { Reconciler, RetryLater, parseKey, type ReconcileResult, type RecordKey } from './reconcile.js';
+
+export interface WorkersOptions {
+  queue: WorkQueue;
+  reconciler: Pick<Reconciler, 'reconcile'>;
+  workers: number;
+  logger: Logger;
+  /** May this replica write now. */
+  writing: () => boolean;
+  /** Resolves true once the caches are ready enough to reconcile (polled). */
+  mayStart: () => boolean;
+  /** Every record key, queued once when work starts (level-triggered). */
+  allKeys: () => string[];
+  /** After each reconcile of a key (whatever its outcome). */
+  reconciled?: (key: string, result: ReconcileResult | undefined, record: RecordKey) => void;
+}
+
+export class Workers {
+  private working: { ctrl: AbortController; done: Promise<void> } | undefined;
+  private stopping = false;
+
+  constructor(private readonly opts: WorkersOptions) {}
+
+  /** Starts the workers (no-op while they run). */
+  start(): void {
+    if (this.working || this.stopping) return;
+    const { queue, logger } = this.opts;
+    const ctrl = new AbortController();
+    const done = (async () => {
+      while (!this.opts.mayStart() && !ctrl.signal.aborted) await new Promise((r) => setTimeout(r, 100));
+      if (ctrl.signal.aborted) return;
+      logger.info('reconciling', { workers: this.opts.workers, queued: queue.depth });
+      for (const k of this.opts.allKeys()) queue.add(k); // whatever happened before, every record is checked once
+      await queue.run(this.opts.workers, (key) => this.handle(key), ctrl.signal);
+    })();
+    this.working = { ctrl, done };
+  }
+
+  /** Stops the workers; resolves true when the busy ones finished their key, false after timeoutMs. */
+  async stop(timeoutMs = Infinity, final = false): Promise<boolean> {
+    if (final) this.stopping = true;
+    const w = this.working;
+    this.working = undefined;
+    if (!w) return true;
+    w.ctrl.abort();
+    if (timeoutMs === Infinity) {
+      await w.done;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      w.done.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return finished;
+  }
+
+  private async handle(key: string): Promise<void> {
+    const { queue, logger, reconciler } = this.opts;
+    const k = parseKey(key);
+    const t0 = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
+    let result: ReconcileResult | undefined;
+    try {
+      result = await reconciler.reconcile(k);
+      observeReconcile(k.kind, true, seconds());
+      queue.forget(key);
+      logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
+    } catch (err) {
+      // A refused write can also reach here wrapped (a provider failure message): what counts is
+      // that this replica may not write now.
+      if (err instanceof NotLeaderError || !this.opts.writing()) {
+        // Lost the Lease (or stopping) mid-reconcile: the rest is the next leader's job. The key
+        // stays queued in case this replica leads again.
+        logger.info('reconcile abandoned: this replica may no longer write', { record: key });
+        queue.addAfter(key, 1000);
+        return;
+      }
+      observeReconcile(k.kind, false, seconds());
+      const provider = err instanceof RetryLater;
+      const retryInMs = queue.addRateLimited(key, provider ? err.delayMs : 0);
+      const code = statusCodeOf(err);
+      // 409: our cache was behind the API server; the retry reads the fresh object.
+      const level = code === 409 ? 'info' : 'warn';
+      const message = provider ? 'DNS provider failed, will retry' : 'reconcile failed, will retry';
+      logger.log(level, message, { record: key, status: code, error: describeError(err), retryInMs });
+    } finally {
+      this.opts.reconciled?.(key, result, k);
+    }
+  }
+}

@@ -1,0 +1,650 @@
+// Scenario "scale": a fleet of N IngressDNSRecords × K member clusters on real servers, created in
+// bulk before mcdns starts, and what it costs mcdns to carry it, beside ExternalDNS v0.22.0
+// consuming the same DNSEndpoints. For each N:
+//
+//   setup        one etcd behind host + K member kube-apiservers (distinct --etcd-prefix), two
+//                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS), each API
+//                behind a counting proxy; N records on the host, in each member one Ingress per
+//                record with a loopback load-balancer address set through /status.
+//   floor        a bare client makes the writes mcdns must make (N DNSEndpoint creates + N record
+//                status updates) with mcdns's worker concurrency, in a scratch namespace that is
+//                deleted again: the API server's own floor, measured in the same run.
+//   cold start   mcdns (--leader-elect, DNSEndpoints + --provider powerdns beside, TXT ownership)
+//                from spawn to all N DNSEndpoints carrying all K targets, and to PowerDNS A
+//                holding all N; its CPU, the host's API requests by verb, PowerDNS requests.
+//   steady       60 s with nothing changing: host writes, provider writes and reads.
+//   changes      single load-balancer changes in a member: → DNSEndpoint (watch) and → PowerDNS
+//                answer (DNS query), one at a time.
+//   ExternalDNS  mcdns stopped; ExternalDNS (--source=crd --provider=pdns --registry=txt) on the
+//                same N DNSEndpoints → PowerDNS B holding all N: with its kube client rate limit
+//                lifted (--kube-api-qps/--kube-api-burst), then with its defaults (5 QPS), each
+//                from DNSEndpoints whose status it has not observed yet.
+//
+// Every wait is bounded; a phase that does not finish is reported as "did not converge within X s"
+// and the run goes on with what can still be measured. Everything is torn down at the end.
+import { Resolver } from 'node:dns/promises';
+import { startBed, type Bed } from '../env/bed.js';
+import { startCountingProxy, diffCounts, type CountingProxy, type ProxyCounts } from '../env/counting-proxy.js';
+import { startExternalDns, type ExternalDnsHandle } from '../env/externaldns.js';
+import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { freePort } from '../env/ports.js';
+import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';
+import { processCost, type ProcessCost } from '../env/procstat.js';
+import { diffRecord } from '../env/prom.js';
+import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
+import { versions } from '../env/tools.js';
+import { installMcdnsCrds } from '../env/workloads.js';
+import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
+import { apiRequests, machineInfo, mcdnsDefaultWorkers, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
+import { EndpointTracker, LeaseTracker, type EndpointObject, type LeaseObject } from './scale/trackers.js';
+import { summarize, type Summary } from './stats.js';
+
+export interface ScaleOptions {
+  records: number[];
+  /** Member clusters (K). */
+  clusters: number;
+  /** DNS zones the records are spread over (default 1). */
+  zones: number;
+  /** mcdns --workers, and the bare client's concurrency for the floor (default: mcdns's default). */
+  workers?: number;
+  /** Requests in flight per API server while creating the fleet. */
+  bulkConcurrency: number;
+  changes: number;
+  steadyS: number;
+  convergeTimeoutS: number;
+  externalDnsTimeoutS: number;
+  changeTimeoutS: number;
+  /** ExternalDNS --kube-api-qps and --kube-api-burst for the lifted run. */
+  externalDnsLiftedQps: number;
+  /** Also run ExternalDNS with its defaults (5 QPS to the API server), after the lifted run (default always). */
+  externalDnsDefaults: 'always' | 'never';
+  /** Extra mcdns run flags. */
+  mcdnsArgs: string[];
+}
+
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface ExternalDnsRun {
+  args: string[];
+  /** Spawn → PowerDNS B holding all N; null when it did not within timeoutS. */
+  convergedS: number | null;
+  timeoutS: number;
+  /** DNSEndpoints whose status.observedGeneration it had written by the end (its writes go first, at its client's rate). */
+  statusesObserved: number;
+  /** Names in PowerDNS with all targets at the end. */
+  powerdnsHolding: number;
+  /** When it did not converge: elapsed × N / statuses observed (its status writes come first and are rate-bound). */
+  projectedS?: number;
+  peakRssMiB: number;
+  cpuS: number;
+  powerdnsRequests: ProxyCounts;
+  hostRequestsByVerb: Record<string, number>;
+}
+
+export interface ScaleRun {
+  records: number;
+  clusters: number;
+  dnsEndpointsConvergedS: number | null;
+  apiWriteFloorS: number;
+  powerdnsConvergedS: number | null;
+  externalDnsConvergedS: number | null;
+  peakRssMiB: number;
+  cpuS: number;
+  steady: { hostWrites: number; providerWrites: number; providerReads: number } & Record<string, unknown>;
+  changeLatencyMs: { dnsEndpoint: Percentiles; powerdns: Percentiles };
+  membersMarkedOffline: number;
+  leaseRenewalsMissed: number;
+  // Beyond the required fields:
+  zones: number;
+  workers: number;
+  externalDnsLiftedS: number | null;
+  /** powerdnsConvergedS / externalDnsConvergedS (mcdns direct vs ExternalDNS defaults). */
+  ratio: number | null;
+  /** powerdnsConvergedS / externalDnsLiftedS. */
+  ratioLifted: number | null;
+  /** dnsEndpointsConvergedS / apiWriteFloorS. */
+  floorRatio: number | null;
+  /** mcdns spawn → /readyz (caches synced). */
+  cachesSyncedS: number | null;
+  dnsEndpointsAfterSyncS: number | null;
+  powerdnsAfterSyncS: number | null;
+  /** During the cold start, times a DNSEndpoint that carried all K targets lost one again. */
+  dnsEndpointRegressions: number;
+  rssAtConvergenceMiB: number | null;
+  cpuTotalS: number;
+  hostRequestsDuringConvergence: { byVerb: Record<string, number>; byVerbResource: Record<string, number> };
+  memberRequestsDuringConvergence: { byVerb: Record<string, number> };
+  powerdnsRequestsDuringConvergence: ProxyCounts | null;
+  changes: { requested: number; notSeen: number; dnsEndpointMs: Summary | null; powerdnsMs: Summary | null };
+  lease: { renewalFailures: number; stepDowns: number; maxRenewGapS: number | null; renewDeadlineS: number; renewalsSeen: number };
+  mcdnsLog: { errors: number; warnings: number; firstErrors: string[] };
+  externalDns: { lifted?: ExternalDnsRun; defaults?: ExternalDnsRun };
+  setupS: Record<string, number>;
+  notes: string[];
+}
+
+export interface ScaleResult {
+  machine: Record<string, unknown>;
+  options: ScaleOptions & { workers: number };
+  runs: ScaleRun[];
+}
+
+type Log = (s: string) => void;
+
+const RECORDS = '/apis/multiclusterdns.kubefed.io/v1alpha1';
+const DNSENDPOINTS = '/apis/externaldns.k8s.io/v1alpha1';
+const INGRESSES = '/apis/networking.k8s.io/v1';
+const LEASE_DURATION_S = 15;
+/** client-go's and mcdns's renew deadline: 2/3 of the lease duration. */
+const RENEW_DEADLINE_MS = Math.round((LEASE_DURATION_S * 1000 * 2) / 3);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number) => Math.round(ms / 100) / 10;
+const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.p95 ?? null, p99: s?.p99 ?? null });
+const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
+
+export async function scaleScenario(opts: ScaleOptions, log: Log): Promise<ScaleResult> {
+  const workers = opts.workers ?? mcdnsDefaultWorkers();
+  const machine = machineInfo();
+  log(`machine: ${JSON.stringify(machine)}`);
+  const runs: ScaleRun[] = [];
+  for (const n of opts.records) {
+    log(`=== scale: ${n} records × ${opts.clusters} member clusters, ${opts.zones} zone(s), ${workers} workers`);
+    const runner = new ScaleRunner(n, { ...opts, workers }, log);
+    try {
+      runs.push(await runner.run());
+    } finally {
+      await runner.tearDown();
+    }
+    log(`=== ${n} records: ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
+  }
+  return { machine, options: { ...opts, workers }, runs };
+}
+
+/** The figures of one run in one line, for the console. */
+export function headline(r: ScaleRun): Record<string, unknown> {
+  return {
+    records: r.records,
+    clusters: r.clusters,
+    dnsEndpointsConvergedS: r.dnsEndpointsConvergedS,
+    apiWriteFloorS: r.apiWriteFloorS,
+    powerdnsConvergedS: r.powerdnsConvergedS,
+    externalDnsConvergedS: r.externalDnsConvergedS,
+    externalDnsLiftedS: r.externalDnsLiftedS,
+    peakRssMiB: r.peakRssMiB,
+    cpuS: r.cpuS,
+    steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads },
+    changeLatencyMs: r.changeLatencyMs,
+    membersMarkedOffline: r.membersMarkedOffline,
+    leaseRenewalsMissed: r.leaseRenewalsMissed,
+  };
+}
+
+interface Servers {
+  bed: Bed;
+  /** mcdns's PowerDNS (direct provider) and ExternalDNS's, each behind a counting proxy. */
+  pdnsA: PowerDnsHandle;
+  pdnsB: PowerDnsHandle;
+  proxyA: CountingProxy;
+  proxyB: CountingProxy;
+  rest: Record<string, KubeRest>;
+  host: KubeRest;
+}
+
+interface ColdStart {
+  dnsEndpointsConvergedS: number | null;
+  powerdnsConvergedS: number | null;
+  cachesSyncedS: number | null;
+  dnsEndpointsAfterSyncS: number | null;
+  powerdnsAfterSyncS: number | null;
+  cost: ProcessCost;
+  requests: Pick<ScaleRun, 'hostRequestsDuringConvergence' | 'memberRequestsDuringConvergence' | 'powerdnsRequestsDuringConvergence'>;
+}
+
+/** One N: servers up, fleet in, each phase measured, everything stopped by tearDown(). */
+class ScaleRunner {
+  private readonly fleet: Fleet;
+  private readonly notes: string[] = [];
+  private readonly setupS: Record<string, number> = {};
+  private readonly abort = new AbortController();
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private readonly tracker: EndpointTracker;
+  private readonly lease = new LeaseTracker(RENEW_DEADLINE_MS);
+  private bed: Bed | undefined;
+  private mcdns: McdnsHandle | undefined;
+  private xdns: ExternalDnsHandle | undefined;
+
+  constructor(
+    private readonly n: number,
+    private readonly opts: ScaleOptions & { workers: number },
+    private readonly log: Log,
+  ) {
+    this.fleet = new Fleet(n, opts.clusters, opts.zones);
+    this.tracker = new EndpointTracker(this.fleet);
+  }
+
+  async run(): Promise<ScaleRun> {
+    const { n, opts } = this;
+    const s = await this.timed('servers', () => this.startServers());
+    await this.timed('fleet', () => this.createFleet(s));
+    const apiWriteFloorS = await this.measureFloor(s);
+    await this.watch(s);
+    const metricsPort = await freePort();
+    const cold = await this.coldStart(s, metricsPort);
+    const steady = await this.steadyState(s);
+    const changes = cold.dnsEndpointsConvergedS === null && cold.powerdnsConvergedS === null ? this.skipChanges() : await this.loadBalancerChanges(s);
+    // What mcdns cost over the whole run and what it logged, read before it stops.
+    const mcdns = this.mcdns!;
+    const finalCost = processCost(mcdns.process.pid!);
+    const mlog = readMcdnsLog(mcdns.logFile);
+    await mcdns.stop();
+    this.mcdns = undefined;
+
+    const externalDns: ScaleRun['externalDns'] = {};
+    if (cold.dnsEndpointsConvergedS === null) {
+      this.notes.push('ExternalDNS skipped: the DNSEndpoints never converged');
+    } else {
+      const lift = String(opts.externalDnsLiftedQps);
+      externalDns.lifted = await this.externalDnsRun(s, 'lifted', [`--kube-api-qps=${lift}`, `--kube-api-burst=${lift}`]);
+      if (opts.externalDnsDefaults === 'always') externalDns.defaults = await this.externalDnsRun(s, 'defaults', []);
+    }
+
+    return {
+      records: n,
+      clusters: opts.clusters,
+      dnsEndpointsConvergedS: cold.dnsEndpointsConvergedS,
+      apiWriteFloorS,
+      powerdnsConvergedS: cold.powerdnsConvergedS,
+      externalDnsConvergedS: externalDns.defaults?.convergedS ?? null,
+      peakRssMiB: finalCost.peakRssMiB,
+      cpuS: cold.cost.cpuS,
+      steady,
+      changeLatencyMs: { dnsEndpoint: pct(changes.dnsEndpointMs), powerdns: pct(changes.powerdnsMs) },
+      membersMarkedOffline: Math.max(mlog.offline, mlog.transitionsToOffline),
+      leaseRenewalsMissed: Math.max(this.lease.missed, mlog.stepDowns),
+      zones: opts.zones,
+      workers: opts.workers,
+      externalDnsLiftedS: externalDns.lifted?.convergedS ?? null,
+      ratio: ratio(cold.powerdnsConvergedS, externalDns.defaults?.convergedS),
+      ratioLifted: ratio(cold.powerdnsConvergedS, externalDns.lifted?.convergedS),
+      floorRatio: ratio(cold.dnsEndpointsConvergedS, apiWriteFloorS),
+      cachesSyncedS: cold.cachesSyncedS,
+      dnsEndpointsAfterSyncS: cold.dnsEndpointsAfterSyncS,
+      powerdnsAfterSyncS: cold.powerdnsAfterSyncS,
+      dnsEndpointRegressions: this.tracker.regressions,
+      rssAtConvergenceMiB: cold.cost.rssMiB,
+      cpuTotalS: finalCost.cpuS,
+      ...cold.requests,
+      changes,
+      lease: {
+        renewalFailures: mlog.renewalFailures,
+        stepDowns: mlog.stepDowns,
+        maxRenewGapS: this.lease.renewals > 1 ? secs(this.lease.maxGapMs) : null,
+        renewDeadlineS: RENEW_DEADLINE_MS / 1000,
+        renewalsSeen: this.lease.renewals,
+      },
+      mcdnsLog: { errors: mlog.errors, warnings: mlog.warnings, firstErrors: mlog.firstErrors },
+      externalDns,
+      setupS: this.setupS,
+      notes: this.notes,
+    };
+  }
+
+  async tearDown(): Promise<void> {
+    this.abort.abort();
+    await this.xdns?.stop().catch(() => undefined);
+    if (this.mcdns) {
+      this.log(`--- mcdns log (last lines)\n${this.mcdns.process.logTail(30)}`);
+      await this.mcdns.stop().catch(() => undefined);
+    }
+    for (const c of this.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    await this.bed?.stop().catch((e: Error) => this.log(`(teardown: ${e.message})`));
+  }
+
+  private async timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    const v = await fn();
+    this.setupS[name] = secs(Date.now() - t0);
+    return v;
+  }
+
+  /** etcd, host + K member API servers, two PowerDNS servers with the zones, counting proxies. */
+  private async startServers(): Promise<Servers> {
+    const { fleet, opts } = this;
+    this.log(`starting etcd, ${1 + opts.clusters} kube-apiservers and two PowerDNS servers`);
+    const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
+    this.bed = bed;
+    const pdnsA = bed.powerdns!;
+    const pdnsB = await startPowerDns();
+    this.cleanups.push(() => pdnsB.stop());
+    for (const z of fleet.zones()) {
+      await pdnsA.createZone(z);
+      await pdnsB.createZone(z);
+    }
+    const proxyA = await startCountingProxy(pdnsA.apiUrl);
+    const proxyB = await startCountingProxy(pdnsB.apiUrl);
+    this.cleanups.push(() => proxyA.close(), () => proxyB.close());
+    const sockets = Math.max(opts.bulkConcurrency, opts.workers);
+    const rest = Object.fromEntries(bed.clusters.map((c) => [c, new KubeRest(bed.apiServer(c), { maxSockets: sockets })]));
+    this.cleanups.push(() => Object.values(rest).forEach((r) => r.close()));
+    await installMcdnsCrds((m) => bed.apply(bed.host, m));
+    for (const c of bed.clusters) await rest[c]!.post('/api/v1/namespaces', { metadata: { name: NS } }, [409]);
+    await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: FLOOR_NS } }, [409]);
+    return { bed, pdnsA, pdnsB, proxyA, proxyB, rest, host: rest[bed.host]! };
+  }
+
+  /**
+   * N records on the host (and N scratch ones for the floor), and in each member one Ingress per
+   * record with its load-balancer address set through /status: raw requests, bounded concurrency.
+   */
+  private async createFleet(s: Servers): Promise<void> {
+    const { n, fleet, opts } = this;
+    const members = fleet.members();
+    this.log(`creating ${n} IngressDNSRecords (+${n} scratch ones for the floor) on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
+    const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
+    const progress = (what: string) => (done: number) => {
+      if (done % step === 0) this.log(`  ${what}: ${done}/${n}`);
+    };
+    await Promise.all([
+      bounded(n, opts.bulkConcurrency, async (i) => {
+        await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
+        await s.host.post(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`, recordBody(fleet, FLOOR_NS, i), [409]);
+      }, progress('host records')),
+      ...members.map((m, j) =>
+        bounded(
+          n,
+          opts.bulkConcurrency,
+          async (i) => {
+            const r = s.rest[m]!;
+            await r.post(`${INGRESSES}/namespaces/${NS}/ingresses`, ingressBody(fleet, i), [409]);
+            await r.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
+              status: { loadBalancer: { ingress: [{ ip: fleet.addr(j + 1, i) }] } },
+            });
+          },
+          j === 0 ? progress(`${m} Ingresses (the other members alike)`) : undefined,
+        ),
+      ),
+    ]);
+  }
+
+  /**
+   * The API write floor: a bare client makes the writes a cold start needs (N DNSEndpoint
+   * creates, N record status replaces carrying the resourceVersion it holds, as mcdns's do) with
+   * mcdns's worker concurrency, in a scratch namespace that is emptied again before mcdns starts.
+   */
+  private async measureFloor(s: Servers): Promise<number> {
+    const { n, fleet, opts } = this;
+    const members = fleet.members();
+    // What an informer cache would hold: the records as they are now (read untimed).
+    const records: KubeObject[] = [];
+    let cont = '';
+    do {
+      const page = await s.host.get<{ items: KubeObject[]; metadata: { continue?: string } }>(
+        `${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+      );
+      records.push(...page.items);
+      cont = page.metadata.continue ?? '';
+    } while (cont);
+    const byName = new Map(records.map((r) => [r.metadata.name, r]));
+    this.log(`floor: a bare client makes ${n} DNSEndpoint creates + ${n} record status updates, ${opts.workers} at a time`);
+    const t0 = performance.now();
+    await bounded(n, opts.workers, async (i) => {
+      const rec = byName.get(fleet.name(i));
+      if (!rec) throw new Error(`scale: floor record ${fleet.name(i)} missing`);
+      await s.host.post(`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, dnsEndpointBody(fleet, FLOOR_NS, i, rec));
+      await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
+    });
+    const floorS = secs(performance.now() - t0);
+    this.log(`  floor: ${floorS} s`);
+    await this.timed('floor cleanup', async () => {
+      for (const p of [`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, `${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`]) {
+        await s.host.request('DELETE', p, undefined, { tries: 3 }).catch((e: Error) => this.log(`  (deletecollection ${p}: ${e.message}; waiting for it)`));
+        const deadline = Date.now() + 300_000;
+        while ((await s.host.get<{ items: unknown[] }>(`${p}?limit=1`)).items.length > 0) {
+          if (Date.now() > deadline) throw new Error(`scale: ${p} still not empty after 300 s`);
+          await sleep(1000);
+        }
+      }
+    });
+    return floorS;
+  }
+
+  /** The bench's own watches on the host: the DNSEndpoints and the leader Lease. */
+  private async watch(s: Servers): Promise<void> {
+    const onError = (what: string) => (e: Error) => this.log(`  (watch ${what}: ${e.message}; watching again)`);
+    await s.host.listWatch<EndpointObject>(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints`, this.tracker.on, this.abort.signal, { onError: onError('dnsendpoints') });
+    await s.host.listWatch<LeaseObject>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, this.lease.on, this.abort.signal, { onError: onError('leases') });
+  }
+
+  /** mcdns from spawn to all N DNSEndpoints complete and all N names in PowerDNS A. */
+  private async coldStart(s: Servers, metricsPort: number): Promise<ColdStart> {
+    const { n, fleet, opts, tracker } = this;
+    const members = fleet.members();
+    const hostBefore = await apiRequests(s.host);
+    const membersBefore = await Promise.all(members.map((m) => apiRequests(s.rest[m]!)));
+    const pdnsBefore = s.proxyA.counts();
+    const args = [
+      ...bedFlags(s.bed),
+      '--provider=powerdns',
+      `--pdns-server=${s.proxyA.url}`,
+      '--txt-owner-id=mcdns-bench',
+      `--metrics-address=127.0.0.1:${metricsPort}`,
+      '--leader-elect',
+      `--leader-election-namespace=${NS}`,
+      `--lease-duration=${LEASE_DURATION_S}s`,
+      `--workers=${opts.workers}`,
+      '--log-level=info',
+      ...opts.mcdnsArgs,
+    ];
+    this.log(`starting mcdns ${args.filter((a) => !a.startsWith('--kubeconfig')).join(' ')}`);
+    const t0 = performance.now();
+    const mcdns = startMcdns(args, { MCDNS_PDNS_API_KEY: s.pdnsA.apiKey });
+    this.mcdns = mcdns;
+    if (mcdns.process.pid === undefined) throw new Error('scale: mcdns did not start');
+    let syncedAt: number | undefined;
+    let pdnsAt: number | undefined;
+    let holding = 0;
+    let lastReport = t0;
+    let lastPoll = 0;
+    const deadline = t0 + opts.convergeTimeoutS * 1000;
+    while (performance.now() < deadline) {
+      if (!mcdns.process.running) throw new Error(`scale: mcdns exited (${mcdns.process.exitDescription}); last log lines:\n${mcdns.process.logTail(30)}`);
+      if (syncedAt === undefined && (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((r) => r.ok, () => false))) syncedAt = performance.now();
+      // One whole-zone read per second at most: PowerDNS serves mcdns meanwhile.
+      if (pdnsAt === undefined && performance.now() - lastPoll >= 1000) {
+        lastPoll = performance.now();
+        holding = await powerdnsHolding(s.pdnsA, fleet, fleet.addrs).catch(() => holding);
+        if (holding === n) pdnsAt = performance.now();
+      }
+      if (tracker.completedAt !== undefined && pdnsAt !== undefined) break;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        this.log(`  ${secs(performance.now() - t0)} s: DNSEndpoints complete ${tracker.complete.size}/${n}, PowerDNS ${holding}/${n}${syncedAt ? '' : ', caches not synced yet'}`);
+      }
+      await sleep(100);
+    }
+    const cost = processCost(mcdns.process.pid);
+    const epAt = tracker.completedAt;
+    if (epAt === undefined) this.notes.push(`DNSEndpoints did not converge within ${opts.convergeTimeoutS} s (${tracker.complete.size}/${n} complete)`);
+    if (pdnsAt === undefined) this.notes.push(`PowerDNS (direct) did not converge within ${opts.convergeTimeoutS} s (${holding}/${n} names)`);
+    const hostAfter = await apiRequests(s.host);
+    const membersAfter = await Promise.all(members.map((m) => apiRequests(s.rest[m]!)));
+    const memberByVerb: Record<string, number> = {};
+    membersBefore.forEach((before, j) => {
+      for (const [k, v] of Object.entries(diffRecord(before.byVerb, membersAfter[j]!.byVerb))) memberByVerb[k] = (memberByVerb[k] ?? 0) + v;
+    });
+    const after = (at: number | undefined, from: number | undefined) => (at !== undefined && from !== undefined ? secs(at - from) : null);
+    const cold: ColdStart = {
+      dnsEndpointsConvergedS: after(epAt, t0),
+      powerdnsConvergedS: after(pdnsAt, t0),
+      cachesSyncedS: after(syncedAt, t0),
+      dnsEndpointsAfterSyncS: after(epAt, syncedAt),
+      powerdnsAfterSyncS: after(pdnsAt, syncedAt),
+      cost,
+      requests: {
+        hostRequestsDuringConvergence: { byVerb: diffRecord(hostBefore.byVerb, hostAfter.byVerb), byVerbResource: diffRecord(hostBefore.byVerbResource, hostAfter.byVerbResource) },
+        memberRequestsDuringConvergence: { byVerb: memberByVerb },
+        powerdnsRequestsDuringConvergence: diffCounts(pdnsBefore, s.proxyA.counts()),
+      },
+    };
+    this.log(`  cold start: DNSEndpoints ${cold.dnsEndpointsConvergedS ?? 'no'} s, PowerDNS ${cold.powerdnsConvergedS ?? 'no'} s, caches synced ${cold.cachesSyncedS ?? '?'} s, CPU ${cost.cpuS} s, RSS ${cost.rssMiB} MiB`);
+    this.log(`  host requests: ${JSON.stringify(cold.requests.hostRequestsDuringConvergence.byVerb)}; PowerDNS: ${JSON.stringify(cold.requests.powerdnsRequestsDuringConvergence?.byRoute)}`);
+    return cold;
+  }
+
+  /** steadyS seconds with nothing changing: host writes (Lease renewals apart), PowerDNS reads and writes. */
+  private async steadyState(s: Servers): Promise<ScaleRun['steady']> {
+    this.log(`steady state: ${this.opts.steadyS} s with nothing changing`);
+    const host0 = await apiRequests(s.host);
+    const pdns0 = s.proxyA.counts();
+    await sleep(this.opts.steadyS * 1000);
+    const w = writesOf(diffRecord(host0.byVerbResource, (await apiRequests(s.host)).byVerbResource));
+    const pdns = diffCounts(pdns0, s.proxyA.counts());
+    const steady = {
+      hostWrites: w.writes,
+      providerWrites: pdns.writes,
+      providerReads: pdns.reads,
+      seconds: this.opts.steadyS,
+      leaseWrites: w.leaseWrites,
+      hostWritesByResource: w.byResource,
+      providerRequestsByRoute: pdns.byRoute,
+    };
+    this.log(`  steady: ${JSON.stringify(steady)}`);
+    return steady;
+  }
+
+  private skipChanges(): ScaleRun['changes'] {
+    this.notes.push('load-balancer changes skipped: mcdns had not converged');
+    return { requested: this.opts.changes, notSeen: this.opts.changes, dnsEndpointMs: null, powerdnsMs: null };
+  }
+
+  /**
+   * Single load-balancer changes, one at a time: a member's Ingress status moves to a new address;
+   * timed to the first DNSEndpoint event carrying it (the bench's watch) and to the first PowerDNS
+   * answer carrying it (a DNS query every 5 ms). Three misses in a row end the series.
+   */
+  private async loadBalancerChanges(s: Servers): Promise<ScaleRun['changes']> {
+    const { n, fleet, opts, tracker } = this;
+    const resolver = new Resolver({ timeout: 500, tries: 1 });
+    resolver.setServers([`127.0.0.1:${s.pdnsA.port}`]);
+    const epMs: number[] = [];
+    const dnsMs: number[] = [];
+    let notSeen = 0;
+    let misses = 0;
+    this.log(`${opts.changes} single load-balancer changes`);
+    for (let c = 0; c < opts.changes && misses < 3; c++) {
+      const i = Math.floor(Math.random() * n);
+      const m = 1 + Math.floor(Math.random() * opts.clusters);
+      const ip = fleet.change(m, i, c);
+      tracker.watchIp(ip);
+      const c0 = performance.now();
+      await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
+        status: { loadBalancer: { ingress: [{ ip }] } },
+      });
+      let dnsAt: number | undefined;
+      const until = c0 + opts.changeTimeoutS * 1000;
+      while (performance.now() < until) {
+        if (dnsAt === undefined && (await resolver.resolve4(fleet.host(i)).catch(() => [] as string[])).includes(ip)) dnsAt = performance.now();
+        if (dnsAt !== undefined && tracker.seenAt(ip) !== undefined) break;
+        await sleep(5);
+      }
+      const epAt = tracker.seenAt(ip);
+      if (epAt !== undefined) epMs.push(epAt - c0);
+      if (dnsAt !== undefined) dnsMs.push(dnsAt - c0);
+      if (epAt === undefined || dnsAt === undefined) {
+        notSeen++;
+        misses++;
+        const missing = [epAt === undefined ? 'no DNSEndpoint' : '', dnsAt === undefined ? 'no PowerDNS answer' : ''].filter(Boolean).join(', ');
+        this.log(`  change ${c} (${fleet.host(i)} in member${m} → ${ip}): ${missing} within ${opts.changeTimeoutS} s`);
+      } else misses = 0;
+      if ((c + 1) % 10 === 0) this.log(`  ${c + 1}/${opts.changes} changes`);
+      await sleep(100 + Math.random() * 300); // de-phase from any periodic work
+    }
+    if (misses >= 3) this.notes.push(`load-balancer changes stopped after 3 in a row were not seen within ${opts.changeTimeoutS} s`);
+    const changes = { requested: opts.changes, notSeen, dnsEndpointMs: epMs.length > 0 ? summarize(epMs) : null, powerdnsMs: dnsMs.length > 0 ? summarize(dnsMs) : null };
+    this.log(`  change → DNSEndpoint ${JSON.stringify(pct(changes.dnsEndpointMs))} ms; → PowerDNS answer ${JSON.stringify(pct(changes.powerdnsMs))} ms; not seen ${notSeen}`);
+    return changes;
+  }
+
+  /**
+   * ExternalDNS on the N DNSEndpoints mcdns left (mcdns stopped) → PowerDNS B holding all N.
+   * It writes the status of every DNSEndpoint it has not observed before it plans, so each run
+   * starts from unobserved statuses and an empty zone: the same work, a cold start.
+   */
+  private async externalDnsRun(s: Servers, variant: 'lifted' | 'defaults', extraArgs: string[]): Promise<ExternalDnsRun> {
+    const { n, fleet, opts, tracker } = this;
+    if (tracker.statusesObserved > 0) {
+      this.log(`  resetting ${tracker.statusesObserved} DNSEndpoint statuses`);
+      await bounded(n, opts.bulkConcurrency, async (i) => {
+        await s.host.mergePatch(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints/ingress-${fleet.name(i)}/status`, { status: { observedGeneration: 0 } });
+      });
+      const until = Date.now() + 60_000;
+      while (tracker.statusesObserved > 0 && Date.now() < until) await sleep(200);
+    }
+    for (const z of fleet.zones()) {
+      await s.pdnsB.deleteZone(z);
+      await s.pdnsB.createZone(z);
+    }
+    const timeoutS = opts.externalDnsTimeoutS;
+    const h0 = await apiRequests(s.host);
+    const p0 = s.proxyB.counts();
+    this.log(`ExternalDNS ${versions.externalDns} (${variant}${extraArgs.length ? `: ${extraArgs.join(' ')}` : ''}) on ${n} DNSEndpoints, at most ${timeoutS} s`);
+    const x0 = performance.now();
+    const x = await startExternalDns({
+      kubeconfig: s.bed.kubeconfigPath,
+      context: s.bed.host,
+      provider: { pdns: { apiUrl: s.proxyB.url, apiKey: s.pdnsB.apiKey } },
+      domainFilter: fleet.zones(),
+      ownerId: 'xdns-bench',
+      upstreamDefaults: true,
+      waitForFirstSync: false,
+      extraArgs,
+    });
+    this.xdns = x;
+    let at: number | undefined;
+    let holding = 0;
+    let report = x0;
+    const until = x0 + timeoutS * 1000;
+    while (performance.now() < until) {
+      if (!x.process.running) throw new Error(`scale: ExternalDNS exited (${x.process.exitDescription}): ${x.logs().split('\n').slice(-20).join('\n')}`);
+      holding = await powerdnsHolding(s.pdnsB, fleet, (i) => tracker.targets(fleet.host(i)) ?? fleet.addrs(i)).catch(() => holding);
+      if (holding === n) {
+        at = performance.now();
+        break;
+      }
+      if (performance.now() - report > 15_000) {
+        report = performance.now();
+        this.log(`  ${secs(performance.now() - x0)} s: statuses observed ${tracker.statusesObserved}/${n}, PowerDNS ${holding}/${n}`);
+      }
+      await sleep(1000);
+    }
+    const elapsed = performance.now() - x0;
+    const cost = processCost(x.process.pid!);
+    const observed = tracker.statusesObserved;
+    await x.stop();
+    this.xdns = undefined;
+    const run: ExternalDnsRun = {
+      args: x.args.filter((a) => !a.startsWith('--pdns-api-key') && !a.startsWith('--kubeconfig')),
+      convergedS: at !== undefined ? secs(at - x0) : null,
+      timeoutS,
+      statusesObserved: observed,
+      powerdnsHolding: holding,
+      peakRssMiB: cost.peakRssMiB,
+      cpuS: cost.cpuS,
+      powerdnsRequests: diffCounts(p0, s.proxyB.counts()),
+      hostRequestsByVerb: diffRecord(h0.byVerb, (await apiRequests(s.host)).byVerb),
+    };
+    if (at === undefined) {
+      if (observed > 0) run.projectedS = Math.round((elapsed / 1000) * (n / observed));
+      this.notes.push(
+        `ExternalDNS (${variant}) did not converge within ${timeoutS} s (${observed}/${n} statuses written, ${holding}/${n} names in PowerDNS${run.projectedS ? `; at that rate about ${run.projectedS} s` : ''})`,
+      );
+    }
+    this.log(`  ExternalDNS ${variant}: ${run.convergedS ?? `not within ${timeoutS}`} s, RSS ${run.peakRssMiB} MiB, CPU ${run.cpuS} s, PowerDNS ${JSON.stringify(run.powerdnsRequests.byRoute)}`);
+    return run;
+  }
+}

@@ -1,0 +1,141 @@
+// The scale benchmark's instruments: PowerDNS content, API server request counters, mcdns's log,
+// and the machine it ran on.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import type { PowerDnsHandle } from '../../env/powerdns.js';
+import { parseSamples, sumBy } from '../../env/prom.js';
+import type { KubeRest } from '../../env/rest.js';
+import { bins, versions } from '../../env/tools.js';
+import type { Fleet } from './fleet.js';
+
+/** How many of the fleet's names PowerDNS holds with exactly their expected targets. */
+export async function powerdnsHolding(pdns: PowerDnsHandle, fleet: Fleet, expected: (i: number) => string[]): Promise<number> {
+  const want = new Map<string, string>();
+  for (let i = 0; i < fleet.n; i++) want.set(`${fleet.host(i)}.`, [...expected(i)].sort().join(','));
+  let holding = 0;
+  for (const zone of fleet.zones()) {
+    for (const rr of await pdns.rrsets(zone)) {
+      if (rr.type !== 'A') continue;
+      const w = want.get(rr.name);
+      if (w !== undefined && rr.records.map((r) => r.content).sort().join(',') === w) holding++;
+    }
+  }
+  return holding;
+}
+
+/** The API server's request counter by verb (and verb + resource[/subresource]). */
+export async function apiRequests(rest: KubeRest): Promise<{ byVerb: Record<string, number>; byVerbResource: Record<string, number> }> {
+  const res = await rest.raw('GET', '/metrics');
+  if (res.status !== 200) throw new Error(`${rest.server.name} /metrics: HTTP ${res.status}`);
+  const s = parseSamples(res.body, ['apiserver_request_total']);
+  const byVerbResource = sumBy(s, 'apiserver_request_total', ['verb', 'resource', 'subresource']);
+  const tidy: Record<string, number> = {};
+  for (const [k, v] of Object.entries(byVerbResource)) {
+    const [verb, resource, sub] = k.split(' ');
+    const key = `${verb} ${resource || '(none)'}${sub ? `/${sub}` : ''}`;
+    tidy[key] = (tidy[key] ?? 0) + v;
+  }
+  return { byVerb: sumBy(s, 'apiserver_request_total', ['verb']), byVerbResource: tidy };
+}
+
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'DELETECOLLECTION', 'APPLY', 'CREATE', 'UPDATE']);
+
+/** Writes in a by-verb-resource diff, without the Lease renewals (reported apart). */
+export function writesOf(diff: Record<string, number>): { writes: number; leaseWrites: number; byResource: Record<string, number> } {
+  let writes = 0;
+  let leaseWrites = 0;
+  const byResource: Record<string, number> = {};
+  for (const [k, v] of Object.entries(diff)) {
+    const [verb, resource] = k.split(' ') as [string, string];
+    if (!WRITE_VERBS.has(verb.toUpperCase())) continue;
+    if (resource === 'leases') {
+      leaseWrites += v;
+      continue;
+    }
+    writes += v;
+    byResource[k] = v;
+  }
+  return { writes, leaseWrites, byResource };
+}
+
+/** mcdns's own default --workers, from its --help (so the floor uses the same concurrency). */
+export function mcdnsDefaultWorkers(): number {
+  const help = execFileSync(process.execPath, ['dist/src/cli.js', 'run', '--help'], { encoding: 'utf8' });
+  const m = /--workers <n>[^\n]*\(default: (\d+)/.exec(help);
+  if (!m) throw new Error('scale: could not read the default of --workers from `mcdns run --help`');
+  return Number(m[1]);
+}
+
+function toolVersion(cmd: string, args: string[]): string {
+  try {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+    const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+    return (/(\d+\.\d+\.\d+)/.exec(out)?.[1] ?? out.trim().split('\n')[0] ?? 'unknown').slice(0, 80);
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function machineInfo(): Record<string, unknown> {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    nproc: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    kubeApiserver: versions.kube,
+    etcd: toolVersion(bins.etcd(), ['--version']),
+    powerdns: toolVersion(bins.pdnsServer(), ['--version']),
+    externalDns: versions.externalDns,
+    mcdnsCommit: commit,
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    date: new Date().toISOString(),
+  };
+}
+
+/** JSON log lines of mcdns: what the run needs to count. */
+export function readMcdnsLog(file: string): {
+  offline: number;
+  transitionsToOffline: number;
+  renewalFailures: number;
+  stepDowns: number;
+  errors: number;
+  warnings: number;
+  firstErrors: string[];
+} {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no log yet
+  }
+  const out = { offline: 0, transitionsToOffline: 0, renewalFailures: 0, stepDowns: 0, errors: 0, warnings: 0, firstErrors: [] as string[] };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const msg = String(e['message'] ?? '');
+    if (e['level'] === 'error') {
+      out.errors++;
+      if (out.firstErrors.length < 5) out.firstErrors.push(line.slice(0, 300));
+    }
+    if (e['level'] === 'warn') out.warnings++;
+    if (/^member cluster offline/.test(msg)) out.offline++;
+    if (/member cluster transition/.test(msg) && e['to'] === 'offline') out.transitionsToOffline++;
+    if (/leader election: could not (read or update|renew)/.test(msg) && e['level'] === 'warn') out.renewalFailures++;
+    if (/leader election: stopped leading/.test(msg) || /stopped reconciling: not the leader/.test(msg)) out.stepDowns++;
+  }
+  return out;
+}
+

@@ -1,0 +1,98 @@
+// The built CLI as a user runs it: exit codes, messages, -o json, shell completion.
+import { expect } from 'chai';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const cli = 'dist/src/cli.js';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+const mcdns = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> =>
+  exec(process.execPath, [cli, ...args], { env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig', ...env } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: Result) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('mcdns CLI', () => {
+  describe('boolean environment variables', () => {
+    it('MCDNS_NO_DNSENDPOINTS=false keeps DNSEndpoints on; =true turns them off', async () => {
+      // With no --provider, turning DNSEndpoints off is refused: that tells which way it went.
+      const off = await mcdns(['run', '--member-contexts', 'm1'], { MCDNS_NO_DNSENDPOINTS: 'true' });
+      expect(off.stderr).to.contain('--no-dnsendpoints needs a --provider');
+      const on = await mcdns(['run', '--member-contexts', 'm1'], { MCDNS_NO_DNSENDPOINTS: 'false' });
+      expect(on.stderr).not.to.contain('--no-dnsendpoints needs a --provider');
+    });
+
+    it('any other value stops the command with exit code 2 and names the variable', async () => {
+      const r = await mcdns(['run', '--member-contexts', 'm1'], { MCDNS_LEADER_ELECT: 'yes' });
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal('mcdns: MCDNS_LEADER_ELECT="yes" is not a boolean (use true, false, 1 or 0)\n');
+    });
+  });
+
+  it('rejects a bad duration with the flag, the value and an example', async () => {
+    const r = await mcdns(['run', '--member-contexts', 'm1', '--offline-grace', '5x']);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.contain("option '--offline-grace <duration>' argument '5x' is invalid");
+    expect(r.stderr).to.contain('1h30m');
+    const env = await mcdns(['run', '--member-contexts', 'm1'], { MCDNS_OFFLINE_GRACE: 'soon' });
+    expect(env.code).to.not.equal(0);
+    expect(env.stderr).to.contain("from env 'MCDNS_OFFLINE_GRACE' is invalid");
+  });
+
+  it('validate -o json: counts and every problem with file, object, field path and message', async () => {
+    const r = await mcdns(['validate', '-o', 'json', 'test/fixtures/broken-records.yaml', 'manifests/samples/ingressdnsrecord.yaml']);
+    expect(r.code).to.equal(1);
+    const report = JSON.parse(r.stdout) as { valid: number; invalid: number; problems: Array<Record<string, string>> };
+    expect(report).to.include({ valid: 1, invalid: 3 });
+    expect(report.problems[0]).to.deep.equal({
+      file: 'test/fixtures/broken-records.yaml',
+      object: 'IngressDNSRecord/bad-host',
+      path: 'spec.hosts[1]',
+      message: '"Hello_World.example.org" is not valid: must be a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), optionally starting with "*."',
+    });
+    const ok = await mcdns(['validate', '--output', 'json', 'manifests/samples/ingressdnsrecord.yaml']);
+    expect(ok.code).to.equal(0);
+    expect(JSON.parse(ok.stdout)).to.deep.equal({ valid: 1, invalid: 0, ignored: 0, problems: [] });
+  });
+
+  describe('completion', () => {
+    const complete = (script: string, line: string): string[] => {
+      // Runs the generated bash function the way bash's programmable completion calls it.
+      const words = line.split(' ');
+      const program = `${script}
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
+_mcdns; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      return execFileSync('bash', ['-c', program], { encoding: 'utf8', cwd: 'manifests' }).split('\n').filter(Boolean).sort();
+    };
+
+    it('bash: commands, each command\'s flags, choices and file names', async () => {
+      const { stdout: script } = await mcdns(['completion', 'bash']);
+      expect(complete(script, 'mcdns ')).to.include.members(['run', 'validate', 'plan', 'audit', 'completion']);
+      expect(complete(script, 'mcdns run --leader-')).to.deep.equal(['--leader-elect', '--leader-election-id', '--leader-election-namespace']);
+      expect(complete(script, 'mcdns run --no-')).to.deep.equal(['--no-dnsendpoints', '--no-fail-open']);
+      expect(complete(script, 'mcdns plan -o ')).to.deep.equal(['json', 'table']);
+      expect(complete(script, 'mcdns run --dnsendpoint-group multi')).to.deep.equal(['multiclusterdns.kubefed.io']);
+      expect(complete(script, 'mcdns validate sam')).to.deep.equal(['samples']);
+      expect(complete(script, 'mcdns completion ')).to.deep.equal(['bash', 'zsh']);
+    });
+
+    it('zsh: a script zsh accepts, naming every flag of every command', async () => {
+      const { stdout: script } = await mcdns(['completion', 'zsh']);
+      expect(script.split('\n')[0]).to.equal('#compdef mcdns');
+      execFileSync('zsh', ['-n'], { input: script });
+      const { stdout: help } = await mcdns(['run', '--help']);
+      for (const flag of help.match(/--[a-z][a-z-]+/g) ?? []) expect(script, flag).to.contain(flag);
+    });
+
+    it('refuses an unknown shell', async () => {
+      const r = await mcdns(['completion', 'fish']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.contain('no completion for shell "fish" (one of bash, zsh)');
+    });
+  });
+});
