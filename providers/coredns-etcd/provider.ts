@@ -12,7 +12,7 @@
 // re-plans.
 import { Etcd3, type IOptions, type IKeyValue, type Namespace } from 'etcd3';
 import { ProviderError, type ProviderErrorKind } from '../errors.js';
-import { isInZone, normaliseName, normaliseTarget, zoneFor } from '../../src/plan/names.js';
+import { isInZone, normaliseName, normaliseTarget, normaliseTargets, zoneFor } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
 import type { ApplyHooks, Provider } from '../provider.js';
 import {
@@ -115,6 +115,16 @@ export class CoreDnsEtcdProvider implements Provider {
         nameOf.set(e.key, name);
       }
     }
+    // The sink planned from what it last read of the zone: if a record set is not what the change
+    // says it was (someone wrote at that name since), nothing is written — a 'conflict' makes the
+    // sink read the zone again and plan anew, so another writer's keys are never replaced blindly.
+    for (const c of changes) {
+      const now = toRecords([...before.values()].filter((e) => e.name === c.record.name)).find((r) => r.type === c.record.type);
+      const was = c.action === 'create' ? undefined : c.previous;
+      if (!sameTargets(now, was)) {
+        throw new ProviderError(`coredns-etcd: ${c.record.type} ${c.record.name} changed since the zone was read; re-read needed`, 'conflict');
+      }
+    }
     const after = new Map<string, SkyDnsValue>([...before].map(([k, e]) => [k, e.value]));
     for (const name of names) {
       for (const change of byName.get(name) ?? []) {
@@ -199,6 +209,12 @@ export class CoreDnsEtcdProvider implements Provider {
   namespace(): Namespace {
     return this.client.namespace(this.prefix);
   }
+}
+
+function sameTargets(a: DnsRecord | undefined, b: DnsRecord | undefined): boolean {
+  const ta = a ? normaliseTargets(a.type, a.targets) : [];
+  const tb = b ? normaliseTargets(b.type, b.targets) : [];
+  return ta.length === tb.length && ta.every((t, i) => t === tb[i]);
 }
 
 /** Entries → record sets: hosts grouped by name and inferred type, texts as TXT. */
