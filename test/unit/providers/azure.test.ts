@@ -130,6 +130,28 @@ describe('providers/azure: ARM REST shapes (nock)', () => {
     expect(requests).to.deep.equal(['GET <zone>/all', 'PUT <zone>/TXT/a-www', 'PUT <zone>/A/www']);
   });
 
+  it('writes a batch of several records in steps: all ownership TXTs side by side, then the record sets', async () => {
+    list(soa, ns);
+    let inFlight = 0;
+    let most = 0;
+    const slow = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return [201, {}] as [number, object];
+    };
+    arm().put(/\/TXT\/a-(one|two|three)$/).query(true).times(3).reply(slow);
+    arm().put(/\/A\/(one|two|three)$/).query(true).times(3).reply(slow);
+    const sink = sinkFor();
+    const results = await Promise.all(
+      ['one', 'two', 'three'].map((n, i) => sink.syncRecord(resourceId('IngressDNSRecord', 'team-a', n), [ep(`${n}.example.org`, 'A', [`192.0.2.${i + 1}`])])),
+    );
+    expect(results.map((r) => r.applied)).to.deep.equal([2, 2, 2]);
+    expect(most).to.equal(3);
+    expect(requests.slice(1, 4).every((r) => r.includes('/TXT/'))).to.equal(true);
+    expect(requests.slice(4).every((r) => r.includes('/A/'))).to.equal(true);
+  });
+
   it('updates with If-Match of the etag it read and deletes record before TXT, also with If-Match', async () => {
     list(
       soa,
