@@ -596,7 +596,10 @@ export class ProviderSink {
       }
     };
     beforeWrite();
-    await this.call('apply', `apply ${changes.length} changes to ${zone}`, () => this.provider.apply(zone, changes, { beforeWrite }));
+    // A big batch is several requests (each under the provider's own request timeout): the
+    // sink's safety net grows with it.
+    const timeoutMs = (this.opts.callTimeoutMs ?? 30_000) * Math.max(1, Math.ceil(changes.length / 1000));
+    await this.call('apply', `apply ${changes.length} changes to ${zone}`, () => this.provider.apply(zone, changes, { beforeWrite }), timeoutMs);
   }
 
   private planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy, index?: ZoneContent) {
@@ -622,11 +625,11 @@ export class ProviderSink {
     };
   }
 
-  private async call<T>(operation: ProviderOperation, what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: ProviderOperation, what: string, fn: () => Promise<T>, timeoutMs = this.opts.callTimeoutMs ?? 30_000): Promise<T> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const value = await withTimeout(fn(), this.opts.callTimeoutMs ?? 30_000, `${this.provider.name}: ${what}`);
+      const value = await withTimeout(fn(), timeoutMs, `${this.provider.name}: ${what}`);
       this.opts.onCall?.(operation, true, seconds());
       return value;
     } catch (err) {
