@@ -15,7 +15,7 @@ import { startPowerDns } from '../env/powerdns.js';
 const args = process.argv.slice(2);
 const wIdx = args.indexOf('--workers');
 const workers = wIdx >= 0 ? Number(args[wIdx + 1]) : undefined;
-const sizes = args.filter((a, i) => !a.startsWith('--') && i !== wIdx + 1).map(Number);
+const sizes = args.filter((a, i) => !a.startsWith('--') && !(wIdx >= 0 && i === wIdx + 1)).map(Number);
 
 const pdns = await startPowerDns();
 try {
