@@ -172,6 +172,11 @@ export class ProviderSink {
   private readonly counters: SinkStats = { zoneReads: 0, batches: 0, changes: 0, retries: 0, failedBatches: 0 };
   private driftTimer?: NodeJS.Timeout;
   private closed = false;
+  /**
+   * One write at a time per provider, across zones: a database-backed server (PowerDNS on
+   * SQLite) fails concurrent write transactions, and batches already carry the parallelism.
+   */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(opts: ProviderSinkOptions) {
     this.opts = opts;
@@ -595,6 +600,18 @@ export class ProviderSink {
         throw new Refused(err);
       }
     };
+    const previous = this.writing;
+    let release!: () => void;
+    this.writing = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      await this.applyNow(zone, changes, beforeWrite);
+    } finally {
+      release();
+    }
+  }
+
+  private async applyNow(zone: string, changes: Change[], beforeWrite: () => void): Promise<void> {
     beforeWrite();
     // A big batch is several requests (each under the provider's own request timeout): the
     // sink's safety net grows with it.
