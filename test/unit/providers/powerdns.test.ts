@@ -7,6 +7,10 @@ import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderSink } from '../../../src/apply/sink.js';
 import { resourceId, ownershipConfig } from '../../../src/registry/ownership.js';
 import { PowerDnsProvider } from '../../../providers/powerdns/index.js';
+import { sinksFrom } from '../../../src/controller/direct.js';
+import { createLogger } from '../../../src/log.js';
+import { registry } from '../../../src/metrics.js';
+import { sample } from '../metrics-text.js';
 
 // See azure.test.ts: nock is on only around this suite.
 nock.restore();
@@ -104,6 +108,23 @@ describe('providers/powerdns: faults (nock)', () => {
     expect(landed.has('A web-7.example.org.')).to.equal(false);
     expect(patches).to.be.at.most(12);
     nock.cleanAll(); // the unused PATCH allowance
+  });
+
+  it('counts zone reads, batch sizes and every request in /metrics (the sinks the controller builds)', async () => {
+    registry.resetMetrics();
+    zones();
+    zone();
+    pdns().patch(`${BASE}/zones/example.org.`).reply(204);
+    const [named] = sinksFrom({ providers: [{ provider: 'powerdns', pdnsServer: PDNS, pdnsApiKey: 'k' }], sink: { driftIntervalMs: 0 } }, createLogger('silent'));
+    const sink = named!.sink;
+    await Promise.all([1, 2, 3].map((i) => sink.syncRecord(rid(i), [ep(`web-${i}.example.org`, ['192.0.2.1'])])));
+    await sink.close();
+    const text = await registry.metrics();
+    expect(sample(text, 'mcdns_provider_zone_reads_total', { provider: 'powerdns', reason: 'start' })).to.equal(1);
+    expect(sample(text, 'mcdns_provider_batch_changes_count', { provider: 'powerdns' })).to.equal(1);
+    expect(sample(text, 'mcdns_provider_batch_changes_sum', { provider: 'powerdns' })).to.equal(6);
+    expect(sample(text, 'mcdns_provider_requests_total', { provider: 'powerdns', operation: 'apply', result: 'success' })).to.equal(1);
+    expect(sample(text, 'mcdns_provider_requests_total', { provider: 'powerdns', operation: 'records', result: 'success' })).to.equal(1);
   });
 
   it('sends a batch bigger than one request body as several PATCHes in order, asking the gate before each', async () => {
