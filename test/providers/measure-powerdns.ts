@@ -2,7 +2,7 @@
 // N records of one zone published through ProviderSink, counting PowerDNS requests, bytes read and
 // wall time, then a republish of all N (a resync), then a drift check.
 //
-//   node dist/test/providers/measure-powerdns.js [N ...] [--workers W]
+//   node dist/test/providers/measure-powerdns.js [N ...] [--workers W] [--pdns key=value ...]
 //
 // Without --workers every record is published at once (a resync's fan-out, or many workers);
 // with --workers W, W loops publish one record after the other, each waiting for its batch, as
@@ -15,9 +15,11 @@ import { startPowerDns } from '../env/powerdns.js';
 const args = process.argv.slice(2);
 const wIdx = args.indexOf('--workers');
 const workers = wIdx >= 0 ? Number(args[wIdx + 1]) : undefined;
-const sizes = args.filter((a, i) => !a.startsWith('--') && !(wIdx >= 0 && i === wIdx + 1)).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !(wIdx >= 0 && i === wIdx + 1)).map(Number);
 
-const pdns = await startPowerDns();
+// --pdns key=value adds a pdns.conf line (e.g. api-rectify=no).
+const extraConfig = args.flatMap((a, i) => (a === '--pdns' ? [args[i + 1] as string] : []));
+const pdns = await startPowerDns({ extraConfig });
 try {
   for (const n of sizes.length > 0 ? sizes : [1000, 10000]) {
     const zone = `m${n}.example`;
