@@ -24,7 +24,7 @@ import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '.
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
-import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import { recordedVerdicts, withHealthStatus, withRecorded, type HealthInput, type HealthView, type ProbeTarget } from '../core/health.js';
 import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../errors.js';
@@ -199,7 +199,8 @@ export class Reconciler {
 
     const k = keyOf(key);
     const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
-    const health = this.healthInput(key);
+    const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
+    const health = this.healthInput(key, record, recorded);
     const desired: {
       endpoints: Endpoint[];
       ready: Verdict;
@@ -214,7 +215,7 @@ export class Reconciler {
     const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     if (this.options.prober) {
-      if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
+      if (check) this.options.prober.track(k, desired.probeTargets ?? [], check, recorded);
       else this.options.prober.untrack(k);
     }
 
@@ -242,14 +243,22 @@ export class Reconciler {
     return { dnsEndpoint, status, verdict, clusters };
   }
 
-  /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
-  private healthInput(key: RecordKey): HealthInput | undefined {
+  /**
+   * The health input of the pure core: probe verdicts, and what is published now (fail-open's
+   * memory). Both start from what the record recorded, so a restarted or newly elected
+   * controller neither brings back a target its predecessor pruned (the prober starts from the
+   * recorded verdicts, and an unhealthy one needs successThreshold passes) nor forgets the set
+   * fail-open keeps (status.targets, when there is no DNSEndpoint to read it from).
+   */
+  private healthInput(key: RecordKey, record: DNSRecord, recorded: HealthView): HealthInput | undefined {
     if (!this.options.prober) return undefined;
     const live = this.options.dnsEndpoints === false ? undefined : this.view.dnsEndpoint(key.namespace, dnsEndpointName(key.kind, key.name));
+    const recordedTargets = (record.status as RecordStatus | undefined)?.targets;
     return {
-      probes: this.options.prober.health(keyOf(key)),
+      probes: record.spec.healthCheck ? withRecorded(this.options.prober.health(keyOf(key)), recorded) : this.options.prober.health(keyOf(key)),
       failOpen: this.options.failOpen ?? true,
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
+      ...(live === undefined && !this.lastPublished.has(keyOf(key)) && recordedTargets ? { recordedTargets } : {}),
     };
   }
 

@@ -9,8 +9,9 @@
 //     (passive readiness), and
 //   - its active probes have not failed failureThreshold times in a row since they last
 //     succeeded successThreshold times (the prober's state machine, src/health/state.ts).
-// A target without a probe verdict yet counts as healthy: a controller restart or a new target
-// never empties DNS before a probe has spoken.
+// A target without a probe verdict yet counts as healthy: a new target never empties DNS before a
+// probe has spoken. A restarted or newly elected controller is not "without a verdict": it starts
+// from the verdicts the record's status.health recorded (recordedVerdicts).
 //
 // Strategies (spec.strategy, default roundRobin):
 //   roundRobin        every healthy target of the name;
@@ -53,6 +54,30 @@ export interface HealthView {
 
 export const NO_PROBES: HealthView = { target: () => undefined };
 
+/**
+ * The probe verdicts a record's status.health implies, for a process that has not probed yet (a
+ * restart, a new leader). Only targets whose cluster was healthy are taken: a target that was
+ * unhealthy because its cluster was offline or had no ready endpoints owes that to the cluster,
+ * not to its probes. Without a `since` nothing is taken (the rule of fail-open needs it).
+ */
+export function recordedVerdicts(health: RecordHealthStatus | undefined): HealthView {
+  const sick = new Set((health?.clusters ?? []).filter((c) => !c.healthy).map((c) => c.cluster));
+  const verdicts = new Map<string, ProbeHealth>();
+  for (const t of health?.targets ?? []) {
+    if (t.since === undefined || sick.has(t.cluster)) continue;
+    const before = verdicts.get(t.target);
+    // One address listed under two clusters: unhealthy wins, it is the cautious reading.
+    if (before && !before.healthy) continue;
+    verdicts.set(t.target, { healthy: t.healthy, since: t.since, ...(t.healthy ? {} : opt('lastError', t.lastError)) });
+  }
+  return { target: (address) => verdicts.get(address) };
+}
+
+/** The prober's verdict where it has one, else the recorded one. */
+export function withRecorded(probes: HealthView, recorded: HealthView): HealthView {
+  return { target: (address) => probes.target(address) ?? recorded.target(address) };
+}
+
 /** The optional health input of desiredForIngressRecord / desiredForServiceRecord. */
 export interface HealthInput {
   /** The prober's view of this record (Prober.health(recordKey)); absent: no active probes. */
@@ -61,9 +86,15 @@ export interface HealthInput {
   failOpen?: boolean;
   /**
    * The endpoints published now for this record: the live DNSEndpoint's spec.endpoints (or the
-   * provider's records of the record's names). Fail-open keeps these; nothing else is remembered.
+   * provider's records of the record's names). Fail-open keeps these when verdict times say nothing.
    */
   published?: Endpoint[];
+  /**
+   * The record's status.targets: what was published when the status was last written. Stands in
+   * for `published` of a name it says nothing about (no DNSEndpoint, and a process that has not
+   * published yet: --no-dnsendpoints after a restart).
+   */
+  recordedTargets?: string[];
 }
 
 /** Health of a member cluster as a record sees it: reachability, and readiness for Services. */
@@ -156,14 +187,16 @@ export function healthPolicy(
   input: HealthInput | undefined,
 ): HealthPolicy {
   const published = publishedTargets(input?.published ?? []);
-  const empty: ReadonlySet<string> = new Set();
+  const recorded: ReadonlySet<string> = new Set(
+    (input?.recordedTargets ?? []).map((t) => classifyTarget(t)?.target ?? normaliseHostname(t)),
+  );
   return {
     strategy: spec.strategy ?? 'roundRobin',
     priority: spec.failoverPriority ?? [],
     // Without a health input there is no memory, so there is nothing to keep open.
     failOpen: input !== undefined && input.failOpen !== false,
     probes: input?.probes ?? NO_PROBES,
-    previous: (name) => published.get(normaliseHostname(name)) ?? empty,
+    previous: (name) => published.get(normaliseHostname(name)) ?? recorded,
     windowMs: correlationWindowMs(spec.healthCheck),
     evaluated: input !== undefined,
   };

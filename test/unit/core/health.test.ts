@@ -6,6 +6,7 @@ import { desiredForIngressRecord, desiredForServiceRecord } from '../../../src/c
 import {
   clusterOrder,
   publishedTargets,
+  recordedVerdicts,
   selectTargets,
   withHealthStatus,
   type Candidate,
@@ -444,6 +445,36 @@ describe('health: ServiceDNSRecord with a health input', () => {
       { address: '127.0.0.22', cluster: 'c2', host: GLOBAL },
       { address: '127.0.0.23', cluster: 'c3', host: GLOBAL },
     ]);
+  });
+});
+
+describe('health: starting from what a record recorded (restart, new leader)', () => {
+  it('reads probe verdicts from status.health, leaving out targets whose cluster was the cause', () => {
+    const view = recordedVerdicts({
+      clusters: [
+        { cluster: 'member1', healthy: true, since: T0 },
+        { cluster: 'member2', healthy: false, since: T1, lastError: 'offline' },
+      ],
+      targets: [
+        { target: '127.0.0.11', cluster: 'member1', healthy: false, published: false, since: T1, lastError: 'connection refused' },
+        { target: '127.0.0.12', cluster: 'member2', healthy: false, published: false, since: T1, lastError: 'offline' },
+        { target: '127.0.0.13', cluster: 'member1', healthy: true, published: true, since: T0 },
+      ],
+    });
+    expect(view.target('127.0.0.11')).to.deep.equal({ healthy: false, since: T1, lastError: 'connection refused' });
+    expect(view.target('127.0.0.12')).to.equal(undefined);
+    expect(view.target('127.0.0.13')).to.deep.equal({ healthy: true, since: T0 });
+    expect(recordedVerdicts(undefined).target('127.0.0.11')).to.equal(undefined);
+  });
+
+  it('without a DNSEndpoint (--no-dnsendpoints, just restarted), fail-open keeps the set status.targets recorded', () => {
+    // Offline without a time: verdict times say nothing, so the memory decides.
+    const clusters = [shopCluster('member1', '127.0.0.11', { state: 'offline', stateSince: undefined }), shopCluster('member2', '127.0.0.12', { state: 'offline', stateSince: undefined })];
+    const restarted = desiredForIngressRecord(shopRecord(), clusters, { published: [], recordedTargets: ['127.0.0.11'] });
+    expect(restarted.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(restarted.ready.message).to.contain('fail-open keeps publishing 127.0.0.11 (the set published now)');
+    const forgetful = desiredForIngressRecord(shopRecord(), clusters, { published: [] });
+    expect(forgetful.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
   });
 });
 
