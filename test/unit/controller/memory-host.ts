@@ -45,3 +45,4 @@ export class MemoryHost implements HostView, HostWrites {
   }
   async event(ref: RecordRef, type: string, reason: string) { this.events.push(`${type} ${reason} ${ref.name}`); }
 }
+

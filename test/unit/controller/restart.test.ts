@@ -8,10 +8,13 @@ import type { IngressDNSRecord, RecordHealthStatus } from '../../../src/api/sche
 import type { ClusterObservation } from '../../../src/core/observation.js';
 import { Reconciler, keyOf, type RecordKey } from '../../../src/controller/reconcile.js';
 import { Prober, type HealthTransition } from '../../../src/health/index.js';
+import { ProbePolicy } from '../../../src/health/policy.js';
 import { startLoadBalancers, until, type FakeLoadBalancer } from '../../env/fake-lb.js';
 import { MemoryHost } from './memory-host.js';
 
 const silent = winston.createLogger({ silent: true });
+// The fake load balancers live on loopback, which the probe policy refuses unless allowed.
+const loopbackAllowed = new ProbePolicy({ allowCidrs: ['127.0.0.0/8'] });
 const key: RecordKey = { kind: 'IngressDNSRecord', namespace: 'web', name: 'shop' };
 const HOST = 'shop.example.org';
 const EP = 'ingress-shop';
@@ -36,7 +39,7 @@ const member = (cluster: string, ip: string): ClusterObservation => ({
 
 /** One controller process: its own prober and reconciler, on the shared host. */
 function process_(host: MemoryHost, opts: { paused?: boolean } = {}) {
-  const prober = new Prober({ concurrency: 4, logger: silent, ...opts });
+  const prober = new Prober({ concurrency: 4, logger: silent, policy: loopbackAllowed, ...opts });
   const transitions: HealthTransition[] = [];
   prober.onTransition((t) => transitions.push(t));
   const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T00:00:00Z'), { prober });
