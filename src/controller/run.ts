@@ -196,8 +196,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     members: (q) => members.observationsFor(q),
     onChange: (c) => fanOut?.host(c),
   });
-  fanOut = new FanOut(view, served, queue, own);
   const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  fanOut = new FanOut(view, served, queue, own, allKeys);
 
   // ---- who may write ----
   const elector = opts.leaderElect
@@ -225,9 +225,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     fanOut?.member(change);
     if (change.kind === 'State') transitions.observe(members.statuses());
   });
-  manager.run(runnable('members', () => {
-    for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
-  }, () => members.stop()));
+  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  manager.run(runnable('members', fromKubeconfig, () => members.stop()));
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
   const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
   if (kubefed) {
@@ -337,25 +336,25 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   );
 
   // ---- metrics read at scrape time ----
-  manager.run(
-    runnable('metrics sources', () => undefined, bindMetricSources({
-      queueDepth: () => queue.depth,
-      clusterStates: () => members.statuses().map((m) => m.state),
-      clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
-      objectsIndexed: () => members.counts(),
-      inFlight: () => queue.inFlight,
-      records: () =>
-        [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
-          const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
-          return { kind: k.kind, status: c?.status, reason: c?.reason };
-        }),
-      publishedEndpoints: () =>
-        view.dnsEndpointList().map((ep) => ({
-          kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
-          endpoints: ep.spec.endpoints?.length ?? 0,
-        })),
-    })),
-  );
+  const metricSources: Parameters<typeof bindMetricSources>[0] = {
+    queueDepth: () => queue.depth,
+    inFlight: () => queue.inFlight,
+    clusterStates: () => members.statuses().map((m) => m.state),
+    clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
+    objectsIndexed: () => members.counts(),
+    records: () =>
+      [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+        const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
+        return { kind: k.kind, status: c?.status, reason: c?.reason };
+      }),
+    publishedEndpoints: () =>
+      view.dnsEndpointList().map((ep) => ({
+        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        endpoints: ep.spec.endpoints?.length ?? 0,
+      })),
+  };
+  let unbindMetrics = (): void => undefined;
+  manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
   manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));
