@@ -141,7 +141,7 @@ describe('one owner per name', () => {
     await reconciler.reconcile(attackerKey);
     expect(names(attackerKey)).to.deep.equal(['attacker.hj.test 192.0.2.66']);
     expect(ready(attackerKey)).to.include({ status: 'False', reason: 'NameNotAllowed' });
-    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is not allowed in namespace team-b; other names: published 2 names/);
+    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is not allowed in namespace team-b; other names: published 1 name, 1 target from cluster member1$/);
     expect(claims.claimsOn('www.hj.test')).to.deep.equal([]);
     expect(host.events).to.include('Warning NameNotAllowed attacker');
   });
