@@ -64,6 +64,9 @@ async function main(): Promise<void> {
         mcdnsArgs: (values['mcdns-args'] as string).split(/\s+/).filter(Boolean),
       },
       log,
+      (partial) => {
+        if (values.json) writeFileSync(values.json, `${JSON.stringify(partial, null, 2)}\n`);
+      },
     );
   } else if (values.scenario === 'scale-chart') {
     if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json[,FILE.json...] and --chart FILE.svg');

@@ -150,7 +150,8 @@ const secs = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.p95 ?? null, p99: s?.p99 ?? null });
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
 
-export async function scaleScenario(opts: ScaleOptions, log: Log): Promise<ScaleResult> {
+/** Runs each N on fresh servers; `onRun` gets the result so far after each (to save it early). */
+export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (partial: ScaleResult) => void): Promise<ScaleResult> {
   const workers = opts.workers ?? (await mcdnsDefaultWorkers());
   const machine = machineInfo();
   log(`machine: ${JSON.stringify(machine)}`);
@@ -164,6 +165,7 @@ export async function scaleScenario(opts: ScaleOptions, log: Log): Promise<Scale
       await runner.tearDown();
     }
     log(`=== ${n} records: ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
+    onRun?.({ machine, options: { ...opts, workers }, runs });
   }
   return { machine, options: { ...opts, workers }, runs };
 }
