@@ -5,18 +5,35 @@
 import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
 import type { Verdict } from '../core/status.js';
-import { observeProviderCall } from '../metrics.js';
+import { observeProviderBatch, observeProviderCall, observeProviderZoneRead } from '../metrics.js';
 import { sinkFromConfig, type ProviderSettings } from '../apply/config.js';
 import { resourceId } from '../registry/ownership.js';
 import type { ProviderSink, SyncResult } from '../apply/sink.js';
+import { NotLeaderError } from './host-writes.js';
 import type { RecordKey } from './reconcile.js';
 
-/** One sink per configured provider, its calls counted in the metrics. */
-export function sinksFrom(settings: ProviderSettings, log: Logger): NamedSink[] {
+/**
+ * One sink per configured provider, its calls, batches and zone reads counted in the metrics.
+ * `beforeWrite` runs right before every write request to a provider and throws to refuse it:
+ * the controller's leader gate.
+ */
+export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void): NamedSink[] {
   return settings.providers.map((p) => ({
     name: p.provider,
-    sink: sinkFromConfig(p, settings.sink, log, {}, (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds)),
+    sink: sinkFromConfig(p, settings.sink, log, {}, {
+      onCall: (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds),
+      onBatch: (_zone, changes) => observeProviderBatch(p.provider, changes),
+      onZoneRead: (_zone, reason) => observeProviderZoneRead(p.provider, reason),
+      ...(beforeWrite ? { beforeWrite } : {}),
+    }),
   }));
+}
+
+/** The hook that refuses a provider write request (NotLeaderError) while `allowed()` is false. */
+export function leaderGate(allowed: () => boolean): () => void {
+  return () => {
+    if (!allowed()) throw new NotLeaderError('a write request to a DNS provider');
+  };
 }
 
 export interface NamedSink {
@@ -55,6 +72,7 @@ export class DirectOutputs {
     const conflicts: string[] = [];
     const rejected: string[] = [];
     const errors: string[] = [];
+    const refused: string[] = [];
     let applied = 0;
     let retryAfterMs: number | undefined;
     for (const { name, sink } of this.sinks) {
@@ -72,12 +90,21 @@ export class DirectOutputs {
       conflicts.push(...result.conflicts.map((c) => `${name}: ${c.message}`));
       rejected.push(...result.problems.filter((p) => !informational.has(p.reason)).map((p) => `${name}: ${p.message}`));
       for (const e of result.zoneErrors) {
+        // The provider refused this record's own changes: the same request would fail again, so
+        // it is not retried until the record changes (or the next resync).
+        if (e.kind === 'rejected') {
+          refused.push(`${name}: zone ${e.zone}: ${e.message}`);
+          continue;
+        }
         errors.push(`${name}: zone ${e.zone}: ${e.message}`);
         if (e.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, e.retryAfterMs);
       }
     }
     if (errors.length > 0) {
-      return { applied, retry: true, retryAfterMs, failure: { status: 'False', reason: 'ProviderError', message: errors.join('; ') } };
+      return { applied, retry: true, retryAfterMs, failure: { status: 'False', reason: 'ProviderError', message: [...errors, ...refused].join('; ') } };
+    }
+    if (refused.length > 0) {
+      return { applied, retry: false, failure: { status: 'False', reason: 'ProviderError', message: [...refused, ...conflicts, ...rejected].join('; ') } };
     }
     if (conflicts.length > 0) {
       return { applied, retry: false, failure: { status: 'False', reason: 'OwnershipConflict', message: conflicts.join('; ') } };

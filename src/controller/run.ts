@@ -30,8 +30,7 @@ import { describeProviderConfig, type ProviderSettings } from '../apply/config.j
 import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
 import { ClaimIndex } from './claims.js';
 import { ApiNamePolicy } from './name-policy.js';
-import { DirectOutputs, sinksFrom } from './direct.js';
-import type { ProviderSink } from '../apply/sink.js';
+import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
 import { FanOut } from './fan-out.js';
 import { Manager, runnable } from './manager.js';
 import { OwnWrites } from './own-writes.js';
@@ -143,21 +142,6 @@ function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | 
   return hostContextNamespace || 'default';
 }
 
-/** A provider sink whose writing calls are refused (NotLeaderError) while `allowed()` is false. */
-export function gatedSink(sink: ProviderSink, allowed: () => boolean): ProviderSink {
-  const writing = new Set<PropertyKey>(['syncRecord', 'deleteRecord']);
-  return new Proxy(sink, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (!writing.has(prop)) return fn.bind(target);
-      return (...args: unknown[]) =>
-        allowed() ? fn.apply(target, args) : Promise.reject(new NotLeaderError(`${String(prop)} at a DNS provider`));
-    },
-  });
-}
-
 export interface Controller {
   /**
    * True once the host caches have synced and every member has synced or been declared offline
@@ -238,7 +222,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // ---- reconciling ----
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger).map(({ name, sink }) => ({ name, sink: gatedSink(sink, writing) })));
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
   // Probes run only while this replica may write: a follower's verdicts would be thrown away,
   // and a deposed leader's would go on loading every target for nothing.
   const prober = new Prober({
