@@ -280,7 +280,8 @@ export class Reconciler {
       generation: record.metadata.generation,
       now: this.now(),
     });
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
+    const healthStatus = withPublished(desired.health, targets);
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, healthStatus, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
     return { dnsEndpoint, status, verdict, clusters };
   }
@@ -305,7 +306,7 @@ export class Reconciler {
     const kept = withoutNames(endpoints, dropped);
     if (dropped.length > 0) {
       const problems = [...denied.map((d) => d.why), ...(verdict.lost.length > 0 ? [lostMessage(verdict.lost)] : [])];
-      const rest = kept.length > 0 ? [`other names: ${ready.message}`] : [];
+      const rest = kept.length > 0 ? [`other names: ${recount(ready.message, kept)}`] : [];
       const reason = denied.length > 0 ? 'NameNotAllowed' : 'NameConflict';
       return { endpoints: kept, ready: { status: 'False', reason, message: boundedMessage([...problems, ...rest]) } };
     }
@@ -574,4 +575,19 @@ function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endp
 function claimOf(key: RecordKey, record: DNSRecord): Claim {
   const createdAt = record.metadata.creationTimestamp;
   return { record: keyOf(key), kind: key.kind, namespace: key.namespace, name: key.name, ...(createdAt ? { createdAt: String(createdAt) } : {}) };
+}
+
+/** status.health with `published` as it really is once names were dropped (claims, policy). */
+function withPublished(health: RecordHealthStatus | undefined, published: string[]): RecordHealthStatus | undefined {
+  if (!health?.targets) return health;
+  const set = new Set(published);
+  return { ...health, targets: health.targets.map((t) => ({ ...t, published: t.published && set.has(t.target) })) };
+}
+
+/** The core's "published N names, M targets" head, counted again over what is still published. */
+function recount(message: string, kept: Endpoint[]): string {
+  const names = new Set(kept.map((e) => e.dnsName)).size;
+  const targets = new Set(kept.flatMap((e) => e.targets)).size;
+  const n = (k: number, noun: string) => `${k} ${noun}${k === 1 ? '' : 's'}`;
+  return message.replace(/^published \d+ names?, \d+ targets?/, `published ${n(names, 'name')}, ${n(targets, 'target')}`);
 }
