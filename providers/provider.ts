@@ -5,6 +5,15 @@
 // provider stays a thin adapter and adding one touches no other.
 import type { Change, DnsRecord } from '../src/plan/records.js';
 
+/** What the caller of apply() hears about or decides during it. */
+export interface ApplyHooks {
+  /**
+   * Called immediately before each write request (each PATCH, etcd transaction, Azure call);
+   * throws to refuse it (the controller's leader gate). A provider lets the error through as is.
+   */
+  beforeWrite?: () => void;
+}
+
 export interface Provider {
   /** Short provider name for logs and messages: powerdns, azure, coredns-etcd. */
   readonly name: string;
@@ -13,11 +22,13 @@ export interface Provider {
   /** Every record set of one zone, ownership TXTs included. Throws when it cannot read. */
   records(zone: string): Promise<DnsRecord[]>;
   /**
-   * Applies a batch of changes to one zone. Resolves only when every change is in place;
-   * throws (a ProviderError where the cause is known) on any failure, partial ones included,
-   * so a failed batch is never reported as applied.
+   * Applies a batch of changes to one zone, in as few requests as the provider allows. The
+   * changes come ordered (ownership TXTs written first, record sets deleted, written, TXTs
+   * deleted last): a provider that needs several requests keeps that order across them.
+   * Resolves only when every change is in place; throws (a ProviderError where the cause is
+   * known) on any failure, partial ones included, so a failed batch is never reported as applied.
    */
-  apply(zone: string, changes: Change[]): Promise<void>;
+  apply(zone: string, changes: Change[], hooks?: ApplyHooks): Promise<void>;
   /** Most targets one record set of this type may hold at this provider, if limited. */
   maxTargets?(type: string): number | undefined;
   /** Releases connections (etcd). */

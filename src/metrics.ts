@@ -107,6 +107,31 @@ export function observeProviderCall(provider: string, operation: string, ok: boo
   providerDuration.observe({ provider, operation }, seconds);
 }
 
+const providerBatchChanges = new Histogram({
+  name: 'mcdns_provider_batch_changes',
+  help: 'Changes per batch written to a direct DNS provider zone (one PowerDNS PATCH; etcd transactions or Azure calls of one batch).',
+  labelNames: ['provider'] as const,
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000],
+  registers: [registry],
+});
+
+const providerZoneReads = new Counter({
+  name: 'mcdns_provider_zone_reads_total',
+  help: 'Whole-zone reads from direct DNS providers, by provider and reason (start, drift, after-failure).',
+  labelNames: ['provider', 'reason'] as const,
+  registers: [registry],
+});
+
+/** One batch of `changes` changes written to a provider zone. */
+export function observeProviderBatch(provider: string, changes: number): void {
+  providerBatchChanges.observe({ provider }, changes);
+}
+
+/** One whole-zone read from a provider. */
+export function observeProviderZoneRead(provider: string, reason: string): void {
+  providerZoneReads.inc({ provider, reason });
+}
+
 /** Runs `fn`, recording it as one provider call; rethrows its error. */
 export async function trackProviderCall<T>(provider: string, operation: string, fn: () => Promise<T>): Promise<T> {
   const t0 = process.hrtime.bigint();

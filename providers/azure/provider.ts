@@ -1,19 +1,21 @@
 // Azure DNS through the official ARM SDK (@azure/arm-dns). Record sets live under
 // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/dnsZones/{zone}/{type}/{relative name},
-// the apex being `@`. Azure has no batch call: a batch is applied one record set at a time, in
-// the planner's order (ownership TXT before its record, record before its TXT on delete), with
-// etags: If-Match on update and delete, If-None-Match: * on create, so a record set someone
+// the apex being `@`. Azure has no batch call: a batch is applied record set by record set, up to
+// `concurrency` calls at a time within each step of the planner's order (ownership TXTs written,
+// records deleted, records written, TXTs deleted: each step waits for the one before, so a record
+// never stands without its TXT), with etags: If-Match on update and delete, If-None-Match: * on create, so a record set someone
 // changed after our read is never overwritten (412 → 'conflict' → the sink re-reads).
 //
-// The SDK's own retries are switched off: the sink retries (honouring Retry-After) after a fresh
-// read, so a retry never replays a stale etag. Limits (per record set 20 records, TXT 400) are
+// The SDK's own retries are switched off. A throttled call (429) waits the Retry-After Azure
+// gives — and so do the calls next to it — then goes again; any other failure stops the batch and
+// the sink retries it after a fresh read, so a retry never replays a stale etag. Limits (per record set 20 records, TXT 400) are
 // exposed through maxTargets and reported by the planner before any request.
 import { DnsManagementClient, type RecordSet, type RecordType } from '@azure/arm-dns';
 import type { TokenCredential } from '@azure/identity';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
 import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
-import type { Provider } from '../provider.js';
+import type { ApplyHooks, Provider } from '../provider.js';
 
 export const AZURE_PUBLIC_CLOUD = 'https://management.azure.com';
 
@@ -27,6 +29,13 @@ export interface AzureDnsOptions {
   zones?: string[];
   /** Per-request timeout (default 20 s). */
   timeoutMs?: number;
+  /** Calls in flight at most within a batch (default 8). */
+  concurrency?: number;
+  /** Longest Retry-After waited for within a batch, and how often (defaults 60 s, 5 times). */
+  maxThrottleWaitMs?: number;
+  maxThrottleRetries?: number;
+  /** Replaces setTimeout-based sleeping (tests). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Azure's per-record-set limits (https://learn.microsoft.com/azure/dns/dns-zones-records#limits). */
@@ -42,6 +51,8 @@ export class AzureDnsProvider implements Provider {
   readonly name = 'azure';
   private readonly client: DnsManagementClient;
   private readonly opts: AzureDnsOptions;
+  /** While set, no call goes out: Azure asked to wait (429 Retry-After). */
+  private pause: Promise<void> | undefined;
 
   constructor(opts: AzureDnsOptions) {
     this.opts = opts;
@@ -80,24 +91,78 @@ export class AzureDnsProvider implements Provider {
     return records;
   }
 
-  async apply(zone: string, changes: Change[]): Promise<void> {
+  async apply(zone: string, changes: Change[], hooks: ApplyHooks = {}): Promise<void> {
     const z = normaliseName(zone);
-    for (const [i, change] of changes.entries()) {
-      const { record } = change;
-      const relative = relativeName(record.name, z);
-      const type = record.type as RecordType;
-      const etag = change.previous?.meta?.['etag'];
-      const what = `${change.action} ${record.type} ${record.name} (${i + 1} of ${changes.length})`;
-      if (!WRITABLE.has(record.type)) throw new ProviderError(`azure: ${what}: mcdns does not write ${record.type} record sets`, 'rejected');
-      if (change.action === 'delete') {
-        await this.call(what, () =>
-          this.client.recordSets.delete(this.opts.resourceGroup, z, relative, type, { ...this.options(), ...(etag ? { ifMatch: etag } : {}) }),
-        );
-      } else {
-        const match = change.action === 'create' ? { ifNoneMatch: '*' } : etag ? { ifMatch: etag } : {};
-        await this.call(what, () =>
-          this.client.recordSets.createOrUpdate(this.opts.resourceGroup, z, relative, type, toRecordSet(record), { ...this.options(), ...match }),
-        );
+    for (const c of changes) {
+      if (!WRITABLE.has(c.record.type)) throw new ProviderError(`azure: ${c.action} ${c.record.type} ${c.record.name}: mcdns does not write ${c.record.type} record sets`, 'rejected');
+    }
+    // Steps: runs of changes with the same action kind and TXT-ness, in order; a step's calls
+    // run side by side, the next step starts when it is done.
+    const steps: Change[][] = [];
+    let key = '';
+    for (const c of changes) {
+      const k = `${c.action === 'delete'}/${c.record.type === 'TXT'}`;
+      if (k !== key || steps.length === 0) steps.push([]);
+      key = k;
+      steps[steps.length - 1]!.push(c);
+    }
+    let done = 0;
+    for (const step of steps) {
+      await this.inParallel(step, async (change) => {
+        const what = `${change.action} ${change.record.type} ${change.record.name} (${++done} of ${changes.length})`;
+        await this.throttled(what, () => this.write(z, change), hooks);
+      });
+    }
+  }
+
+  private async write(zone: string, change: Change): Promise<void> {
+    const { record } = change;
+    const relative = relativeName(record.name, zone);
+    const type = record.type as RecordType;
+    const etag = change.previous?.meta?.['etag'];
+    if (change.action === 'delete') {
+      await this.client.recordSets.delete(this.opts.resourceGroup, zone, relative, type, { ...this.options(), ...(etag ? { ifMatch: etag } : {}) });
+    } else {
+      const match = change.action === 'create' ? { ifNoneMatch: '*' } : etag ? { ifMatch: etag } : {};
+      await this.client.recordSets.createOrUpdate(this.opts.resourceGroup, zone, relative, type, toRecordSet(record), { ...this.options(), ...match });
+    }
+  }
+
+  /** Runs `fn` on every item, `concurrency` at a time; the first failure stops new calls and is thrown. */
+  private async inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (!failure && next < items.length) {
+        const item = items[next++] as T;
+        try {
+          await fn(item);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 8, items.length) }, worker));
+    if (failure) throw failure.error;
+  }
+
+  /**
+   * One call, waiting out throttling: a 429 pauses every call of this provider until its
+   * Retry-After has passed (Azure counts per zone and subscription), then the call goes again.
+   */
+  private async throttled(what: string, fn: () => Promise<void>, hooks: ApplyHooks): Promise<void> {
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      while (this.pause) await this.pause;
+      hooks.beforeWrite?.(); // outside call(): a refusal passes through unchanged
+      try {
+        await this.call(what, fn);
+        return;
+      } catch (err) {
+        const pe = err instanceof ProviderError ? err : undefined;
+        const after = pe?.retryAfterMs ?? 1000 * 2 ** attempt;
+        if (pe?.kind !== 'throttled' || attempt >= (this.opts.maxThrottleRetries ?? 5) || after > (this.opts.maxThrottleWaitMs ?? 60_000)) throw err;
+        this.pause ??= sleep(after).finally(() => (this.pause = undefined));
       }
     }
   }

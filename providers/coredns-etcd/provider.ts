@@ -2,16 +2,19 @@
 // through the maintained `etcd3` client (gRPC).
 //
 // etcd has no zones: the zones are the ones the Corefile serves, given in the configuration.
-// A batch for a zone is one etcd transaction per group of names: every key of every changed
-// name is re-read, the new key set is computed (obsolete keys deleted — the stale keys of
-// ExternalDNS #808 cannot happen — TXT keys included, unlike ExternalDNS #6747), and the
-// transaction commits only if none of those keys changed since that read (mod revisions
-// compared), otherwise it fails as a retryable 'conflict' and the sink re-plans.
+// A batch for a zone is as few etcd transactions as etcd's --max-txn-ops (128 by default) allows,
+// taken in the order of the changes (ownership TXTs first, their deletion last), so a batch that
+// stops between two transactions never leaves a record without its TXT. For each transaction
+// every key of every changed name is re-read, the new key set is computed (obsolete keys
+// deleted — the stale keys of ExternalDNS #808 cannot happen — TXT keys included, unlike
+// ExternalDNS #6747), and the transaction commits only if none of those keys changed since that
+// read (mod revisions compared), otherwise it fails as a retryable 'conflict' and the sink
+// re-plans.
 import { Etcd3, type IOptions, type IKeyValue, type Namespace } from 'etcd3';
 import { ProviderError, type ProviderErrorKind } from '../errors.js';
-import { isInZone, normaliseName, normaliseTarget, zoneFor } from '../../src/plan/names.js';
+import { isInZone, normaliseName, normaliseTarget, normaliseTargets, zoneFor } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
-import type { Provider } from '../provider.js';
+import type { ApplyHooks, Provider } from '../provider.js';
 import {
   carries,
   entryId,
@@ -38,7 +41,7 @@ export interface CoreDnsEtcdOptions {
   tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
   /** Deadline of each etcd call (default 10 s). */
   timeoutMs?: number;
-  /** Most operations per transaction (etcd's --max-txn-ops defaults to 128). */
+  /** Most compares, and most operations, per transaction (etcd's --max-txn-ops, default 128). */
   maxTxnOps?: number;
 }
 
@@ -53,7 +56,7 @@ export class CoreDnsEtcdProvider implements Provider {
     if (opts.zones.length === 0) throw new Error('coredns-etcd: no zones configured (the zones your Corefile serves from etcd)');
     this.prefix = normalisePrefix(opts.prefix ?? '/skydns');
     this.zoneList = [...new Set(opts.zones.map(normaliseName))].sort();
-    this.maxTxnOps = opts.maxTxnOps ?? 100;
+    this.maxTxnOps = opts.maxTxnOps ?? 128;
     const timeout = opts.timeoutMs ?? 10_000;
     const options: IOptions = {
       hosts: opts.endpoints,
@@ -77,37 +80,49 @@ export class CoreDnsEtcdProvider implements Provider {
     return toRecords(entries);
   }
 
-  async apply(zone: string, changes: Change[]): Promise<void> {
-    const byName = new Map<string, Change[]>();
-    for (const c of changes) byName.set(c.record.name, [...(byName.get(c.record.name) ?? []), c]);
-    let group: string[] = [];
-    let ops = 0;
-    for (const name of [...byName.keys()].sort()) {
-      // A name's keys: its present ones (compared + maybe deleted) and the new ones (compared + put).
-      const weight = 2 * ((byName.get(name) ?? []).reduce((n, c) => n + c.record.targets.length, 0) + 4);
-      if (group.length > 0 && ops + weight > this.maxTxnOps) {
-        await this.commitNames(zone, group, byName);
+  async apply(zone: string, changes: Change[], hooks: ApplyHooks = {}): Promise<void> {
+    let group: Change[] = [];
+    let estimate = 0;
+    for (const c of changes) {
+      // Keys a change compares and writes: its old and new targets (the exact count is checked at commit).
+      const weight = c.record.targets.length + (c.previous?.targets.length ?? 0) + 1;
+      if (group.length > 0 && estimate + weight > this.maxTxnOps) {
+        await this.commit(zone, group, hooks);
         group = [];
-        ops = 0;
+        estimate = 0;
       }
-      group.push(name);
-      ops += weight;
+      group.push(c);
+      estimate += weight;
     }
-    if (group.length > 0) await this.commitNames(zone, group, byName);
+    if (group.length > 0) await this.commit(zone, group, hooks);
   }
 
   async close(): Promise<void> {
     this.client.close();
   }
 
-  /** Reads, computes and commits the changes of some names in one transaction. */
-  private async commitNames(zone: string, names: string[], byName: Map<string, Change[]>): Promise<void> {
+  /** Reads, computes and commits some changes in one transaction (in halves when over the op limit). */
+  private async commit(zone: string, changes: Change[], hooks: ApplyHooks): Promise<void> {
+    const byName = new Map<string, Change[]>();
+    for (const c of changes) byName.set(c.record.name, [...(byName.get(c.record.name) ?? []), c]);
+    const names = [...byName.keys()];
     const before = new Map<string, SkyDnsEntry>();
     const nameOf = new Map<string, string>();
-    for (const name of names) {
-      for (const e of await this.read(keyForName(this.prefix, name), (n) => n === name)) {
+    const read = await Promise.all(names.map(async (name) => ({ name, entries: await this.read(keyForName(this.prefix, name), (n) => n === name) })));
+    for (const { name, entries } of read) {
+      for (const e of entries) {
         before.set(e.key, e);
         nameOf.set(e.key, name);
+      }
+    }
+    // The sink planned from what it last read of the zone: if a record set is not what the change
+    // says it was (someone wrote at that name since), nothing is written — a 'conflict' makes the
+    // sink read the zone again and plan anew, so another writer's keys are never replaced blindly.
+    for (const c of changes) {
+      const now = toRecords([...before.values()].filter((e) => e.name === c.record.name)).find((r) => r.type === c.record.type);
+      const was = c.action === 'create' ? undefined : c.previous;
+      if (!sameTargets(now, was)) {
+        throw new ProviderError(`coredns-etcd: ${c.record.type} ${c.record.name} changed since the zone was read; re-read needed`, 'conflict');
       }
     }
     const after = new Map<string, SkyDnsValue>([...before].map(([k, e]) => [k, e.value]));
@@ -148,9 +163,16 @@ export class CoreDnsEtcdProvider implements Provider {
     }
     const [first, ...rest] = compares;
     if (ops.length === 0 || !first) return;
+    if ((compares.length > this.maxTxnOps || ops.length > this.maxTxnOps) && changes.length > 1) {
+      const half = Math.ceil(changes.length / 2);
+      await this.commit(zone, changes.slice(0, half), hooks);
+      await this.commit(zone, changes.slice(half), hooks);
+      return;
+    }
     const txn = this.client.if(first[0], first[1], '==', first[2]);
     for (const [key, column, value] of rest) txn.and(key, column, '==', value);
     txn.then(...ops.map((op) => ('del' in op ? this.client.delete().key(op.del) : this.client.put(op.put).value(op.value))));
+    hooks.beforeWrite?.();
     let succeeded: boolean;
     try {
       succeeded = (await txn.commit()).succeeded;
@@ -187,6 +209,12 @@ export class CoreDnsEtcdProvider implements Provider {
   namespace(): Namespace {
     return this.client.namespace(this.prefix);
   }
+}
+
+function sameTargets(a: DnsRecord | undefined, b: DnsRecord | undefined): boolean {
+  const ta = a ? normaliseTargets(a.type, a.targets) : [];
+  const tb = b ? normaliseTargets(b.type, b.targets) : [];
+  return ta.length === tb.length && ta.every((t, i) => t === tb[i]);
 }
 
 /** Entries → record sets: hosts grouped by name and inferred type, texts as TXT. */

@@ -10,7 +10,7 @@ import { Agent } from 'node:https';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
 import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
-import type { Provider } from '../provider.js';
+import type { ApplyHooks, Provider } from '../provider.js';
 
 export interface PowerDnsOptions {
   /** API base URL, e.g. http://127.0.0.1:8081 (the value of ExternalDNS --pdns-server). */
@@ -20,6 +20,11 @@ export interface PowerDnsOptions {
   serverId?: string;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Largest PATCH body (default 1 MiB; PowerDNS refuses bodies over its webserver-max-bodysize,
+   * 2 MB by default). A bigger batch goes as several PATCHes, in order.
+   */
+  maxPatchBytes?: number;
   /** For an https API: the CA that signs its certificate and/or a client certificate (PEM). */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -44,8 +49,10 @@ export class PowerDnsProvider implements Provider {
   /** The HTTP client (exposed so tests can observe requests). */
   readonly http: AxiosInstance;
   private readonly zoneIds = new Map<string, string>();
+  private readonly maxPatchBytes: number;
 
   constructor(opts: PowerDnsOptions) {
+    this.maxPatchBytes = opts.maxPatchBytes ?? 1024 * 1024;
     const serverId = encodeURIComponent(opts.serverId ?? 'localhost');
     this.http = axios.create({
       baseURL: `${opts.server.replace(/\/+$/, '')}/api/v1/servers/${serverId}`,
@@ -69,7 +76,7 @@ export class PowerDnsProvider implements Provider {
     return (data.rrsets ?? []).map(fromRRset);
   }
 
-  async apply(zone: string, changes: Change[]): Promise<void> {
+  async apply(zone: string, changes: Change[], hooks: ApplyHooks = {}): Promise<void> {
     if (changes.length === 0) return;
     const rrsets = changes.map((c) => {
       const base = { name: `${c.record.name}.`, type: c.record.type };
@@ -81,7 +88,22 @@ export class PowerDnsProvider implements Provider {
         records: c.record.targets.map((t) => ({ content: toContent(c.record.type, t), disabled: false })),
       };
     });
-    await this.request('PATCH', this.zonePath(zone), { rrsets });
+    // One PATCH is one transaction at PowerDNS; only a batch bigger than a body may be goes as more.
+    let chunk: unknown[] = [];
+    let bytes = 0;
+    for (const rrset of rrsets) {
+      const size = JSON.stringify(rrset).length + 1;
+      if (chunk.length > 0 && bytes + size > this.maxPatchBytes) {
+        hooks.beforeWrite?.();
+        await this.request('PATCH', this.zonePath(zone), { rrsets: chunk });
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(rrset);
+      bytes += size;
+    }
+    hooks.beforeWrite?.();
+    await this.request('PATCH', this.zonePath(zone), { rrsets: chunk });
   }
 
   private zonePath(zone: string): string {

@@ -251,7 +251,12 @@ export interface SinkConfig {
   excludeDomains?: string[];
   /** --default-ttl (MCDNS_DEFAULT_TTL, default 300) for endpoints without a TTL. */
   defaultTtl?: number;
+  /** --provider-batch-window (MCDNS_PROVIDER_BATCH_WINDOW, default 50ms; the flag reads the variable): longest a change waits to share a batch. */
+  batchWindowMs?: number;
+  /** --provider-drift-interval (MCDNS_PROVIDER_DRIFT_INTERVAL, default 60s): how often zones are re-read to repair drift. */
+  driftIntervalMs?: number;
 }
+
 
 export function sinkConfigFromEnv(env: Env = process.env): SinkConfig {
   return defined({
@@ -296,7 +301,7 @@ export function sinkFromConfig(
   sink: SinkConfig,
   log?: Logger,
   deps: ConfigDeps = {},
-  onCall?: ProviderSinkOptions['onCall'],
+  hooks: Pick<ProviderSinkOptions, 'onCall' | 'onBatch' | 'onZoneRead' | 'beforeWrite'> = {},
 ): ProviderSink {
   const domainFilter = defined({ include: sink.domainFilter, exclude: sink.excludeDomains });
   return new ProviderSink({
@@ -305,7 +310,9 @@ export function sinkFromConfig(
     policy: policyFromConfig(sink.policy),
     ...(Object.keys(domainFilter).length > 0 ? { domainFilter } : {}),
     ...(sink.defaultTtl !== undefined ? { defaultTtl: sink.defaultTtl } : {}),
+    ...(sink.batchWindowMs !== undefined ? { batchWindowMs: sink.batchWindowMs } : {}),
+    ...(sink.driftIntervalMs !== undefined ? { driftIntervalMs: sink.driftIntervalMs } : {}),
     ...(log ? { log } : {}),
-    ...(onCall ? { onCall } : {}),
+    ...hooks,
   });
 }

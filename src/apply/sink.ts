@@ -1,28 +1,39 @@
-// The provider sink: publishes the desired endpoints of one record into one configured DNS
-// provider. Reads the zones, plans (src/plan/plan.ts), applies one batch per zone, and
-// says exactly what happened: changes applied, conflicts, problems, zones that failed.
+// The provider sink: publishes the desired endpoints of every mcdns record into one configured
+// DNS provider, zone by zone, as ExternalDNS's plan does, but event-driven:
+//
+//   - the desired record sets of every record are kept, grouped by zone;
+//   - each managed zone is read whole once (which also tells what we own where), then kept
+//     current from our own confirmed writes; it is read again on the drift-check schedule and
+//     after any failed or conflicting write;
+//   - records published within a short window are planned one after the other against that
+//     content (so the first to claim a name keeps it) and written as ONE batch per zone
+//     (PowerDNS: one PATCH; etcd: transactions up to its op limit; Azure: bounded concurrency);
+//   - a batch the provider rejects is split in halves until the names it cannot take are alone,
+//     so the others still land and the bad ones are reported on their own records.
 //
 // Safety rules:
-//   - every zone a plan needs is read before anything is written; a read that fails (after
-//     retries) throws and nothing is written, so a failed read can never look like "the records
-//     are gone" and delete what we own;
+//   - nothing is planned for a zone that could not be read: a failed read throws and writes
+//     nothing, so it can never look like "the records are gone" and delete what we own;
 //   - a batch that fails is never counted as applied; retryable failures (429 with Retry-After,
 //     5xx, timeouts, a zone changed under us) re-read the zone and re-plan before trying again,
 //     so a retry never replays a stale plan;
-//   - writes into one zone are serialised within the process (two workers reconciling two
-//     records of the same zone plan one after the other, each on a fresh read).
+//   - only record sets whose ownership TXT names our owner id and the record are ever changed;
+//     foreign and owner-less names are never touched (src/plan/plan.ts);
+//   - `beforeWrite` is called right before every write request (each PATCH, etcd transaction or
+//     Azure call): the controller's leader gate refuses there.
 import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
-import { createLogger } from '../log.js';
 import { describeError } from '../errors.js';
-import type { ProviderErrorKind } from '../../providers/errors.js';
+import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
-import type { OwnershipConfig } from '../registry/ownership.js';
-import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan, type ZoneRecords } from '../plan/plan.js';
-import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
-import { ZoneRegistry } from '../registry/zone.js';
-import type { DnsRecord, Policy } from '../plan/records.js';
+import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
+import type { Change, DnsRecord, Policy } from '../plan/records.js';
+import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
+import { asOwnershipTxt } from '../registry/zone.js';
+import type { ProviderErrorKind } from '../../providers/errors.js';
 import type { Provider } from '../../providers/provider.js';
+import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
+import { ZoneContent, type ZoneView } from './zone-content.js';
 
 export interface ProviderSinkOptions {
   provider: Provider;
@@ -36,6 +47,15 @@ export interface ProviderSinkOptions {
   callTimeoutMs?: number;
   /** How long the provider's zone list is reused (default 60 s); zones rarely come and go. */
   zoneListTtlMs?: number;
+  /** Longest a change waits for others to share its batch (default 50 ms). */
+  batchWindowMs?: number;
+  /** How often every zone is read again to find and repair drift (default 60 s; 0 = never). */
+  driftIntervalMs?: number;
+  /**
+   * Called immediately before each write request; throws to refuse it (the controller's leader
+   * gate). A refusal rejects the publications of that batch with the thrown error.
+   */
+  beforeWrite?: () => void;
   log?: Logger;
   now?: () => number;
   /**
@@ -43,9 +63,13 @@ export interface ProviderSinkOptions {
    * `observeProviderCall(provider.name, operation, ok, seconds)`.
    */
   onCall?: (operation: ProviderOperation, ok: boolean, seconds: number) => void;
+  /** Hears every batch sent (its number of changes) and every zone read (why), for metrics. */
+  onBatch?: (zone: string, changes: number) => void;
+  onZoneRead?: (zone: string, reason: ZoneReadReason) => void;
 }
 
 export type ProviderOperation = 'zones' | 'records' | 'apply';
+export type ZoneReadReason = 'start' | 'drift' | 'after-failure';
 
 export interface ZoneError {
   zone: string;
@@ -59,11 +83,11 @@ export interface SyncResult {
   resource: string;
   /** Changes the provider confirmed. */
   applied: number;
-  /** The batches that were applied, per zone. */
+  /** The changes that were applied, per zone. */
   changes: ZonePlan[];
   conflicts: Conflict[];
   problems: Problem[];
-  /** Zones whose batch failed after retries; nothing of those batches counts as applied. */
+  /** Zones where the record's changes failed; nothing of those counts as applied. */
   zoneErrors: ZoneError[];
 }
 
@@ -75,24 +99,64 @@ export interface SinkStats {
   failedBatches: number;
 }
 
-/** A tiny per-key async mutex. */
-class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
+/** What one zone's batch did for one record. */
+interface ZoneOutcome {
+  changes: Change[];
+  conflicts: Conflict[];
+  error?: ZoneError;
+}
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = before.then(() => mine);
-    this.tails.set(key, tail);
-    await before;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
+interface Waiter {
+  resolve: (o: ZoneOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A record waiting to be planned and written into one zone. */
+interface Pending {
+  resource: string;
+  policy: Policy;
+  waiters: Waiter[];
+}
+
+/** The desired state of one record, split by zone. */
+interface Desired {
+  endpoints: readonly Endpoint[];
+  byZone: Map<string, Endpoint[]>;
+  /** The endpoints as text, to tell a repeat publication from a change. */
+  text: string;
+  /**
+   * The last publication of exactly these endpoints is fully in place (no conflict, problem or
+   * error) and nothing at its names changed since: publishing them again has nothing to do.
+   */
+  settled: boolean;
+}
+
+/** The changes of one record for one name (with its ownership TXTs): what a split keeps together. */
+interface Unit {
+  resource: string;
+  changes: Change[];
+}
+
+class ZoneWorker {
+  content?: ZoneContent;
+  /** The content may differ from the provider (a write failed): read again before planning. */
+  stale = true;
+  readonly pending = new Map<string, Pending>();
+  /** Desired names in this zone → records wanting them (to find who a drifted name concerns). */
+  readonly wanted = new Map<string, Set<string>>();
+  firstAt = 0;
+  timer?: NodeJS.Timeout;
+  running = false;
+  /** The first read in flight: every publication waiting for it shares it (and its failure). */
+  loading?: Promise<ZoneContent>;
+  /** Serialises reads and batches of this zone. */
+  tail: Promise<void> = Promise.resolve();
+  constructor(readonly zone: string) {}
+}
+
+/** Thrown by the gate hook: passes through untouched to the publishers. */
+class Refused {
+  constructor(readonly error: unknown) {}
 }
 
 export class ProviderSink {
@@ -100,15 +164,19 @@ export class ProviderSink {
   private readonly opts: ProviderSinkOptions;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly locks = new KeyedLock();
-  /** Incremented after every batch this sink applies to a zone: a read older than that is stale. */
-  private readonly generations = new Map<string, number>();
   private zoneList?: { zones: string[]; at: number };
-  /** Zones where each resource (may) own records: built from one read of every zone, then kept up to date. */
-  private resourceZones?: Map<string, Set<string>>;
-  /** Zone reads made to build the ownership index, used once by the sync that needed them. */
-  private readonly primed = new Map<string, { read: ZoneRecords; generation: number }>();
+  /** The zone list being read: concurrent callers share one request. */
+  private zoneListing?: Promise<string[]>;
+  private readonly workers = new Map<string, ZoneWorker>();
+  private readonly desired = new Map<string, Desired>();
   private readonly counters: SinkStats = { zoneReads: 0, batches: 0, changes: 0, retries: 0, failedBatches: 0 };
+  private driftTimer?: NodeJS.Timeout;
+  private closed = false;
+  /**
+   * One write at a time per provider, across zones: a database-backed server (PowerDNS on
+   * SQLite) fails concurrent write transactions, and batches already carry the parallelism.
+   */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(opts: ProviderSinkOptions) {
     this.opts = opts;
@@ -121,17 +189,9 @@ export class ProviderSink {
     return { ...this.counters };
   }
 
-  /** Dry run: what syncRecord would do now, without writing. */
-  async planRecord(resource: string, endpoints: readonly Endpoint[]): Promise<RecordPlan> {
-    const zones = await this.managedZones();
-    const needed = await this.zonesToRead(resource, endpoints, zones);
-    const current = await this.readZones(needed);
-    return planRecord(this.planInput(resource, endpoints, zones, current.map((c) => c.read)));
-  }
-
   /** Makes the provider publish exactly `endpoints` for `resource` (within the policy). */
   async syncRecord(resource: string, endpoints: readonly Endpoint[]): Promise<SyncResult> {
-    return this.sync(resource, endpoints, this.opts.policy);
+    return this.publish(resource, endpoints, this.opts.policy);
   }
 
   /**
@@ -140,112 +200,440 @@ export class ProviderSink {
    * keep records of deleted resources simply does not call it.)
    */
   async deleteRecord(resource: string): Promise<SyncResult> {
-    return this.sync(resource, [], 'sync');
-  }
-
-  private async sync(resource: string, endpoints: readonly Endpoint[], policy: Policy): Promise<SyncResult> {
-    const zones = await this.managedZones();
-    const needed = await this.zonesToRead(resource, endpoints, zones);
-    // Every zone is read before anything is written: a failed read throws here.
-    const reads = await this.readZones(needed);
-    const full = planRecord(this.planInput(resource, endpoints, zones, reads.map((r) => r.read), policy));
-    const result: SyncResult = { resource, applied: 0, changes: [], conflicts: [], problems: full.problems, zoneErrors: [] };
-    for (const { read, generation } of reads) {
-      const outcome = await this.applyZone(resource, endpoints, zones, read, generation, policy, full);
-      result.conflicts.push(...outcome.conflicts);
-      if (outcome.applied) {
-        result.changes.push(outcome.applied);
-        result.applied += outcome.applied.changes.length;
-      }
-      if (outcome.error) result.zoneErrors.push(outcome.error);
-      if (!outcome.error) this.rememberZone(resource, read.zone, endpoints, zones, outcome.keepsRecords);
-    }
-    if (result.applied > 0 || result.conflicts.length > 0 || result.zoneErrors.length > 0) {
-      this.log.info('provider sync', {
-        resource,
-        applied: result.applied,
-        conflicts: result.conflicts.length,
-        problems: result.problems.length,
-        zoneErrors: result.zoneErrors.map((e) => `${e.zone}: ${e.message}`),
-      });
-    }
+    const result = await this.publish(resource, [], 'sync');
+    if (result.zoneErrors.length === 0 && this.desired.get(resource)?.endpoints.length === 0) this.forget(resource);
     return result;
   }
 
-  /** Plans and applies one zone under its lock, re-reading and re-planning on retryable failures. */
-  private async applyZone(
-    resource: string,
-    endpoints: readonly Endpoint[],
-    zones: string[],
-    firstRead: ZoneRecords,
-    readGeneration: number,
-    policy: Policy,
-    full: RecordPlan,
-  ): Promise<{ applied?: ZonePlan; conflicts: Conflict[]; error?: ZoneError; keepsRecords: boolean }> {
-    const zone = firstRead.zone;
-    return this.locks.run(zone, async () => {
-      let read: ZoneRecords | undefined = this.generation(zone) === readGeneration ? firstRead : undefined;
-      let plan: RecordPlan | undefined = read ? full : undefined;
-      try {
-        return await withRetry(
-          `${this.provider.name} zone ${zone}`,
-          async () => {
-            if (!read || !plan) {
-              read = (await this.readZone(zone)).read;
-              plan = planRecord({ ...this.planInput(resource, endpoints, zones, [read], policy), partial: true });
-            }
-            const zonePlan = plan.zones.find((z) => z.zone === zone);
-            const conflicts = plan.conflicts.filter((c) => c.zone === zone);
-            const keepsRecords = this.keepsRecords(resource, read, zonePlan);
-            if (!zonePlan) return { conflicts, keepsRecords };
-            try {
-              await this.call('apply', `apply ${zonePlan.changes.length} changes to ${zone}`, () => this.provider.apply(zone, zonePlan.changes));
-            } catch (err) {
-              read = undefined; // whatever happened, the next try starts from a fresh read
-              plan = undefined;
-              throw err;
-            } finally {
-              this.generations.set(zone, this.generation(zone) + 1);
-            }
-            this.counters.batches++;
-            this.counters.changes += zonePlan.changes.length;
-            this.log.info('applied batch', { resource, zone, changes: summarise(zonePlan) });
-            return { applied: zonePlan, conflicts, keepsRecords };
-          },
-          this.opts.retry,
-          (err, attempt, delayMs) => {
-            this.counters.retries++;
-            this.log.warn('provider call failed, retrying', { resource, zone, attempt, delayMs: Math.round(delayMs), error: err.message, kind: err.kind });
-          },
-        );
-      } catch (err) {
-        this.counters.failedBatches++;
-        const pe = asProviderError(err, zone);
-        const error: ZoneError = {
-          zone,
-          message: describeError(err),
-          ...(pe ? { kind: pe.kind } : {}),
-          ...(pe?.retryAfterMs !== undefined ? { retryAfterMs: pe.retryAfterMs } : {}),
-        };
-        this.log.error('provider batch failed', { resource, zone, error: error.message, kind: error.kind });
-        return { conflicts: full.conflicts.filter((c) => c.zone === zone), error, keepsRecords: true };
+  /** Dry run: what syncRecord would do now, against the zones as read, without writing. */
+  async planRecord(resource: string, endpoints: readonly Endpoint[]): Promise<RecordPlan> {
+    const zones = await this.loadAll();
+    const desired = this.split(endpoints, zones);
+    const plan: RecordPlan = { resource, zones: [], conflicts: [], problems: this.problems(resource, endpoints, zones) };
+    for (const zone of this.zonesOf(resource, desired, zones)) {
+      const w = this.worker(zone);
+      const one = this.planOne(w.content as ZoneContent, resource, desired.byZone.get(zone) ?? [], zones, this.opts.policy);
+      if (one.changes.length > 0) plan.zones.push({ zone, changes: one.changes });
+      plan.conflicts.push(...one.conflicts);
+    }
+    return plan;
+  }
+
+  private async publish(resource: string, endpoints: readonly Endpoint[], policy: Policy): Promise<SyncResult> {
+    if (this.closed) throw new Error(`${this.provider.name}: the provider sink is closed`);
+    // A resync publishes every record again: one already in place costs no plan at all.
+    const known = this.desired.get(resource);
+    const text = JSON.stringify(endpoints);
+    if (known?.settled && known.text === text && policy === this.opts.policy && endpoints.length > 0) {
+      return { resource, applied: 0, changes: [], conflicts: [], problems: [], zoneErrors: [] };
+    }
+    // Every managed zone is read (once) before anything is planned: a failed read throws here.
+    const zones = await this.loadAll();
+    const desired = this.split(endpoints, zones);
+    const touched = this.zonesOf(resource, desired, zones);
+    this.remember(resource, desired);
+    const result: SyncResult = { resource, applied: 0, changes: [], conflicts: [], problems: this.problems(resource, endpoints, zones), zoneErrors: [] };
+    const outcomes = await Promise.allSettled(
+      touched.map(async (zone) => ({ zone, outcome: await this.enqueue(this.worker(zone), resource, policy) })),
+    );
+    let failure: unknown;
+    for (const settled of outcomes) {
+      if (settled.status === 'rejected') {
+        failure ??= settled.reason;
+        continue;
       }
+      const { zone, outcome } = settled.value;
+      result.conflicts.push(...outcome.conflicts);
+      if (outcome.changes.length > 0) {
+        result.changes.push({ zone, changes: outcome.changes });
+        result.applied += outcome.changes.length;
+      }
+      if (outcome.error) result.zoneErrors.push(outcome.error);
+    }
+    if (failure !== undefined) throw failure;
+    const now = this.desired.get(resource);
+    if (now && now.text === text && result.conflicts.length + result.problems.length + result.zoneErrors.length === 0) now.settled = true;
+    return result;
+  }
+
+  // ---- desired state ----
+
+  /** Endpoints by the zone of their name; names outside the filter or any zone are left out. */
+  private split(endpoints: readonly Endpoint[], zones: string[]): Desired {
+    const byZone = new Map<string, Endpoint[]>();
+    for (const e of endpoints) {
+      const name = normaliseName(e.dnsName);
+      if (!matchesDomainFilter(name, this.opts.domainFilter)) continue;
+      const zone = zoneFor(name, zones);
+      if (zone === undefined) continue;
+      let list = byZone.get(zone);
+      if (!list) byZone.set(zone, (list = []));
+      list.push(e);
+    }
+    return { endpoints, byZone, text: JSON.stringify(endpoints), settled: false };
+  }
+
+  /** Problems of the desired endpoints (no zone, filtered, invalid, limits), planned against nothing. */
+  private problems(resource: string, endpoints: readonly Endpoint[], zones: string[]): Problem[] {
+    if (endpoints.length === 0) return [];
+    return planRecord({ ...this.planInput(resource, endpoints, zones, this.opts.policy), current: [], partial: true }).problems;
+  }
+
+  /** Zones the record wants names in, wanted before, or owns something in. */
+  private zonesOf(resource: string, desired: Desired, zones: string[]): string[] {
+    const touched = new Set(desired.byZone.keys());
+    for (const zone of this.desired.get(resource)?.byZone.keys() ?? []) touched.add(zone);
+    for (const zone of zones) if ((this.workers.get(zone)?.content?.ownedBy(resource).size ?? 0) > 0) touched.add(zone);
+    return [...touched].filter((z) => zones.includes(z)).sort();
+  }
+
+  private remember(resource: string, desired: Desired): void {
+    const before = this.desired.get(resource);
+    for (const [zone, eps] of before?.byZone ?? []) {
+      const w = this.workers.get(zone);
+      for (const e of eps) {
+        const set = w?.wanted.get(normaliseName(e.dnsName));
+        set?.delete(resource);
+        if (set?.size === 0) w?.wanted.delete(normaliseName(e.dnsName));
+      }
+    }
+    this.desired.set(resource, desired);
+    for (const [zone, eps] of desired.byZone) {
+      const w = this.worker(zone);
+      for (const e of eps) {
+        const name = normaliseName(e.dnsName);
+        let set = w.wanted.get(name);
+        if (!set) w.wanted.set(name, (set = new Set()));
+        set.add(resource);
+      }
+    }
+  }
+
+  private forget(resource: string): void {
+    this.remember(resource, { endpoints: [], byZone: new Map(), text: '[]', settled: false });
+    this.desired.delete(resource);
+  }
+
+  // ---- zones ----
+
+  /** The provider's zones within the domain filter (cached for zoneListTtlMs). */
+  async managedZones(): Promise<string[]> {
+    const ttl = this.opts.zoneListTtlMs ?? 60_000;
+    if (this.zoneList && this.now() - this.zoneList.at < ttl) return this.zoneList.zones;
+    this.zoneListing ??= (async () => {
+      try {
+        const all = await withRetry(`${this.provider.name} zones`, () => this.call('zones', 'list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
+        const zones = [...new Set(all.map(normaliseName))].filter((z) => zoneMatchesDomainFilter(z, this.opts.domainFilter)).sort();
+        this.zoneList = { zones, at: this.now() };
+        return zones;
+      } finally {
+        this.zoneListing = undefined;
+      }
+    })();
+    return this.zoneListing;
+  }
+
+  private worker(zone: string): ZoneWorker {
+    let w = this.workers.get(zone);
+    if (!w) this.workers.set(zone, (w = new ZoneWorker(zone)));
+    return w;
+  }
+
+  /** Every managed zone, read once: what we own anywhere is known before anything is planned. */
+  private async loadAll(): Promise<string[]> {
+    const zones = await this.managedZones();
+    const missing = zones.filter((z) => !this.worker(z).content);
+    if (missing.length > 0) {
+      const results = await Promise.allSettled(
+        missing.map((z) => {
+          const w = this.worker(z);
+          w.loading ??= this.serial(w, () => this.ensureRead(w, 'start')).finally(() => (w.loading = undefined));
+          return w.loading;
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      this.startDriftChecks();
+    }
+    return zones;
+  }
+
+  /** Reads the zone if it was never read or may be stale. */
+  private async ensureRead(w: ZoneWorker, reason: ZoneReadReason): Promise<ZoneContent> {
+    if (w.content && !w.stale) return w.content;
+    return this.read(w, w.content ? 'after-failure' : reason);
+  }
+
+  private async read(w: ZoneWorker, reason: ZoneReadReason): Promise<ZoneContent> {
+    const records = await withRetry(
+      `${this.provider.name} records of ${w.zone}`,
+      () => this.call('records', `read zone ${w.zone}`, () => this.provider.records(w.zone)),
+      this.opts.retry,
+      (err, attempt, delayMs) => {
+        this.counters.retries++;
+        this.log.warn('zone read failed, retrying', { zone: w.zone, attempt, delayMs: Math.round(delayMs), error: err.message });
+      },
+    );
+    this.counters.zoneReads++;
+    this.opts.onZoneRead?.(w.zone, reason);
+    const content = new ZoneContent(w.zone, records, this.opts.ownership);
+    const before = w.content;
+    w.content = content;
+    w.stale = false;
+    if (before && reason !== 'start') this.requeueChanged(w, before, content);
+    return content;
+  }
+
+  /**
+   * After a re-read: the records whose names changed at the provider (drift, or a write that
+   * failed half-way) are planned again, so what someone deleted or edited is repaired.
+   */
+  private requeueChanged(w: ZoneWorker, before: ZoneContent, after: ZoneContent): void {
+    const concerned = new Set<string>();
+    for (const name of before.changedNames(after)) {
+      for (const r of w.wanted.get(name) ?? []) concerned.add(r);
+      for (const r of before.ownersAround(name)) concerned.add(r);
+      for (const r of after.ownersAround(name)) concerned.add(r);
+      for (const n of recordNamesForTxtName(name, this.opts.ownership)) for (const r of w.wanted.get(n) ?? []) concerned.add(r);
+    }
+    let queued = 0;
+    for (const resource of concerned) {
+      const desired = this.desired.get(resource);
+      if (!desired) continue;
+      desired.settled = false;
+      if (w.pending.has(resource)) continue;
+      w.pending.set(resource, { resource, policy: this.opts.policy, waiters: [] });
+      queued++;
+    }
+    if (queued > 0) this.log.info('zone differs from what mcdns wrote; re-planning the records concerned', { zone: w.zone, records: queued });
+  }
+
+  private startDriftChecks(): void {
+    const every = this.opts.driftIntervalMs ?? 60_000;
+    if (this.driftTimer || this.closed || every <= 0) return;
+    let checking = false;
+    this.driftTimer = setInterval(() => {
+      if (checking) return; // a slow check is not overlapped by the next
+      checking = true;
+      void this.checkDrift().finally(() => (checking = false));
+    }, every);
+    this.driftTimer.unref();
+  }
+
+  /** Reads every known zone again and repairs what differs from what we published (resolves when done). */
+  async checkDrift(): Promise<void> {
+    const known = [...this.workers.values()].filter((w) => w.content);
+    await Promise.all(
+      known.map((w) =>
+        this.serial(w, async () => {
+          try {
+            await this.read(w, 'drift');
+          } catch (err) {
+            // Keep what we know: a failed read never deletes. The next check tries again.
+            w.stale = true;
+            this.log.warn('drift check could not read the zone', { zone: w.zone, error: describeError(err) });
+          }
+        }),
+      ),
+    );
+    await Promise.all(known.filter((w) => w.pending.size > 0).map((w) => this.flush(w)));
+  }
+
+  /** Runs `fn` after everything queued for the zone (reads and batches never overlap). */
+  private serial<T>(w: ZoneWorker, fn: () => Promise<T>): Promise<T> {
+    const run = w.tail.then(fn);
+    w.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  // ---- batching ----
+
+  private enqueue(w: ZoneWorker, resource: string, policy: Policy): Promise<ZoneOutcome> {
+    return new Promise<ZoneOutcome>((resolve, reject) => {
+      const pending = w.pending.get(resource);
+      if (pending) {
+        pending.policy = policy; // the latest call's desired state is the one planned
+        pending.waiters.push({ resolve, reject });
+      } else {
+        if (w.pending.size === 0) w.firstAt = this.now();
+        w.pending.set(resource, { resource, policy, waiters: [{ resolve, reject }] });
+      }
+      this.schedule(w);
     });
   }
 
-  private planInput(
-    resource: string,
-    endpoints: readonly Endpoint[],
-    zones: string[],
-    current: ZoneRecords[],
-    policy: Policy = this.opts.policy,
-  ) {
+  /**
+   * Flushes after a short quiet gap, at the latest `batchWindowMs` after the first waiting
+   * change; while a batch is being written, changes gather for the next one.
+   */
+  private schedule(w: ZoneWorker, delayMs?: number): void {
+    if (w.running || this.closed) return;
+    const window = this.opts.batchWindowMs ?? 50;
+    const quiet = Math.min(window, 5);
+    const delay = delayMs ?? Math.max(0, Math.min(quiet, w.firstAt + window - this.now()));
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = setTimeout(() => {
+      w.timer = undefined;
+      void this.flush(w);
+    }, delay);
+  }
+
+  private async flush(w: ZoneWorker): Promise<void> {
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = undefined;
+    if (w.running || w.pending.size === 0) return;
+    w.running = true;
+    const batch = [...w.pending.values()];
+    w.pending.clear();
+    try {
+      const outcomes = await this.serial(w, () => this.writeBatch(w, batch));
+      for (const p of batch) {
+        const outcome = outcomes.get(p.resource) ?? { changes: [], conflicts: [] };
+        const desired = this.desired.get(p.resource);
+        if (desired && (outcome.error || outcome.conflicts.length > 0)) desired.settled = false;
+        for (const waiter of p.waiters) waiter.resolve(outcome);
+      }
+    } catch (err) {
+      const error = err instanceof Refused ? err.error : err;
+      for (const p of batch) for (const waiter of p.waiters) waiter.reject(error);
+    } finally {
+      w.running = false;
+      if (w.pending.size > 0) {
+        w.firstAt = this.now();
+        this.schedule(w);
+      }
+    }
+  }
+
+  /** Plans the batch's records one after the other and writes their changes as one batch. */
+  private async writeBatch(w: ZoneWorker, batch: Pending[]): Promise<Map<string, ZoneOutcome>> {
+    const zone = w.zone;
+    const outcomes = new Map<string, ZoneOutcome>();
+    const zones = await this.managedZones();
+    // Records with changes in the last try: a failure of the whole batch is theirs, not the others'.
+    let involved: Set<string> | undefined;
+    try {
+      await withRetry(
+        `${this.provider.name} zone ${zone}`,
+        async () => {
+          const content = await this.ensureRead(w, 'after-failure');
+          outcomes.clear();
+          involved = new Set();
+          const view = content.fork();
+          const units: Unit[] = [];
+          for (const p of batch) {
+            const eps = this.desired.get(p.resource)?.byZone.get(zone) ?? [];
+            const planned = this.planOne(view, p.resource, eps, zones, p.policy, content);
+            view.apply(planned.changes);
+            outcomes.set(p.resource, { changes: [], conflicts: planned.conflicts });
+            units.push(...unitsOf(p.resource, planned.changes, this.opts.ownership));
+            if (planned.changes.length > 0) involved.add(p.resource);
+          }
+          if (units.length > 0) await this.writeUnits(w, units, outcomes, true);
+        },
+        this.opts.retry,
+        (err, attempt, delayMs) => {
+          this.counters.retries++;
+          this.log.warn('provider call failed, retrying', { zone, attempt, delayMs: Math.round(delayMs), error: err.message, kind: err.kind });
+        },
+      );
+    } catch (err) {
+      if (err instanceof Refused) throw err;
+      const error = zoneError(zone, err);
+      this.log.error('provider batch failed', { zone, records: batch.length, error: error.message, kind: error.kind });
+      for (const p of batch) {
+        const o = outcomes.get(p.resource) ?? { changes: [], conflicts: [] };
+        if (involved && !involved.has(p.resource)) continue;
+        outcomes.set(p.resource, { changes: [], conflicts: o.conflicts, error });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Writes units as one batch. A rejected batch (one bad name fails it whole) is split in halves
+   * until the bad units are alone; a retryable failure of the whole batch is thrown (the caller
+   * re-reads and re-plans), of a part is reported on that part's records.
+   */
+  private async writeUnits(w: ZoneWorker, units: Unit[], outcomes: Map<string, ZoneOutcome>, whole: boolean): Promise<void> {
+    const changes = orderForWriting(units.flatMap((u) => u.changes));
+    try {
+      await this.apply(w.zone, changes);
+    } catch (err) {
+      if (err instanceof Refused) throw err;
+      w.stale = true; // whatever happened, the next plan starts from a fresh read
+      this.counters.failedBatches++;
+      const pe = asProviderError(err, w.zone);
+      if (pe?.kind === 'rejected' && units.length > 1) {
+        this.log.warn('provider rejected a batch; splitting it to find the names it refuses', { zone: w.zone, changes: changes.length, error: pe.message });
+        const half = Math.ceil(units.length / 2);
+        await this.writeUnits(w, units.slice(0, half), outcomes, false);
+        await this.writeUnits(w, units.slice(half), outcomes, false);
+        return;
+      }
+      if (whole) throw err;
+      const error = zoneError(w.zone, err);
+      this.log.error('provider refused changes of a record', { zone: w.zone, records: [...new Set(units.map((u) => u.resource))], error: error.message, kind: error.kind });
+      for (const u of units) {
+        const o = outcomes.get(u.resource);
+        if (o) o.error = error;
+      }
+      return;
+    }
+    w.content?.apply(changes);
+    this.counters.batches++;
+    this.counters.changes += changes.length;
+    this.opts.onBatch?.(w.zone, changes.length);
+    this.log.info('applied batch', { zone: w.zone, records: new Set(units.map((u) => u.resource)).size, changes: changes.length });
+    for (const u of units) outcomes.get(u.resource)?.changes.push(...u.changes);
+  }
+
+  /** One provider write (which may be several requests), gated and timed. */
+  private async apply(zone: string, changes: Change[]): Promise<void> {
+    const beforeWrite = (): void => {
+      try {
+        this.opts.beforeWrite?.();
+      } catch (err) {
+        throw new Refused(err);
+      }
+    };
+    const previous = this.writing;
+    let release!: () => void;
+    this.writing = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      await this.applyNow(zone, changes, beforeWrite);
+    } finally {
+      release();
+    }
+  }
+
+  private async applyNow(zone: string, changes: Change[], beforeWrite: () => void): Promise<void> {
+    beforeWrite();
+    // A big batch is several requests (each under the provider's own request timeout): the
+    // sink's safety net grows with it.
+    const timeoutMs = (this.opts.callTimeoutMs ?? 30_000) * Math.max(1, Math.ceil(changes.length / 1000));
+    await this.call('apply', `apply ${changes.length} changes to ${zone}`, () => this.provider.apply(zone, changes, { beforeWrite }), timeoutMs);
+  }
+
+  private planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy, index?: ZoneContent) {
+    const content = index ?? (view as ZoneContent);
+    const names = content.namesFor(resource, endpoints.map((e) => normaliseName(e.dnsName)));
+    const records: DnsRecord[] = [];
+    for (const n of names) records.push(...view.at(n));
+    const plan = planRecord({ ...this.planInput(resource, endpoints, zones, policy), current: [{ zone: view.zone, records }], partial: true });
+    return { changes: plan.zones[0]?.changes ?? [], conflicts: plan.conflicts };
+  }
+
+  private planInput(resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy) {
     const maxTargets = this.provider.maxTargets?.bind(this.provider);
     return {
       resource,
       endpoints,
       zones,
-      current,
       ownership: this.opts.ownership,
       policy,
       ...(this.opts.domainFilter ? { domainFilter: this.opts.domainFilter } : {}),
@@ -254,117 +642,76 @@ export class ProviderSink {
     };
   }
 
-  private generation(zone: string): number {
-    return this.generations.get(zone) ?? 0;
-  }
-
-  private async call<T>(operation: ProviderOperation, what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: ProviderOperation, what: string, fn: () => Promise<T>, timeoutMs = this.opts.callTimeoutMs ?? 30_000): Promise<T> {
     const started = process.hrtime.bigint();
     const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const value = await withTimeout(fn(), this.opts.callTimeoutMs ?? 30_000, `${this.provider.name}: ${what}`);
+      const value = await withTimeout(fn(), timeoutMs, `${this.provider.name}: ${what}`);
       this.opts.onCall?.(operation, true, seconds());
       return value;
     } catch (err) {
-      this.opts.onCall?.(operation, false, seconds());
+      if (!(err instanceof Refused)) this.opts.onCall?.(operation, false, seconds());
       throw err;
     }
   }
 
-  /** The provider's zones within the domain filter (cached for zoneListTtlMs). */
-  async managedZones(): Promise<string[]> {
-    const ttl = this.opts.zoneListTtlMs ?? 60_000;
-    if (this.zoneList && this.now() - this.zoneList.at < ttl) return this.zoneList.zones;
-    const all = await withRetry(`${this.provider.name} zones`, () => this.call('zones', 'list zones', () => this.provider.zones()), this.opts.retry, () => this.counters.retries++);
-    const zones = [...new Set(all.map(normaliseName))].filter((z) => zoneMatchesDomainFilter(z, this.opts.domainFilter)).sort();
-    this.zoneList = { zones, at: this.now() };
-    return zones;
-  }
-
-  private async readZone(zone: string): Promise<{ read: ZoneRecords; generation: number }> {
-    const generation = this.generation(zone);
-    const records = await withRetry(
-      `${this.provider.name} records of ${zone}`,
-      () => this.call('records', `read zone ${zone}`, () => this.provider.records(zone)),
-      this.opts.retry,
-      (err, attempt, delayMs) => {
-        this.counters.retries++;
-        this.log.warn('zone read failed, retrying', { zone, attempt, delayMs: Math.round(delayMs), error: err.message });
-      },
-    );
-    this.counters.zoneReads++;
-    return { read: { zone, records }, generation };
-  }
-
-  private async readZones(zones: Iterable<string>): Promise<{ read: ZoneRecords; generation: number }[]> {
-    const reads: { read: ZoneRecords; generation: number }[] = [];
-    for (const zone of [...zones].sort()) {
-      // The read that built the ownership index serves the first sync too (if nothing was written since).
-      const primed = this.primed.get(zone);
-      this.primed.delete(zone);
-      reads.push(primed && primed.generation === this.generation(zone) ? primed : await this.readZone(zone));
-    }
-    return reads;
-  }
-
-  /** Zones of the desired names plus every zone where the resource may own something. */
-  private async zonesToRead(resource: string, endpoints: readonly Endpoint[], zones: string[]): Promise<Set<string>> {
-    const index = await this.ownershipIndex(zones);
-    const needed = new Set<string>();
-    for (const e of endpoints) {
-      const name = normaliseName(e.dnsName);
-      const zone = matchesDomainFilter(name, this.opts.domainFilter) ? zoneFor(name, zones) : undefined;
-      if (zone !== undefined) needed.add(zone);
-    }
-    for (const zone of index.get(resource) ?? []) if (zones.includes(zone)) needed.add(zone);
-    return needed;
-  }
-
-  /**
-   * resource → zones where it owns records. Built once from a read of every managed zone (a
-   * restarted controller finds records it published before, wherever they are), then kept up
-   * to date by every sync, so later syncs read only the zones that matter.
-   */
-  private async ownershipIndex(zones: string[]): Promise<Map<string, Set<string>>> {
-    if (this.resourceZones) return this.resourceZones;
-    const index = new Map<string, Set<string>>();
-    const reads = await this.readZones(zones);
-    for (const r of reads) this.primed.set(r.read.zone, r);
-    for (const { read } of reads) {
-      const registry = new ZoneRegistry(read.zone, read.records, this.opts.ownership);
-      for (const txt of registry.ownershipTxts.values()) {
-        const resource = txt.labels['resource'];
-        if (txt.labels['owner'] !== this.opts.ownership.ownerId || resource === undefined) continue;
-        index.set(resource, (index.get(resource) ?? new Set()).add(read.zone));
-      }
-    }
-    this.resourceZones = index;
-    return index;
-  }
-
-  private keepsRecords(resource: string, read: ZoneRecords, plan: ZonePlan | undefined): boolean {
-    const registry = new ZoneRegistry(read.zone, read.records, this.opts.ownership);
-    const deleted = new Set((plan?.changes ?? []).filter((c) => c.action === 'delete').map((c) => c.record.name));
-    const created = (plan?.changes ?? []).some((c) => c.action !== 'delete');
-    const remaining = [...registry.ownershipTxts.values()].some(
-      (t) => t.labels['owner'] === this.opts.ownership.ownerId && t.labels['resource'] === resource && !deleted.has(t.record.name),
-    );
-    return created || remaining;
-  }
-
-  private rememberZone(resource: string, zone: string, endpoints: readonly Endpoint[], zones: string[], keepsRecords: boolean): void {
-    if (!this.resourceZones) return;
-    const desiredHere = endpoints.some((e) => zoneFor(normaliseName(e.dnsName), zones) === zone);
-    const set = this.resourceZones.get(resource) ?? new Set<string>();
-    if (desiredHere || keepsRecords) set.add(zone);
-    else set.delete(zone);
-    if (set.size > 0) this.resourceZones.set(resource, set);
-    else this.resourceZones.delete(resource);
-  }
-
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.driftTimer) clearInterval(this.driftTimer);
+    for (const w of this.workers.values()) if (w.timer) clearTimeout(w.timer);
     await this.provider.close?.();
   }
+}
+
+function zoneError(zone: string, err: unknown): ZoneError {
+  const pe = asProviderError(err, zone);
+  return {
+    zone,
+    message: describeError(err),
+    ...(pe ? { kind: pe.kind } : {}),
+    ...(pe?.retryAfterMs !== undefined ? { retryAfterMs: pe.retryAfterMs } : {}),
+  };
+}
+
+/**
+ * The changes of one record grouped by the name they are for: a record set with its ownership
+ * TXTs stays in one unit, so a split never writes a record without its owner.
+ */
+function unitsOf(resource: string, changes: Change[], cfg: OwnershipConfig): Unit[] {
+  const units = new Map<string, Unit>();
+  const txtOf = new Map<string, string>();
+  for (const c of changes) {
+    if (isOwnershipTxt(c.record)) continue;
+    txtOf.set(txtNameFor(c.record.name, c.record.type, cfg), c.record.name);
+    txtOf.set(oldFormatTxtNameFor(c.record.name, cfg), c.record.name);
+  }
+  for (const c of changes) {
+    const name = isOwnershipTxt(c.record)
+      ? (txtOf.get(c.record.name) ?? recordNamesForTxtName(c.record.name, cfg)[0] ?? c.record.name)
+      : c.record.name;
+    let unit = units.get(name);
+    if (!unit) units.set(name, (unit = { resource, changes: [] }));
+    unit.changes.push(c);
+  }
+  return [...units.values()];
+}
+
+function isOwnershipTxt(r: DnsRecord): boolean {
+  return r.type === 'TXT' && asOwnershipTxt(r) !== undefined;
+}
+
+/**
+ * Ownership TXTs written first, then record sets deleted, then written, then TXTs deleted: a
+ * provider that writes in several requests and stops half-way leaves at worst an orphan TXT of
+ * ours (repaired by the next plan), never a record without its owner.
+ */
+function orderForWriting(changes: Change[]): Change[] {
+  const phase = (c: Change): number => {
+    const txt = isOwnershipTxt(c.record);
+    if (c.action === 'delete') return txt ? 3 : 1;
+    return txt ? 0 : 2;
+  };
+  return changes.map((c, i) => ({ c, i, p: phase(c) })).sort((a, b) => a.p - b.p || a.i - b.i).map((x) => x.c);
 }
 
 /** "create A www.example.org" lines for logs (targets left out: logs stay short). */

@@ -66,6 +66,18 @@ export function addProviderOptions(cmd: Command): Command {
       new Option('--provider-timeout <duration>', 'deadline of each provider request (default: 10s, Azure 20s)')
         .argParser(parseDuration)
         .env('MCDNS_PROVIDER_TIMEOUT'),
+    )
+    .addOption(
+      new Option('--provider-batch-window <duration>', 'longest a provider change waits to share one batch per zone with others')
+        .default(50, '50ms')
+        .argParser(parseDuration)
+        .env('MCDNS_PROVIDER_BATCH_WINDOW'),
+    )
+    .addOption(
+      new Option('--provider-drift-interval <duration>', 'how often each provider zone is read again to repair drift (0 = never)')
+        .default(60_000, '60s')
+        .argParser(parseDuration)
+        .env('MCDNS_PROVIDER_DRIFT_INTERVAL'),
     );
 }
 
@@ -103,5 +115,7 @@ export function providerSettings(raw: Record<string, unknown>): ProviderSettings
   set('policy', str('policy'));
   set('domainFilter', splitList(raw.domainFilter as string | string[] | undefined));
   set('excludeDomains', splitList(raw.excludeDomains as string | string[] | undefined));
+  set('batchWindowMs', typeof raw.providerBatchWindow === 'number' ? raw.providerBatchWindow : undefined);
+  set('driftIntervalMs', typeof raw.providerDriftInterval === 'number' ? raw.providerDriftInterval : undefined);
   return { providers: [...new Set(names)].map((n) => providerConfig(n, flags)), sink };
 }

@@ -5,18 +5,35 @@
 import type { Logger } from 'winston';
 import type { Endpoint } from '../api/schema.js';
 import type { Verdict } from '../core/status.js';
-import { observeProviderCall } from '../metrics.js';
+import { observeProviderBatch, observeProviderCall, observeProviderZoneRead } from '../metrics.js';
 import { sinkFromConfig, type ProviderSettings } from '../apply/config.js';
 import { resourceId } from '../registry/ownership.js';
 import type { ProviderSink, SyncResult } from '../apply/sink.js';
+import { NotLeaderError } from './host-writes.js';
 import type { RecordKey } from './reconcile.js';
 
-/** One sink per configured provider, its calls counted in the metrics. */
-export function sinksFrom(settings: ProviderSettings, log: Logger): NamedSink[] {
+/**
+ * One sink per configured provider, its calls, batches and zone reads counted in the metrics.
+ * `beforeWrite` runs right before every write request to a provider and throws to refuse it:
+ * the controller's leader gate.
+ */
+export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void): NamedSink[] {
   return settings.providers.map((p) => ({
     name: p.provider,
-    sink: sinkFromConfig(p, settings.sink, log, {}, (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds)),
+    sink: sinkFromConfig(p, settings.sink, log, {}, {
+      onCall: (operation, ok, seconds) => observeProviderCall(p.provider, operation, ok, seconds),
+      onBatch: (_zone, changes) => observeProviderBatch(p.provider, changes),
+      onZoneRead: (_zone, reason) => observeProviderZoneRead(p.provider, reason),
+      ...(beforeWrite ? { beforeWrite } : {}),
+    }),
   }));
+}
+
+/** The hook that refuses a provider write request (NotLeaderError) while `allowed()` is false. */
+export function leaderGate(allowed: () => boolean): () => void {
+  return () => {
+    if (!allowed()) throw new NotLeaderError('a write request to a DNS provider');
+  };
 }
 
 export interface NamedSink {
@@ -43,11 +60,19 @@ export class DirectOutputs {
     return this.sinks.length > 0;
   }
 
-  async publish(key: RecordKey, endpoints: Endpoint[]): Promise<DirectOutcome> {
+  /**
+   * `only`: the providers are the record's only output (no DNSEndpoints), so a name no provider
+   * manages is published nowhere, and the verdict must say so rather than Published.
+   */
+  async publish(key: RecordKey, endpoints: Endpoint[], opts: { only?: boolean } = {}): Promise<DirectOutcome> {
     const resource = resourceId(key.kind, key.namespace, key.name);
+    const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+    /** Names some provider took (manages a zone for, and did not filter out). */
+    const taken = new Set<string>();
     const conflicts: string[] = [];
     const rejected: string[] = [];
     const errors: string[] = [];
+    const refused: string[] = [];
     let applied = 0;
     let retryAfterMs: number | undefined;
     for (const { name, sink } of this.sinks) {
@@ -60,21 +85,37 @@ export class DirectOutputs {
         continue;
       }
       applied += result.applied;
+      const notHere = new Set(result.problems.filter((p) => informational.has(p.reason)).map((p) => p.name.toLowerCase().replace(/\.$/, '')));
+      for (const n of names) if (!notHere.has(n)) taken.add(n);
       conflicts.push(...result.conflicts.map((c) => `${name}: ${c.message}`));
       rejected.push(...result.problems.filter((p) => !informational.has(p.reason)).map((p) => `${name}: ${p.message}`));
       for (const e of result.zoneErrors) {
+        // The provider refused this record's own changes: the same request would fail again, so
+        // it is not retried until the record changes (or the next resync).
+        if (e.kind === 'rejected') {
+          refused.push(`${name}: zone ${e.zone}: ${e.message}`);
+          continue;
+        }
         errors.push(`${name}: zone ${e.zone}: ${e.message}`);
         if (e.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, e.retryAfterMs);
       }
     }
     if (errors.length > 0) {
-      return { applied, retry: true, retryAfterMs, failure: { status: 'False', reason: 'ProviderError', message: errors.join('; ') } };
+      return { applied, retry: true, retryAfterMs, failure: { status: 'False', reason: 'ProviderError', message: [...errors, ...refused].join('; ') } };
+    }
+    if (refused.length > 0) {
+      return { applied, retry: false, failure: { status: 'False', reason: 'ProviderError', message: [...refused, ...conflicts, ...rejected].join('; ') } };
     }
     if (conflicts.length > 0) {
       return { applied, retry: false, failure: { status: 'False', reason: 'OwnershipConflict', message: conflicts.join('; ') } };
     }
     if (rejected.length > 0) {
       return { applied, retry: false, failure: { status: 'False', reason: 'ProviderRejected', message: rejected.join('; ') } };
+    }
+    const nowhere = [...names].filter((n) => !taken.has(n)).sort();
+    if (opts.only && nowhere.length > 0) {
+      const message = `${nowhere.join(', ')}: in no zone of any configured DNS provider, and DNSEndpoints are off: published nowhere`;
+      return { applied, retry: false, failure: { status: 'False', reason: 'NoZone', message } };
     }
     return { applied, retry: false };
   }

@@ -27,9 +27,10 @@ import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
 import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
-import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
-import { DirectOutputs, sinksFrom } from './direct.js';
-import type { ProviderSink } from '../apply/sink.js';
+import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
+import { ClaimIndex } from './claims.js';
+import { ApiNamePolicy } from './name-policy.js';
+import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
 import { FanOut } from './fan-out.js';
 import { Manager, runnable } from './manager.js';
 import { OwnWrites } from './own-writes.js';
@@ -72,6 +73,8 @@ export interface ControllerOptions {
   probeConcurrency: number;
   /** Extra CA bundle (PEM file) trusted by https probes. */
   probeCaFile?: string;
+  /** Which networks and ports health probes may reach. */
+  probePolicy: ProbePolicyOptions;
 }
 
 export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
@@ -100,7 +103,13 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
+    probePolicy: {
+      allowCidrs: list(raw.probeAllowCidrs),
+      denyCidrs: list(raw.probeDenyCidrs),
+      allowedPorts: list(raw.probeAllowedPorts),
+    },
   };
+  new ProbePolicy(opts.probePolicy); // a bad network or port fails at start, naming it
   if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
     throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
   }
@@ -114,6 +123,12 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
   return opts;
 }
 
+/** A comma-separated flag (or a repeated one) as a list. */
+function list(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+  return items.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | undefined): string {
@@ -125,21 +140,6 @@ function leaseNamespace(opts: ControllerOptions, hostContextNamespace: string | 
     // not in a pod
   }
   return hostContextNamespace || 'default';
-}
-
-/** A provider sink whose writing calls are refused (NotLeaderError) while `allowed()` is false. */
-export function gatedSink(sink: ProviderSink, allowed: () => boolean): ProviderSink {
-  const writing = new Set<PropertyKey>(['syncRecord', 'deleteRecord']);
-  return new Proxy(sink, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (!writing.has(prop)) return fn.bind(target);
-      return (...args: unknown[]) =>
-        allowed() ? fn.apply(target, args) : Promise.reject(new NotLeaderError(`${String(prop)} at a DNS provider`));
-    },
-  });
 }
 
 export interface Controller {
@@ -180,8 +180,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     members: (q) => members.observationsFor(q),
     onChange: (c) => fanOut?.host(c),
   });
-  fanOut = new FanOut(view, served, queue, own);
   const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  fanOut = new FanOut(view, served, queue, own, allKeys);
 
   // ---- who may write ----
   const elector = opts.leaderElect
@@ -209,9 +209,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     fanOut?.member(change);
     if (change.kind === 'State') transitions.observe(members.statuses());
   });
-  manager.run(runnable('members', () => {
-    for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
-  }, () => members.stop()));
+  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  manager.run(runnable('members', fromKubeconfig, () => members.stop()));
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
   const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
   if (kubefed) {
@@ -223,12 +222,25 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // ---- reconciling ----
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger).map(({ name, sink }) => ({ name, sink: gatedSink(sink, writing) })));
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
+  // Probes run only while this replica may write: a follower's verdicts would be thrown away,
+  // and a deposed leader's would go on loading every target for nothing.
   const prober = new Prober({
     concurrency: opts.probeConcurrency,
     logger,
+    paused: elector !== undefined,
     ...(opts.probeCaFile ? { ca: [readFileSync(opts.probeCaFile, 'utf8')] } : {}),
+    policy: new ProbePolicy(opts.probePolicy),
   });
+  // A hostname target checked by the probe policy may now be published (or stays out): re-run.
+  prober.onScreened((record) => queue.add(record));
+  // One owner per name: a change of a name's claimants re-runs its other claimants at once.
+  const claims = new ClaimIndex();
+  claims.onChange((records) => records.forEach((r) => queue.add(r)));
+  // Authorised names: a policy change re-runs every record, a namespace's labels its records.
+  const namePolicy = new ApiNamePolicy(hostKc, logger);
+  namePolicy.onChange((namespace) => allKeys().filter((k) => namespace === undefined || parseKey(k).namespace === namespace).forEach((k) => queue.add(k)));
+  manager.run(runnable('name policy', () => undefined, () => namePolicy.stop()));
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
@@ -236,6 +248,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     dnsEndpoints: opts.dnsEndpoints,
     prober,
     failOpen: opts.failOpen,
+    claims,
+    namePolicy,
   });
   // A probe verdict that changes re-runs the record at once, and says so on the record.
   prober.onTransition((t) => {
@@ -250,8 +264,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   });
 
   const readiness = new Readiness({
-    hostSynced: () => view.synced() && (kubefed?.synced() ?? true),
-    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
+    hostSynced: () => view.synced() && (kubefed?.synced() ?? true) && namePolicy.synced(),
+    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : []), ...namePolicy.unsynced()],
     membersDecided: () => members.synced() || members.statuses().every((m) => m.state !== 'unknown'),
     graceMs: opts.offlineGraceMs,
     stopping: () => stopping,
@@ -264,7 +278,11 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     logger,
     writing,
     mayStart: () => readiness.mayStart(),
-    allKeys,
+    allKeys: () => {
+      const keys = allKeys();
+      reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
+      return keys;
+    },
     reconciled: (key, result, k: RecordKey) => {
       if (result) served.set(k, result.clusters ?? []);
       fanOut?.settle(key);
@@ -284,11 +302,14 @@ export function startController(opts: ControllerOptions, logger: Logger = create
         elector.start({
           onStartedLeading: () => {
             setLeader(true);
+            // Verdicts start from the records' status.health (Reconciler), not from "healthy".
+            prober.resume();
             workers.start();
           },
           onStoppedLeading: (reason) => {
             setLeader(false);
             transitions.clear();
+            void prober.pause();
             logger.warn('stopped reconciling: not the leader any more', { reason });
             void workers.stop();
           },
@@ -305,25 +326,25 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   );
 
   // ---- metrics read at scrape time ----
-  manager.run(
-    runnable('metrics sources', () => undefined, bindMetricSources({
-      queueDepth: () => queue.depth,
-      clusterStates: () => members.statuses().map((m) => m.state),
-      clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
-      objectsIndexed: () => members.counts(),
-      inFlight: () => queue.inFlight,
-      records: () =>
-        [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
-          const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
-          return { kind: k.kind, status: c?.status, reason: c?.reason };
-        }),
-      publishedEndpoints: () =>
-        view.dnsEndpointList().map((ep) => ({
-          kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
-          endpoints: ep.spec.endpoints?.length ?? 0,
-        })),
-    })),
-  );
+  const metricSources: Parameters<typeof bindMetricSources>[0] = {
+    queueDepth: () => queue.depth,
+    inFlight: () => queue.inFlight,
+    clusterStates: () => members.statuses().map((m) => m.state),
+    clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
+    objectsIndexed: () => members.counts(),
+    records: () =>
+      [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+        const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
+        return { kind: k.kind, status: c?.status, reason: c?.reason };
+      }),
+    publishedEndpoints: () =>
+      view.dnsEndpointList().map((ep) => ({
+        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        endpoints: ep.spec.endpoints?.length ?? 0,
+      })),
+  };
+  let unbindMetrics = (): void => undefined;
+  manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
   manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));

@@ -2,8 +2,10 @@
 export { Prober, DEFAULT_PROBE_CONCURRENCY } from './prober.js';
 export type { HealthTransition, ProbeHook, ProbeResult, ProberOptions, ProberStats, TransitionListener } from './prober.js';
 export { runProbe, probeFailure } from './probe.js';
+export { ProbePolicy, parseCidr, parsePortRange } from './policy.js';
+export type { ProbePolicyOptions } from './policy.js';
 export type { ProbeOptions, ProbeOutcome, ProbeRequest } from './probe.js';
 export { HEALTH_CHECK_DEFAULTS, resolveHealthCheck, parseStatusRange, statusAccepted, describeStatusRanges } from './spec.js';
 export type { ProbeProtocol, ResolvedHealthCheck, StatusRange } from './spec.js';
-export { initialState, observe } from './state.js';
+export { initialState, observe, recordedState } from './state.js';
 export type { TargetState, Thresholds } from './state.js';

@@ -259,7 +259,7 @@ function planZone(
 }
 
 /** Every record type an ownership TXT name can stand for. */
-const OWNABLE_TYPES = ['A', 'AAAA', 'CNAME', 'NS', 'MX', 'PTR', 'SRV', 'NAPTR', 'TXT', 'DNAME', 'CAA'];
+export const OWNABLE_TYPES = ['A', 'AAAA', 'CNAME', 'NS', 'MX', 'PTR', 'SRV', 'NAPTR', 'TXT', 'DNAME', 'CAA'];
 
 /** What stops us from writing `want` at `name`; empty when the name is free or ours. */
 function blockersAt(

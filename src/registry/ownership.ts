@@ -98,7 +98,7 @@ function typeInAffix(cfg: OwnershipConfig): boolean {
 /** The affixed TXT name; `type` undefined gives the old (pre-v0.12) format without the type. */
 function affixedName(name: string, type: string | undefined, cfg: OwnershipConfig): string {
   const t = type?.toLowerCase() ?? '';
-  const fill = (affix: string | undefined): string => (affix ?? '').split(TYPE_TEMPLATE).join(t);
+  const fill = (affix: string | undefined): string => (!affix ? '' : affix.includes(TYPE_TEMPLATE) ? affix.split(TYPE_TEMPLATE).join(t) : affix);
   let [host, rest] = splitFirstLabel(normaliseName(name));
   if (cfg.wildcardReplacement && host === '*') host = cfg.wildcardReplacement;
   if (type !== undefined && !typeInAffix(cfg)) host = `${t}-${host}`;
@@ -143,6 +143,36 @@ export function recordForTxtName(txtName: string, cfg: OwnershipConfig): { name:
   const stripped = stripAffix(head, suffix, 'suffix');
   if (stripped === undefined) return undefined;
   return { ...stripped, name: rest === '' ? stripped.name : `${stripped.name}.${rest}` };
+}
+
+/**
+ * Every record name whose ownership TXT (new or old format) can sit at `txtName`: the name
+ * recordForTxtName gives, and the name with only the prefix/suffix removed (an old-format TXT of
+ * a record whose first label happens to start with a type, e.g. a-b.example.org).
+ */
+export function recordNamesForTxtName(txtName: string, cfg: OwnershipConfig): string[] {
+  const names = new Set<string>();
+  const typed = recordForTxtName(txtName, cfg);
+  if (typed) names.add(typed.name);
+  const untyped = withoutAffix(txtName, cfg);
+  if (untyped !== undefined) names.add(untyped);
+  return [...names];
+}
+
+/** The TXT name with only the prefix/suffix removed (no type parsed): the old-format inverse. */
+function withoutAffix(txtName: string, cfg: OwnershipConfig): string | undefined {
+  const lower = normaliseName(txtName);
+  const prefix = (cfg.txtPrefix ?? '').split(TYPE_TEMPLATE).join('');
+  const suffix = (cfg.txtSuffix ?? '').split(TYPE_TEMPLATE).join('');
+  if (suffix === '') return lower.startsWith(prefix) ? lower.slice(prefix.length) : undefined;
+  const extra = suffix.split('.').length - 1;
+  const labels = lower.split('.');
+  if (labels.length <= extra) return undefined;
+  const head = labels.slice(0, extra + 1).join('.');
+  const rest = labels.slice(extra + 1).join('.');
+  if (!head.endsWith(suffix)) return undefined;
+  const first = head.slice(0, head.length - suffix.length);
+  return rest === '' ? first : `${first}.${rest}`;
 }
 
 function stripAffix(value: string, affix: string, where: 'prefix' | 'suffix'): { name: string; type?: string } | undefined {

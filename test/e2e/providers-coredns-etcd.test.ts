@@ -112,6 +112,27 @@ describe('providers: CoreDNS-etcd (real etcd + CoreDNS)', function () {
     expect(await keys()).to.deep.equal(['/skydns/org/example/a-shop/327b23c6', '/skydns/org/example/shop/6b8b4567']);
   });
 
+  it('cuts a batch over the transaction op limit into transactions in order: every TXT key exists before its record', async () => {
+    const small = new CoreDnsEtcdProvider({ endpoints: [etcd.clientUrl], zones: ['example.org'], maxTxnOps: 8 });
+    const batchSink = new ProviderSink({ provider: small, ownership: ownershipConfig({ ownerId: 'mcdns' }), policy: 'sync', driftIntervalMs: 0 });
+    const names = Array.from({ length: 12 }, (_, i) => `many-${i}`);
+    const results = await Promise.all(names.map((n) => batchSink.syncRecord(resourceId('IngressDNSRecord', 'bulk', n), [ep(`${n}.example.org`, 'A', ['192.0.2.70', '192.0.2.71'])])));
+    expect(results.map((r) => r.applied)).to.deep.equal(names.map(() => 2));
+    expect(batchSink.stats().batches).to.equal(1);
+    const kvs = (await small.namespace().getAll().prefix('org/example/').exec()).kvs;
+    const created = (label: string) => kvs.filter((kv) => kv.key.toString().startsWith(`org/example/${label}/`)).map((kv) => Number(kv.create_revision));
+    const revisions = new Set(kvs.map((kv) => kv.create_revision));
+    expect(revisions.size, 'several transactions').to.be.greaterThan(1);
+    for (const n of names) {
+      expect(created(n)).to.have.length(2);
+      expect(Math.max(...created(`a-${n}`))).to.be.at.most(Math.min(...created(n)));
+    }
+    expect(await coredns.query('many-11.example.org', 'A')).to.deep.equal(['192.0.2.70', '192.0.2.71']);
+    await Promise.all(names.map((n) => batchSink.deleteRecord(resourceId('IngressDNSRecord', 'bulk', n))));
+    expect(await keys('/skydns/org/example/many-')).to.deep.equal([]);
+    await small.close();
+  });
+
   it('fails a read against an unreachable etcd with a provider error and writes nothing', async () => {
     const port = await freePort();
     const down = new CoreDnsEtcdProvider({ endpoints: [`http://127.0.0.1:${port}`], zones: ['example.org'], timeoutMs: 1000 });

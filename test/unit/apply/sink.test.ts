@@ -39,19 +39,22 @@ describe('apply/sink: one record into one provider', () => {
     expect(p.calls.filter((c) => c.startsWith('apply'))).to.have.length(1);
   });
 
-  it('reads only the zones that matter once it knows where a resource owns records', async () => {
+  it('reads every zone once, then writes from what it knows: no read per record', async () => {
     const p = new MemoryProvider(['a.example', 'b.example', 'c.example']);
     const { sink } = sinkFor(p);
     await sink.syncRecord(R1, [ep('www.a.example', ['192.0.2.1'])]);
+    expect(p.calls).to.deep.equal(['zones', 'records a.example', 'records b.example', 'records c.example', 'apply a.example 2']);
     p.calls.length = 0;
     await sink.syncRecord(R1, [ep('www.a.example', ['192.0.2.2'])]);
-    expect(p.calls).to.deep.equal(['records a.example', 'apply a.example 1']);
+    await sink.syncRecord(R2, [ep('api.b.example', ['192.0.2.3'])]);
+    expect(p.calls).to.deep.equal(['apply a.example 1', 'apply b.example 2']);
   });
 
-  it('throws and writes nothing when a zone cannot be read, even after retries', async () => {
+  it('throws and writes nothing when a zone cannot be read at start, even after retries', async () => {
     const p = new MemoryProvider(['example.org']);
+    await sinkFor(p).sink.syncRecord(R1, [ep('www.example.org', ['192.0.2.1'])]);
+    // A new process that cannot read the zone.
     const { sink } = sinkFor(p);
-    await sink.syncRecord(R1, [ep('www.example.org', ['192.0.2.1'])]);
     const down = new ProviderError('HTTP 503', 'unavailable', { status: 503 });
     p.fail('records', down, down, down, down);
     let thrown: unknown;
@@ -63,6 +66,20 @@ describe('apply/sink: one record into one provider', () => {
     }
     expect(thrown).to.be.instanceOf(ProviderError);
     expect(p.calls.filter((c) => c.startsWith('apply'))).to.have.length(1);
+    expect(p.list('example.org')).to.have.length(2);
+  });
+
+  it('a failed read after a failed write deletes nothing either: the record gets the error', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const { sink } = sinkFor(p, { retry: { attempts: 2, baseDelayMs: 1, sleep: async () => undefined } });
+    await sink.syncRecord(R1, [ep('www.example.org', ['192.0.2.1'])]);
+    const down = new ProviderError('HTTP 503', 'unavailable', { status: 503 });
+    // The write fails, and so does every read after it.
+    p.fail('apply', down);
+    p.fail('records', down, down, down, down);
+    const r = await sink.syncRecord(R1, []);
+    expect(r.applied).to.equal(0);
+    expect(r.zoneErrors.map((e) => e.kind)).to.deep.equal(['unavailable']);
     expect(p.list('example.org')).to.have.length(2);
   });
 

@@ -5,7 +5,7 @@ import type { DNSEndpoint, DNSRecord, RecordKind } from '../../../src/api/schema
 import type { RecordRef } from '../../../src/core/dnsendpoint.js';
 import { GatedHostWrites, NotLeaderError } from '../../../src/controller/host-writes.js';
 import type { HostWrites } from '../../../src/controller/reconcile.js';
-import { gatedSink } from '../../../src/controller/run.js';
+import { leaderGate } from '../../../src/controller/direct.js';
 import { registry } from '../../../src/metrics.js';
 import { ownershipConfig } from '../../../src/registry/ownership.js';
 import { ProviderSink } from '../../../src/apply/sink.js';
@@ -58,10 +58,10 @@ describe('the write gate', () => {
     expect(sample(await registry.metrics(), 'mcdns_host_writes_total', { resource: 'dnsendpoints', verb: 'create', result: 'error' })).to.equal(1);
   });
 
-  it('refuses provider syncs and deletions while closed, and leaves the rest of the sink alone', async () => {
+  it('refuses every provider write request while closed, and leaves the rest of the sink alone', async () => {
     let open = true;
     const provider = new MemoryProvider(['example.org']);
-    const sink = gatedSink(new ProviderSink({ provider, ownership: ownershipConfig({ ownerId: 'mcdns' }), policy: 'sync' }), () => open);
+    const sink = new ProviderSink({ provider, ownership: ownershipConfig({ ownerId: 'mcdns' }), policy: 'sync', beforeWrite: leaderGate(() => open) });
     const ep = { dnsName: 'www.example.org', recordType: 'A', targets: ['192.0.2.1'], recordTTL: 60 };
     const ok = await sink.syncRecord('ingressdnsrecord/ns/web', [ep]);
     expect(ok.applied).to.be.greaterThan(0);
@@ -73,7 +73,7 @@ describe('the write gate', () => {
     err = undefined;
     await sink.deleteRecord('ingressdnsrecord/ns/web').catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(NotLeaderError);
-    expect(provider.calls.length, 'no provider call while closed').to.equal(calls);
+    expect(provider.calls.length, 'no provider write while closed').to.equal(calls);
     expect(provider.list('example.org')).to.include('A www.example.org 192.0.2.1');
     expect(sink.stats().batches).to.be.greaterThan(0);
     open = true;

@@ -24,7 +24,9 @@ const OWNER = formatOwnership({ owner: 'mcdns', resource: R1 });
 const ep = (dnsName: string, recordType: string, targets: string[], recordTTL = 60): Endpoint => ({ dnsName, recordType, targets, recordTTL });
 
 const credential = { getToken: async () => ({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-const provider = () => new AzureDnsProvider({ subscriptionId: 'sub-1', resourceGroup: 'dns-rg', credential, endpoint: ARM, zones: ['example.org'] });
+let sleeps: number[] = [];
+const provider = () =>
+  new AzureDnsProvider({ subscriptionId: 'sub-1', resourceGroup: 'dns-rg', credential, endpoint: ARM, zones: ['example.org'], sleep: async (ms) => void sleeps.push(ms) });
 
 function rs(name: string, type: string, properties: Record<string, unknown>, etag = `etag-${name}-${type}`) {
   return { id: `${ZONE_PATH}/${type}/${name}`, name, type: `Microsoft.Network/dnszones/${type}`, etag, properties };
@@ -40,7 +42,6 @@ describe('providers/azure: ARM REST shapes (nock)', () => {
   };
   /** A nock scope on the ARM host whose requests are logged in order. */
   const arm = () => nock(ARM).on('request', onRequest);
-  let sleeps: number[] = [];
   const sinkFor = (over: Partial<ProviderSinkOptions> = {}) =>
     new ProviderSink({
       provider: provider(),
@@ -129,6 +130,28 @@ describe('providers/azure: ARM REST shapes (nock)', () => {
     expect(requests).to.deep.equal(['GET <zone>/all', 'PUT <zone>/TXT/a-www', 'PUT <zone>/A/www']);
   });
 
+  it('writes a batch of several records in steps: all ownership TXTs side by side, then the record sets', async () => {
+    list(soa, ns);
+    let inFlight = 0;
+    let most = 0;
+    const slow = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return [201, {}] as [number, object];
+    };
+    arm().put(/\/TXT\/a-(one|two|three)$/).query(true).times(3).reply(slow);
+    arm().put(/\/A\/(one|two|three)$/).query(true).times(3).reply(slow);
+    const sink = sinkFor();
+    const results = await Promise.all(
+      ['one', 'two', 'three'].map((n, i) => sink.syncRecord(resourceId('IngressDNSRecord', 'team-a', n), [ep(`${n}.example.org`, 'A', [`192.0.2.${i + 1}`])])),
+    );
+    expect(results.map((r) => r.applied)).to.deep.equal([2, 2, 2]);
+    expect(most).to.equal(3);
+    expect(requests.slice(1, 4).every((r) => r.includes('/TXT/'))).to.equal(true);
+    expect(requests.slice(4).every((r) => r.includes('/A/'))).to.equal(true);
+  });
+
   it('updates with If-Match of the etag it read and deletes record before TXT, also with If-Match', async () => {
     list(
       soa,
@@ -168,16 +191,15 @@ describe('providers/azure: ARM REST shapes (nock)', () => {
     expect(requests).to.deep.equal(['GET <zone>/all']);
   });
 
-  it('honours 429 Retry-After, re-lists and then writes', async () => {
+  it('honours 429 Retry-After: waits as long as asked, then sends the same call again', async () => {
     list(soa);
     arm().put(`${ZONE_PATH}/TXT/a-www`).query(true).reply(429, { error: { code: 'TooManyRequests', message: 'throttled' } }, { 'Retry-After': '2' });
-    list(soa);
     arm().put(`${ZONE_PATH}/TXT/a-www`).query(true).reply(201, {});
     arm().put(`${ZONE_PATH}/A/www`).query(true).reply(201, {});
     const r = await sinkFor().syncRecord(R1, [ep('www.example.org', 'A', ['192.0.2.1'])]);
     expect(r.applied).to.equal(2);
     expect(sleeps).to.deep.equal([2000]);
-    expect(requests).to.deep.equal(['GET <zone>/all', 'PUT <zone>/TXT/a-www', 'GET <zone>/all', 'PUT <zone>/TXT/a-www', 'PUT <zone>/A/www']);
+    expect(requests).to.deep.equal(['GET <zone>/all', 'PUT <zone>/TXT/a-www', 'PUT <zone>/TXT/a-www', 'PUT <zone>/A/www']);
   });
 
   it('retries a 5xx after a fresh list: what went in before is not written twice', async () => {

@@ -1,8 +1,9 @@
 // An in-memory Provider for the sink's specs: record sets per zone, changes applied one by one
-// (like Azure, not atomically), and scripted faults per operation.
+// (like Azure, not atomically), scripted faults per operation, and names it refuses the way
+// PowerDNS refuses a PATCH (422, the whole batch, nothing applied).
 import { ProviderError } from '../../../providers/errors.js';
 import { recordKey, type Change, type DnsRecord } from '../../../src/plan/records.js';
-import type { Provider } from '../../../providers/provider.js';
+import type { ApplyHooks, Provider } from '../../../providers/provider.js';
 
 type Op = 'zones' | 'records' | 'apply';
 export type Fault = ProviderError | Error | { afterChanges: number; error: ProviderError | Error };
@@ -12,6 +13,9 @@ export class MemoryProvider implements Provider {
   readonly data = new Map<string, Map<string, DnsRecord>>();
   readonly calls: string[] = [];
   private readonly faults: Record<Op, Fault[]> = { zones: [], records: [], apply: [] };
+  private readonly refused = new Set<string>();
+  /** Changes per apply call, in order. */
+  readonly batches: number[] = [];
 
   constructor(zones: string[], private readonly limit?: number) {
     for (const z of zones) this.data.set(z, new Map());
@@ -22,8 +26,18 @@ export class MemoryProvider implements Provider {
     this.faults[op].push(...faults);
   }
 
+  /** Every batch holding a change at one of these names fails whole, as PowerDNS answers 422. */
+  refuse(...names: string[]): void {
+    for (const n of names) this.refused.add(n);
+  }
+
   seed(zone: string, ...records: DnsRecord[]): void {
     for (const r of records) this.zone(zone).set(recordKey(r.name, r.type), r);
+  }
+
+  /** Someone else deletes a record set at the provider. */
+  remove(zone: string, name: string, type: string): void {
+    this.zone(zone).delete(recordKey(name, type));
   }
 
   list(zone: string): string[] {
@@ -42,8 +56,12 @@ export class MemoryProvider implements Provider {
     return [...this.zone(zone).values()].map((r) => ({ ...r, targets: [...r.targets] }));
   }
 
-  async apply(zone: string, changes: Change[]): Promise<void> {
+  async apply(zone: string, changes: Change[], hooks: ApplyHooks = {}): Promise<void> {
+    hooks.beforeWrite?.();
     this.calls.push(`apply ${zone} ${changes.length}`);
+    this.batches.push(changes.length);
+    const bad = changes.find((c) => this.refused.has(c.record.name));
+    if (bad) throw new ProviderError(`HTTP 422: RRset ${bad.record.name}. IN ${bad.record.type}: refused`, 'rejected', { status: 422 });
     const fault = this.faults.apply.shift();
     const stopAt = fault && 'afterChanges' in fault ? fault.afterChanges : fault ? 0 : changes.length;
     const records = this.zone(zone);

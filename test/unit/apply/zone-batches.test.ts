@@ -1,0 +1,206 @@
+// The sink at fleet scale, against the in-memory provider whose calls are counted: zones read
+// once, records coalesced into one batch per zone, a refused name split out, drift repaired,
+// foreign names never touched.
+import { expect } from 'chai';
+import type { Endpoint } from '../../../src/api/schema.js';
+import { ProviderError } from '../../../providers/errors.js';
+import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
+import { DirectOutputs } from '../../../src/controller/direct.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
+import { MemoryProvider } from '../providers/memory-provider.js';
+
+const cfg = ownershipConfig({ ownerId: 'mcdns' });
+const ep = (dnsName: string, targets: string[], recordType = 'A'): Endpoint => ({ dnsName, recordType, targets, recordTTL: 60 });
+const rid = (i: number) => resourceId('IngressDNSRecord', 'shop', `web-${i}`);
+const host = (i: number) => `web-${i}.example.org`;
+const owner = (resource: string, id = 'mcdns') => formatOwnership({ owner: id, resource });
+
+function sinkFor(provider: MemoryProvider, over: Partial<ProviderSinkOptions> = {}) {
+  return new ProviderSink({
+    provider,
+    ownership: cfg,
+    policy: 'sync',
+    driftIntervalMs: 0, // checks are run by hand: no timers in specs
+    retry: { attempts: 3, baseDelayMs: 1, sleep: async () => undefined, random: () => 0 },
+    ...over,
+  });
+}
+
+const applies = (p: MemoryProvider) => p.calls.filter((c) => c.startsWith('apply'));
+const reads = (p: MemoryProvider) => p.calls.filter((c) => c.startsWith('records'));
+
+describe('apply/sink: zone batches', () => {
+  it('converges 1,000 records in one zone with one read and a handful of batches, then writes nothing', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    const n = 1000;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1', '192.0.2.2'])])));
+    expect(results.every((r) => r.applied === 2 && r.zoneErrors.length === 0 && r.conflicts.length === 0)).to.equal(true);
+    expect(p.list('example.org')).to.have.length(2 * n);
+    expect(reads(p)).to.deep.equal(['records example.org']);
+    expect(applies(p).length).to.be.within(1, 3);
+    expect(p.batches.reduce((a, b) => a + b, 0)).to.equal(2 * n);
+
+    // A steady state (every record published again, as a resync does): no read, no write.
+    p.calls.length = 0;
+    const again = await Promise.all(Array.from({ length: n }, (_, i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.2', '192.0.2.1'])])));
+    expect(again.every((r) => r.applied === 0)).to.equal(true);
+    expect(p.calls).to.deep.equal([]);
+  });
+
+  it('coalesces records of several zones into one batch per zone, each record told its own changes', async () => {
+    const p = new MemoryProvider(['a.example', 'b.example']);
+    const sink = sinkFor(p);
+    const [one, two, three] = await Promise.all([
+      sink.syncRecord(rid(1), [ep('x.a.example', ['192.0.2.1']), ep('x.b.example', ['192.0.2.1'])]),
+      sink.syncRecord(rid(2), [ep('y.a.example', ['192.0.2.2'])]),
+      sink.syncRecord(rid(3), [ep('z.b.example', ['192.0.2.3'])]),
+    ]);
+    expect(applies(p).sort()).to.deep.equal(['apply a.example 4', 'apply b.example 4']);
+    expect(one?.changes.map((z) => [z.zone, z.changes.length])).to.deep.equal([
+      ['a.example', 2],
+      ['b.example', 2],
+    ]);
+    expect(two?.changes.map((z) => z.zone)).to.deep.equal(['a.example']);
+    expect(three?.applied).to.equal(2);
+  });
+
+  it('splits a batch the provider refuses: the good names land, the bad one is reported on its record only', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    p.refuse(host(13));
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])])));
+    const failed = results.filter((r) => r.zoneErrors.length > 0);
+    expect(failed.map((r) => r.resource)).to.deep.equal([rid(13)]);
+    expect(failed[0]?.zoneErrors[0]).to.include({ zone: 'example.org', kind: 'rejected' });
+    expect(failed[0]?.applied).to.equal(0);
+    expect(p.list('example.org')).to.have.length(2 * 39);
+    expect(p.list('example.org').some((l) => l.includes(host(13)))).to.equal(false);
+    // Halving finds one bad name among 40 in about 2·log2(40) tries, not 40.
+    expect(applies(p).length).to.be.at.most(14);
+
+    // Not retried forever: a drift check finds nothing to repair, and the controller is not asked to retry.
+    p.calls.length = 0;
+    await sink.checkDrift();
+    expect(applies(p)).to.deep.equal([]);
+    const direct = new DirectOutputs([{ name: 'memory', sink }]);
+    const outcome = await direct.publish({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'web-13' }, [ep(host(13), ['192.0.2.1'])]);
+    expect(outcome.retry).to.equal(false);
+    expect(outcome.failure?.message).to.match(/web-13\.example\.org.*refused/);
+  });
+
+  it('deletes nothing when a zone cannot be read: the publication fails, the zone keeps every record', async () => {
+    const p = new MemoryProvider(['example.org']);
+    await Promise.all([0, 1, 2].map((i) => sinkFor(p).syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])])));
+    const down = new ProviderError('HTTP 503', 'unavailable', { status: 503 });
+    p.fail('records', down, down, down);
+    const sink = sinkFor(p);
+    const outcomes = await Promise.allSettled([0, 1, 2].map((i) => sink.syncRecord(rid(i), [])));
+    expect(outcomes.every((o) => o.status === 'rejected')).to.equal(true);
+    expect(p.list('example.org')).to.have.length(6);
+    // A drift check that cannot read keeps what it knew, and writes nothing either.
+    const started = sinkFor(p);
+    await started.syncRecord(rid(0), [ep(host(0), ['192.0.2.1'])]);
+    p.calls.length = 0;
+    p.fail('records', down, down, down);
+    await started.checkDrift();
+    expect(applies(p)).to.deep.equal([]);
+    expect(p.list('example.org')).to.have.length(6);
+  });
+
+  it('repairs drift at the next check: a record someone deleted or edited is written again', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    await Promise.all([1, 2, 3].map((i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])])));
+    p.remove('example.org', host(1), 'A');
+    p.seed('example.org', { name: host(2), type: 'A', ttl: 60, targets: ['203.0.113.66'] });
+    p.calls.length = 0;
+    await sink.checkDrift();
+    expect(reads(p)).to.deep.equal(['records example.org']);
+    expect(applies(p)).to.deep.equal(['apply example.org 2']);
+    expect(p.list('example.org').filter((l) => l.startsWith('A '))).to.deep.equal([
+      `A ${host(1)} 192.0.2.1`,
+      `A ${host(2)} 192.0.2.1`,
+      `A ${host(3)} 192.0.2.1`,
+    ]);
+    // Nothing drifted: one read, no write.
+    p.calls.length = 0;
+    await sink.checkDrift();
+    expect(p.calls).to.deep.equal(['records example.org']);
+  });
+
+  it('never touches foreign or owner-less names, in a batch or at a drift check', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const foreign = [
+      { name: 'shop.example.org', type: 'A', ttl: 300, targets: ['198.51.100.7'] },
+      { name: 'a-shop.example.org', type: 'TXT', ttl: 300, targets: [owner('crd/default/shop', 'external-dns')] },
+      { name: 'legacy.example.org', type: 'A', ttl: 300, targets: ['198.51.100.8'] },
+    ];
+    p.seed('example.org', ...foreign);
+    const sink = sinkFor(p);
+    const [shop, legacy, fine] = await Promise.all([
+      sink.syncRecord(rid(1), [ep('shop.example.org', ['192.0.2.1'])]),
+      sink.syncRecord(rid(2), [ep('legacy.example.org', ['192.0.2.2'])]),
+      sink.syncRecord(rid(3), [ep(host(3), ['192.0.2.3'])]),
+    ]);
+    expect(shop?.conflicts.map((c) => [c.name, c.owner])).to.deep.equal([['shop.example.org', 'external-dns']]);
+    expect(legacy?.conflicts.map((c) => c.name)).to.deep.equal(['legacy.example.org']);
+    expect(fine?.applied).to.equal(2);
+    expect(shop?.applied).to.equal(0);
+    // Someone edits the foreign records: still not ours to repair.
+    p.seed('example.org', { name: 'shop.example.org', type: 'A', ttl: 300, targets: ['198.51.100.9'] });
+    p.remove('example.org', 'legacy.example.org', 'A');
+    p.calls.length = 0;
+    await sink.checkDrift();
+    expect(p.list('example.org')).to.include.members(['A shop.example.org 198.51.100.9', `TXT a-shop.example.org ${owner('crd/default/shop', 'external-dns')}`]);
+    // legacy.example.org is free now: the record that wanted it takes it at the check.
+    expect(p.list('example.org')).to.include(`A legacy.example.org 192.0.2.2`);
+    expect(p.list('example.org').some((l) => l.includes('shop.example.org 192.0.2.1'))).to.equal(false);
+  });
+
+  it('lets the first of two records in one batch keep a host; the second gets the conflict', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    const [a, b] = await Promise.all([sink.syncRecord(rid(1), [ep('www.example.org', ['192.0.2.1'])]), sink.syncRecord(rid(2), [ep('www.example.org', ['192.0.2.2'])])]);
+    expect(applies(p)).to.deep.equal(['apply example.org 2']);
+    expect(a?.applied).to.equal(2);
+    expect(b?.conflicts.map((c) => c.resource)).to.deep.equal([rid(1)]);
+  });
+
+  it('asks the gate before every write request and writes nothing it refuses', async () => {
+    const p = new MemoryProvider(['example.org']);
+    let open = true;
+    let asked = 0;
+    const refusal = new Error('not the leader');
+    const sink = sinkFor(p, {
+      beforeWrite: () => {
+        asked++;
+        if (!open) throw refusal;
+      },
+    });
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    expect(asked).to.be.greaterThan(0);
+    open = false;
+    const before = p.list('example.org');
+    let thrown: unknown;
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.9'])]).catch((e: unknown) => (thrown = e));
+    expect(thrown).to.equal(refusal);
+    expect(p.list('example.org')).to.deep.equal(before);
+    // Once open again, the change goes out (the refused batch was not counted as applied).
+    open = true;
+    expect((await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.9'])])).applied).to.equal(1);
+  });
+
+  it('removes a deleted record at its finalizer with its ownership TXTs, and forgets it', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    const r = await sink.deleteRecord(rid(1));
+    expect(r.applied).to.equal(2);
+    expect(p.list('example.org')).to.deep.equal([]);
+    // Drift of a name it once had does not bring it back.
+    p.seed('example.org', { name: 'a-web-1.example.org', type: 'TXT', ttl: 60, targets: ['"hand-written"'] });
+    await sink.checkDrift();
+    expect(p.list('example.org')).to.deep.equal(['TXT a-web-1.example.org "hand-written"']);
+  });
+});
