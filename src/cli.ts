@@ -126,6 +126,23 @@ addProviderOptions(program.command('run'))
   )
   .addOption(new Option('--probe-ca-file <path>', 'extra CA bundle (PEM) trusted by https probes').env('MCDNS_PROBE_CA_FILE'))
   .addOption(
+    new Option(
+      '--probe-allow-cidrs <cidrs>',
+      'networks health probes may reach although a built-in rule refuses them (loopback, link-local, unspecified, multicast); comma-separated',
+    ).env('MCDNS_PROBE_ALLOW_CIDRS'),
+  )
+  .addOption(
+    new Option(
+      '--probe-deny-cidrs <cidrs>',
+      "networks health probes never reach, e.g. the cluster's pod and service networks; comma-separated; the most specific rule wins",
+    ).env('MCDNS_PROBE_DENY_CIDRS'),
+  )
+  .addOption(
+    new Option('--probe-allowed-ports <ports>', 'ports and ranges health probes may use, e.g. 80,443,8000-8999 (default: any)').env(
+      'MCDNS_PROBE_ALLOWED_PORTS',
+    ),
+  )
+  .addOption(
     new Option('--resync-schedule <cron>', 'cron schedule of the full resync that catches anything a watch missed')
       .default('*/5 * * * *')
       .env('MCDNS_RESYNC_SCHEDULE'),

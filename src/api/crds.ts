@@ -8,7 +8,7 @@ type Json = Record<string, unknown>;
 
 const kept = [
   'type', 'description', 'format', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength',
-  'minItems', 'maxItems', 'enum', 'default',
+  'minItems', 'maxItems', 'enum', 'default', 'x-kubernetes-validations',
 ] as const;
 
 export function structural(schema: Json): Json {
@@ -46,6 +46,7 @@ export function crdFor(def: KindDef): Json {
   const required = ((root.required as string[] | undefined) ?? []).filter((r) => r !== 'metadata');
   const openAPIV3Schema: Json = { type: 'object', properties };
   if (required.length) openAPIV3Schema.required = required;
+  if (root['x-kubernetes-validations']) openAPIV3Schema['x-kubernetes-validations'] = root['x-kubernetes-validations'];
 
   const version: Json = {
     name: def.version,
@@ -67,7 +68,7 @@ export function crdFor(def: KindDef): Json {
       name: `${def.plural}.${def.group}`,
       annotations: { 'mcdns.io/generated-from': 'src/api/schema.ts', ...def.annotations },
     },
-    spec: { group: def.group, names, scope: 'Namespaced', versions: [version] },
+    spec: { group: def.group, names, scope: def.scope ?? 'Namespaced', versions: [version] },
   };
 }
 

@@ -25,6 +25,8 @@ export interface KindDef {
   printerColumns: PrinterColumn[];
   /** Extra CRD annotations (groups under *.k8s.io need api-approved.kubernetes.io). */
   annotations?: Record<string, string>;
+  /** Default Namespaced. */
+  scope?: 'Namespaced' | 'Cluster';
 }
 
 const readyColumns: PrinterColumn[] = [
@@ -127,11 +129,24 @@ export const KubeFedClusterKind = kind({
   printerColumns: [{ name: 'API Endpoint', type: 'string', jsonPath: '.spec.apiEndpoint' }, age],
 });
 
+/** Which namespaces may publish which names (cluster-scoped: only admins write it). */
+export const DNSNamePolicyKind = kind({
+  group: S.KUBEFED_GROUP,
+  kind: 'DNSNamePolicy',
+  plural: 'dnsnamepolicies',
+  categories: ['mcdns'],
+  scope: 'Cluster',
+  schema: S.DNSNamePolicy,
+  statusSubresource: false,
+  printerColumns: [{ name: 'Names', type: 'string', jsonPath: '.spec.allowedNames[*].suffix' }, age],
+});
+
 export const recordKinds = [IngressDNSRecordKind, ServiceDNSRecordKind] as const;
 export const allKinds: KindDef[] = [
   IngressDNSRecordKind,
   ServiceDNSRecordKind,
   DomainKind,
+  DNSNamePolicyKind,
   DNSEndpointKind,
   LegacyDNSEndpointKind,
   KubeFedClusterKind,

@@ -14,17 +14,79 @@ export const DEFAULT_TTL = 180;
 export const MAX_TTL = 2147483647;
 export const MAX_HOSTS = 100;
 
+// ---- Names that can be written ----
+// A name is published with an ownership TXT record beside it, named after ExternalDNS's
+// registry: "<type>-<first label>.<rest>" (a-www.example.org, cname-www.example.org; see
+// src/providers/ownership.ts). With the default (empty) --txt-prefix, the longest type prefix
+// is "cname-" (6 characters), so a name whose TXT must also be a DNS name has a first label of
+// at most 63 - 6 = 57 characters and at most 253 - 6 = 247 in all. A longer one would be
+// refused by every provider, again and again; the API server refuses it up front instead.
+// A configured --txt-prefix lowers these limits further; the controller reports such names.
+export const TXT_TYPE_PREFIX_MAX = 'cname-'.length;
+export const MAX_FIRST_LABEL = 63 - TXT_TYPE_PREFIX_MAX;
+export const MAX_NAME = 253 - TXT_TYPE_PREFIX_MAX;
+
+/**
+ * A CEL rule the API server enforces (x-kubernetes-validations) and the same rule in JavaScript
+ * for `mcdns validate` and the controller: validate.ts refuses to compile a schema that carries
+ * a CEL rule without its twin here, and an end-to-end test checks both give the same verdicts.
+ */
+export interface NameRule {
+  rule: string;
+  message: string;
+  test: (value: unknown) => boolean;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+export const NAME_RULES = {
+  notAnAddress: {
+    // RFC 3696 §2: a top-level label is never all digits, so 192.0.2.1 is an address, not a name.
+    rule: "!self.matches('(^|[.])[0-9]+[.]?$')",
+    message: 'must be a host name, not an IP address (its last label is all digits)',
+    test: (v) => !/(^|[.])[0-9]+[.]?$/.test(str(v)),
+  },
+  firstLabelFitsTxt: {
+    rule: `!self.matches('^[^.]{${MAX_FIRST_LABEL + 1},}')`,
+    message: `the first label may have at most ${MAX_FIRST_LABEL} characters, so that its ownership TXT record "cname-<label>" fits in 63`,
+    test: (v) => !new RegExp(`^[^.]{${MAX_FIRST_LABEL + 1},}`).test(str(v)),
+  },
+  serviceNameFitsTxt: {
+    // Without externalName, the Service's (and record's) own name is the first label.
+    rule: `has(self.spec.externalName) || size(self.metadata.name) <= ${MAX_FIRST_LABEL}`,
+    message: `without spec.externalName the record's name is the first label of its DNS names: at most ${MAX_FIRST_LABEL} characters, so that its ownership TXT record fits in 63 (set a shorter externalName)`,
+    test: (v) => {
+      const o = v as { spec?: { externalName?: unknown }; metadata?: { name?: unknown } };
+      return o.spec?.externalName !== undefined || str(o.metadata?.name).length <= MAX_FIRST_LABEL;
+    },
+  },
+} satisfies Record<string, NameRule>;
+
+/** The x-kubernetes-validations entries of some rules. */
+export function validations(...rules: NameRule[]): { 'x-kubernetes-validations': { rule: string; message: string }[] } {
+  return { 'x-kubernetes-validations': rules.map(({ rule, message }) => ({ rule, message })) };
+}
+
+const LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
 const hostnameDescription =
-  'a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), optionally starting with "*."';
+  `a lower-case DNS name of RFC 1123 labels (the first at most ${MAX_FIRST_LABEL} characters, the others 63, ${MAX_NAME} in all), ` +
+  'optionally starting with the whole label "*", not an IP address';
 export const Hostname = Type.String({
-  maxLength: 253,
-  pattern: '^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.?$',
+  maxLength: MAX_NAME,
+  pattern: `^(\\*\\.)?(${LABEL}\\.)*${LABEL}\\.?$`,
   description: hostnameDescription,
+  ...validations(NAME_RULES.notAnAddress, NAME_RULES.firstLabelFitsTxt),
+});
+/** A zone (Domain.domain): no wildcard, no TXT of its own in its first label. */
+export const ZoneName = Type.String({
+  maxLength: 253,
+  pattern: `^(${LABEL}\\.)*${LABEL}\\.?$`,
+  description: 'a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), not an IP address',
+  ...validations(NAME_RULES.notAnAddress),
 });
 const DnsLabel = Type.String({
-  maxLength: 63,
+  maxLength: MAX_FIRST_LABEL,
   pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-  description: 'a single lower-case DNS label (RFC 1123)',
+  description: `a single lower-case DNS label (RFC 1123) of at most ${MAX_FIRST_LABEL} characters: it is the first label of a published name`,
 });
 const TTL = Type.Integer({
   format: 'int64',
@@ -107,7 +169,11 @@ export const HealthCheck = Type.Object({
     Type.Integer({ minimum: 1, maximum: 65535, description: 'port probed on every published address (default 80 for http and tcp, 443 for https)' }),
   ),
   path: Type.Optional(
-    Type.String({ pattern: '^/', maxLength: 2048, description: 'request path of http and https probes (default /)' }),
+    Type.String({
+      pattern: '^/[!-~]*$',
+      maxLength: 2048,
+      description: 'a request path of printable ASCII without spaces or control characters (percent-encode them), for http and https probes (default /)',
+    }),
   ),
   host: Type.Optional(
     Type.String({
@@ -234,10 +300,16 @@ export const ServiceDNSRecordStatus = Type.Object({
   domain: Type.Optional(Type.String()),
   dns: Type.Optional(Type.Array(ClusterServiceDNS)),
 });
-export const ServiceDNSRecord = kubeObject({
-  spec: ServiceDNSRecordSpec,
-  status: Type.Optional(ServiceDNSRecordStatus),
-});
+export const ServiceDNSRecord = Type.Object(
+  {
+    apiVersion: Type.Optional(Type.String()),
+    kind: Type.Optional(Type.String()),
+    metadata: ObjectMeta,
+    spec: ServiceDNSRecordSpec,
+    status: Type.Optional(ServiceDNSRecordStatus),
+  },
+  validations(NAME_RULES.serviceNameFitsTxt),
+);
 export type ServiceDNSRecord = Static<typeof ServiceDNSRecord>;
 export type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;
 export type ClusterServiceDNS = Static<typeof ClusterServiceDNS>;
@@ -245,7 +317,7 @@ export type ClusterIngressDNS = Static<typeof ClusterIngressDNS>;
 
 // ---- Domain (KubeFed: top-level fields, no spec) ----
 export const Domain = kubeObject({
-  domain: Hostname,
+  domain: ZoneName,
   nameServer: Type.Optional(Type.String()),
 });
 export type Domain = Static<typeof Domain>;
@@ -294,6 +366,42 @@ export const KubeFedCluster = kubeObject({
   ),
 });
 export type KubeFedCluster = Static<typeof KubeFedCluster>;
+
+// ---- DNSNamePolicy (mcdns, cluster-scoped): which namespaces may publish which names ----
+// Admins write it, tenants cannot (cluster-scoped). See docs/name-policy.md.
+const labelSelectorFields = {
+  matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  matchExpressions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        key: Type.String({ minLength: 1 }),
+        operator: Type.Union([Type.Literal('In'), Type.Literal('NotIn'), Type.Literal('Exists'), Type.Literal('DoesNotExist')]),
+        values: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+  ),
+};
+export const LabelSelector = Type.Object(labelSelectorFields);
+export type LabelSelector = Static<typeof LabelSelector>;
+export const AllowedName = Type.Object({
+  suffix: Type.String({
+    maxLength: 253,
+    pattern: `^(${LABEL}\\.)*${LABEL}\\.?$`,
+    description: 'a DNS name: it and every name below it may be published (apps.example.org allows apps.example.org and www.apps.example.org)',
+  }),
+  allowWildcards: Type.Optional(
+    Type.Boolean({ description: 'wildcard names (*.x.apps.example.org) below the suffix may be published too (default false)' }),
+  ),
+});
+export const DNSNamePolicy = kubeObject({
+  spec: Type.Object({
+    namespaceSelector: Type.Object(labelSelectorFields, {
+      description: 'the namespaces this policy grants names to; {} selects every namespace (kubernetes.io/metadata.name selects one by name)',
+    }),
+    allowedNames: Type.Array(AllowedName, { maxItems: 1000, description: 'names the selected namespaces may publish' }),
+  }),
+});
+export type DNSNamePolicy = Static<typeof DNSNamePolicy>;
 
 export type RecordKind = 'IngressDNSRecord' | 'ServiceDNSRecord';
 export type DNSRecord = IngressDNSRecord | ServiceDNSRecord;

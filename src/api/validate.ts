@@ -1,9 +1,15 @@
 // Run-time validation of admins' objects with the same schemas the CRDs are generated from.
 // Problems carry the field path (spec.hosts[1]) so a status condition, an Event or the
 // `mcdns validate` CLI can name the exact field.
+//
+// Two things make it agree with the API server's verdict, not only with the schema's shapes:
+// the CEL rules of the CRDs (x-kubernetes-validations) run here through their JavaScript twins
+// (schema.ts NAME_RULES), and fields the schema does not know are errors, as the API server's
+// strict field validation (kubectl's default) makes them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
+import { DNSNamePolicyKind, DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
+import { NAME_RULES, type NameRule } from './schema.js';
 
 export interface Problem {
   path: string;
@@ -14,14 +20,48 @@ const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addFormat('date-time', { type: 'string', validate: (s: string) => !Number.isNaN(Date.parse(s)) });
 
-const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, DomainKind];
+const twins = new Map<string, NameRule>(Object.values(NAME_RULES).map((r: NameRule) => [r.rule, r]));
+type CelRule = { rule: string; message: string };
+ajv.addKeyword({
+  keyword: 'x-kubernetes-validations',
+  schemaType: 'array',
+  compile(rules: CelRule[]) {
+    const checks = rules.map((r) => {
+      const twin = twins.get(r.rule);
+      if (!twin) throw new Error(`CEL rule without a JavaScript twin in NAME_RULES: ${r.rule}`);
+      return twin;
+    });
+    const check = (data: unknown): boolean => {
+      const failed = checks.filter((c) => !c.test(data));
+      check.errors = failed.map((c) => ({ keyword: 'x-kubernetes-validations', message: c.message, params: { rule: c.rule } }));
+      return failed.length === 0;
+    };
+    check.errors = [] as Partial<ErrorObject>[];
+    return check;
+  },
+});
+
+/**
+ * The schema with unknown fields forbidden wherever the CRD would prune them: every object that
+ * lists its properties and does not keep unknown ones (metadata does).
+ */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === 'x-kubernetes-validations' ? v : strict(v);
+  if (out.type === 'object' && out.properties !== undefined && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, DomainKind, DNSNamePolicyKind];
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(def: KindDef): ValidateFunction {
   const key = `${def.group}/${def.kind}`;
   let fn = compiled.get(key);
   if (!fn) {
-    fn = ajv.compile(def.schema as TSchema);
+    fn = ajv.compile(strict(def.schema as TSchema) as TSchema);
     compiled.set(key, fn);
   }
   return fn;
@@ -45,6 +85,13 @@ function describe(e: ErrorObject): Problem {
       return {
         path: fieldPath(e.instancePath),
         message: `${JSON.stringify(e.data)} is not valid: must be ${schema.description ?? `match ${String(e.params.pattern)}`}`,
+      };
+    case 'additionalProperties':
+      return { path: fieldPath(e.instancePath, String(e.params.additionalProperty)), message: 'unknown field' };
+    case 'x-kubernetes-validations':
+      return {
+        path: fieldPath(e.instancePath),
+        message: typeof e.data === 'string' ? `${JSON.stringify(e.data)} is not valid: ${e.message ?? ''}` : (e.message ?? 'invalid'),
       };
     case 'maximum':
     case 'minimum':

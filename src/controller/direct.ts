@@ -60,8 +60,15 @@ export class DirectOutputs {
     return this.sinks.length > 0;
   }
 
-  async publish(key: RecordKey, endpoints: Endpoint[]): Promise<DirectOutcome> {
+  /**
+   * `only`: the providers are the record's only output (no DNSEndpoints), so a name no provider
+   * manages is published nowhere, and the verdict must say so rather than Published.
+   */
+  async publish(key: RecordKey, endpoints: Endpoint[], opts: { only?: boolean } = {}): Promise<DirectOutcome> {
     const resource = resourceId(key.kind, key.namespace, key.name);
+    const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+    /** Names some provider took (manages a zone for, and did not filter out). */
+    const taken = new Set<string>();
     const conflicts: string[] = [];
     const rejected: string[] = [];
     const errors: string[] = [];
@@ -78,6 +85,8 @@ export class DirectOutputs {
         continue;
       }
       applied += result.applied;
+      const notHere = new Set(result.problems.filter((p) => informational.has(p.reason)).map((p) => p.name.toLowerCase().replace(/\.$/, '')));
+      for (const n of names) if (!notHere.has(n)) taken.add(n);
       conflicts.push(...result.conflicts.map((c) => `${name}: ${c.message}`));
       rejected.push(...result.problems.filter((p) => !informational.has(p.reason)).map((p) => `${name}: ${p.message}`));
       for (const e of result.zoneErrors) {
@@ -102,6 +111,11 @@ export class DirectOutputs {
     }
     if (rejected.length > 0) {
       return { applied, retry: false, failure: { status: 'False', reason: 'ProviderRejected', message: rejected.join('; ') } };
+    }
+    const nowhere = [...names].filter((n) => !taken.has(n)).sort();
+    if (opts.only && nowhere.length > 0) {
+      const message = `${nowhere.join(', ')}: in no zone of any configured DNS provider, and DNSEndpoints are off: published nowhere`;
+      return { applied, retry: false, failure: { status: 'False', reason: 'NoZone', message } };
     }
     return { applied, retry: false };
   }

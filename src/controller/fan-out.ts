@@ -5,6 +5,7 @@
 //   Service / EndpointSlice ns/name       → the ServiceDNSRecord ns/name
 //   node labels of a cluster              → the ServiceDNSRecords that cluster serves (region/zones)
 //   cluster state (transition, join, leave) → the records that cluster serves
+//   cluster observer replaced (new credentials) → every record (rare; its objects may all differ)
 // Identical keys coalesce in the queue.
 import type { ClusterChange } from '../observe/members.js';
 import type { HostChange } from './host-view.js';
@@ -31,6 +32,7 @@ export class FanOut {
     private readonly served: ServedRecords,
     private readonly queue: WorkQueue,
     private readonly own: OwnWrites,
+    private readonly allKeys: () => string[] = () => [],
   ) {}
 
   host(change: HostChange): void {
@@ -78,7 +80,8 @@ export class FanOut {
         this.enqueue(this.served.recordsOf(cluster, 'ServiceDNSRecord'));
         break;
       case 'State':
-        this.enqueue(this.served.recordsOf(cluster));
+        if (change.replaced) for (const k of this.allKeys()) this.queue.add(k);
+        else this.enqueue(this.served.recordsOf(cluster));
         break;
     }
   }

@@ -21,6 +21,12 @@ import {
 } from '../api/schema.js';
 import { formatProblems, validateObject } from '../api/validate.js';
 import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../core/desired.js';
+import { domainOf, serviceNames } from '../core/names.js';
+import { healthCheckProblems } from '../health/spec.js';
+import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../core/claims.js';
+import { boundedMessage } from '../core/verdict.js';
+import type { ClaimIndex } from './claims.js';
+import type { NamePolicy } from './name-policy.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
 import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
@@ -110,6 +116,13 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
   cleanupStatusIntervalMs?: number;
+  /**
+   * Claims of every record by DNS name (one owner per name). Given: a name held by an older
+   * record leaves this record's outputs, and the record says so (reason NameConflict).
+   */
+  claims?: ClaimIndex;
+  /** Which namespaces may publish which names (DNSNamePolicy); absent: every name is allowed. */
+  namePolicy?: NamePolicy;
 }
 
 /** Thrown after the status says why, when a provider failed: the queue retries, after delayMs if given. */
@@ -199,7 +212,7 @@ export class Reconciler {
 
     const k = keyOf(key);
     const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
-    const health = this.healthInput(key);
+    const health = this.healthInput(key, record);
     const desired: {
       endpoints: Endpoint[];
       ready: Verdict;
@@ -213,23 +226,33 @@ export class Reconciler {
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
     const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
+    const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
+    if (checkProblems.length > 0) {
+      this.options.prober?.untrack(k);
+      const verdict: Verdict = { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) };
+      return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
+    }
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
       else this.options.prober.untrack(k);
     }
 
+    // One owner per name: names an older record holds leave every output of this one.
+    const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
     const dnsEndpoint =
-      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, desired.endpoints, this.group));
-    const direct = this.options.direct?.configured ? await this.options.direct.publish(key, desired.endpoints) : undefined;
-    if (direct && !direct.retry) this.lastPublished.set(k, desired.endpoints);
+      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
+    const direct = this.options.direct?.configured
+      ? await this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false })
+      : undefined;
+    if (direct && !direct.retry) this.lastPublished.set(k, endpoints);
     // A provider's refusal or failure is what the admin must see first; the core's own verdict
     // (which names and targets) follows it in the message.
     const verdict: Verdict = direct?.failure
-      ? { ...direct.failure, message: `${direct.failure.message}; ${desired.ready.message}` }
+      ? { ...direct.failure, message: `${direct.failure.message}; ${ready.message}` }
       : dnsEndpoint === 'conflict'
         ? { status: 'False', reason: 'DNSEndpointConflict', message: this.conflictMessage(ref) }
-        : desired.ready;
-    const targets = [...new Set(desired.endpoints.flatMap((e) => e.targets))].sort();
+        : ready;
+    const targets = [...new Set(endpoints.flatMap((e) => e.targets))].sort();
     const degraded = nextDegraded({
       before: record.status as RecordStatus | undefined,
       dns: desired.dns,
@@ -242,12 +265,58 @@ export class Reconciler {
     return { dnsEndpoint, status, verdict, clusters };
   }
 
+  /**
+   * Keeps only the names this record may publish and holds. A name outside the admin's
+   * DNSNamePolicies is dropped (Ready=False NameNotAllowed) and claims nothing; the others are
+   * stated in the claims index, and a name an older record holds is dropped too (Ready=False
+   * NameConflict naming the holder). The record's other names still publish; a holder of a
+   * contested name hears who else claims it.
+   */
+  private claim(key: RecordKey, record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[], ready: Verdict): { endpoints: Endpoint[]; ready: Verdict } {
+    const index = this.options.claims;
+    let names = ownNames(record, domain, endpoints);
+    const decision = this.options.namePolicy?.decide(key.namespace, names);
+    const denied = decision?.denied ?? [];
+    if (decision) names = decision.allowed;
+    const self = claimOf(key, record);
+    index?.set(self, names);
+    const verdict = index ? judgeClaims(self, names, (n) => index.claimsOn(n)) : { lost: [], contested: [] };
+    const dropped = [...denied.map((d) => d.name), ...verdict.lost.map((l) => l.name)];
+    const kept = withoutNames(endpoints, dropped);
+    if (dropped.length > 0) {
+      const problems = [...denied.map((d) => d.why), ...(verdict.lost.length > 0 ? [lostMessage(verdict.lost)] : [])];
+      const rest = kept.length > 0 ? [`other names: ${ready.message}`] : [];
+      const reason = denied.length > 0 ? 'NameNotAllowed' : 'NameConflict';
+      return { endpoints: kept, ready: { status: 'False', reason, message: boundedMessage([...problems, ...rest]) } };
+    }
+    if (verdict.contested.length > 0) return { endpoints, ready: { ...ready, message: boundedMessage([ready.message, ...contestedNote(verdict.contested)]) } };
+    return { endpoints, ready };
+  }
+
+  /**
+   * Puts every record's names in the claims index at once (before the workers start), so that
+   * the first reconciles already know every older claim.
+   */
+  seedClaims(keys: RecordKey[]): void {
+    const index = this.options.claims;
+    if (!index) return;
+    for (const key of keys) {
+      const record = this.view.record(key);
+      if (!record || record.metadata.deletionTimestamp) continue;
+      if (validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind }).length > 0) continue;
+      const domain = key.kind === 'ServiceDNSRecord' ? this.view.domain(key.namespace, (record as ServiceDNSRecord).spec.domainRef) : undefined;
+      if (key.kind === 'ServiceDNSRecord' && !domain) continue;
+      const names = ownNames(record, domain, []);
+      index.set(claimOf(key, record), this.options.namePolicy?.decide(key.namespace, names).allowed ?? names);
+    }
+  }
+
   /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
-  private healthInput(key: RecordKey): HealthInput | undefined {
+  private healthInput(key: RecordKey, record: DNSRecord): HealthInput | undefined {
     if (!this.options.prober) return undefined;
     const live = this.options.dnsEndpoints === false ? undefined : this.view.dnsEndpoint(key.namespace, dnsEndpointName(key.kind, key.name));
     return {
-      probes: this.options.prober.health(keyOf(key)),
+      probes: this.options.prober.health(keyOf(key), record.spec.healthCheck),
       failOpen: this.options.failOpen ?? true,
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
     };
@@ -308,6 +377,7 @@ export class Reconciler {
 
   private async forget(key: RecordKey): Promise<ReconcileResult> {
     this.options.prober?.untrack(keyOf(key));
+    this.options.claims?.release(keyOf(key));
     this.lastPublished.delete(keyOf(key));
     // The garbage collector removes DNSEndpoints by ownerReference; doing it here too covers
     // clusters without one and makes a deletion reach ExternalDNS without waiting for it.
@@ -399,4 +469,21 @@ export class Reconciler {
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
     return 'updated';
   }
+}
+
+/** The names a record publishes or may publish: its probes may present only these as Host / SNI. */
+function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[]): string[] {
+  const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+  if ('hosts' in record.spec) for (const h of recordHosts(record as IngressDNSRecord)) names.add(h);
+  if (domain) {
+    const service = serviceNames(record as ServiceDNSRecord, domainOf(domain));
+    names.add(service.global);
+    if (service.alias) names.add(service.alias);
+  }
+  return [...names].sort();
+}
+
+function claimOf(key: RecordKey, record: DNSRecord): Claim {
+  const createdAt = record.metadata.creationTimestamp;
+  return { record: keyOf(key), kind: key.kind, namespace: key.namespace, name: key.name, ...(createdAt ? { createdAt: String(createdAt) } : {}) };
 }

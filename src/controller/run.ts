@@ -21,13 +21,15 @@ import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
+import { ApiHostWrites, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
 import { providerSettings } from '../commands/provider-options.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
-import { DEFAULT_PROBE_CONCURRENCY, Prober } from '../health/index.js';
+import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
+import { ClaimIndex } from './claims.js';
+import { ApiNamePolicy } from './name-policy.js';
 import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
 import { FanOut } from './fan-out.js';
 import { Manager, runnable } from './manager.js';
@@ -71,6 +73,8 @@ export interface ControllerOptions {
   probeConcurrency: number;
   /** Extra CA bundle (PEM file) trusted by https probes. */
   probeCaFile?: string;
+  /** Which networks and ports health probes may reach. */
+  probePolicy: ProbePolicyOptions;
 }
 
 export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
@@ -99,7 +103,13 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
+    probePolicy: {
+      allowCidrs: list(raw.probeAllowCidrs),
+      denyCidrs: list(raw.probeDenyCidrs),
+      allowedPorts: list(raw.probeAllowedPorts),
+    },
   };
+  new ProbePolicy(opts.probePolicy); // a bad network or port fails at start, naming it
   if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
     throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
   }
@@ -111,6 +121,12 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
   }
   return opts;
+}
+
+/** A comma-separated flag (or a repeated one) as a list. */
+function list(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+  return items.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -164,8 +180,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     members: (q) => members.observationsFor(q),
     onChange: (c) => fanOut?.host(c),
   });
-  fanOut = new FanOut(view, served, queue, own);
   const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  fanOut = new FanOut(view, served, queue, own, allKeys);
 
   // ---- who may write ----
   const elector = opts.leaderElect
@@ -193,9 +209,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     fanOut?.member(change);
     if (change.kind === 'State') transitions.observe(members.statuses());
   });
-  manager.run(runnable('members', () => {
-    for (const m of membersFromKubeconfig(opts.kubeconfig, opts.memberContexts)) members.add(m);
-  }, () => members.stop()));
+  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  manager.run(runnable('members', fromKubeconfig, () => members.stop()));
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
   const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
   if (kubefed) {
@@ -212,7 +227,17 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     concurrency: opts.probeConcurrency,
     logger,
     ...(opts.probeCaFile ? { ca: [readFileSync(opts.probeCaFile, 'utf8')] } : {}),
+    policy: new ProbePolicy(opts.probePolicy),
   });
+  // A hostname target checked by the probe policy may now be published (or stays out): re-run.
+  prober.onScreened((record) => queue.add(record));
+  // One owner per name: a change of a name's claimants re-runs its other claimants at once.
+  const claims = new ClaimIndex();
+  claims.onChange((records) => records.forEach((r) => queue.add(r)));
+  // Authorised names: a policy change re-runs every record, a namespace's labels its records.
+  const namePolicy = new ApiNamePolicy(hostKc, logger);
+  namePolicy.onChange((namespace) => allKeys().filter((k) => namespace === undefined || parseKey(k).namespace === namespace).forEach((k) => queue.add(k)));
+  manager.run(runnable('name policy', () => undefined, () => namePolicy.stop()));
   prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
   const reconciler = new Reconciler(view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
@@ -220,6 +245,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     dnsEndpoints: opts.dnsEndpoints,
     prober,
     failOpen: opts.failOpen,
+    claims,
+    namePolicy,
   });
   // A probe verdict that changes re-runs the record at once, and says so on the record.
   prober.onTransition((t) => {
@@ -234,8 +261,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   });
 
   const readiness = new Readiness({
-    hostSynced: () => view.synced() && (kubefed?.synced() ?? true),
-    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : [])],
+    hostSynced: () => view.synced() && (kubefed?.synced() ?? true) && namePolicy.synced(),
+    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : []), ...namePolicy.unsynced()],
     membersDecided: () => members.synced() || members.statuses().every((m) => m.state !== 'unknown'),
     graceMs: opts.offlineGraceMs,
     stopping: () => stopping,
@@ -248,7 +275,11 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     logger,
     writing,
     mayStart: () => readiness.mayStart(),
-    allKeys,
+    allKeys: () => {
+      const keys = allKeys();
+      reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
+      return keys;
+    },
     reconciled: (key, result, k: RecordKey) => {
       if (result) served.set(k, result.clusters ?? []);
       fanOut?.settle(key);
@@ -289,25 +320,25 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   );
 
   // ---- metrics read at scrape time ----
-  manager.run(
-    runnable('metrics sources', () => undefined, bindMetricSources({
-      queueDepth: () => queue.depth,
-      clusterStates: () => members.statuses().map((m) => m.state),
-      clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
-      objectsIndexed: () => members.counts(),
-      inFlight: () => queue.inFlight,
-      records: () =>
-        [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
-          const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
-          return { kind: k.kind, status: c?.status, reason: c?.reason };
-        }),
-      publishedEndpoints: () =>
-        view.dnsEndpointList().map((ep) => ({
-          kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
-          endpoints: ep.spec.endpoints?.length ?? 0,
-        })),
-    })),
-  );
+  const metricSources: Parameters<typeof bindMetricSources>[0] = {
+    queueDepth: () => queue.depth,
+    inFlight: () => queue.inFlight,
+    clusterStates: () => members.statuses().map((m) => m.state),
+    clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
+    objectsIndexed: () => members.counts(),
+    records: () =>
+      [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+        const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
+        return { kind: k.kind, status: c?.status, reason: c?.reason };
+      }),
+    publishedEndpoints: () =>
+      view.dnsEndpointList().map((ep) => ({
+        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        endpoints: ep.spec.endpoints?.length ?? 0,
+      })),
+  };
+  let unbindMetrics = (): void => undefined;
+  manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
   manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));

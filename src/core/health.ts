@@ -38,6 +38,11 @@ export interface ProbeHealth {
   since: string;
   /** Why the probes failed; present while unhealthy. */
   lastError?: string;
+  /**
+   * The probe policy refuses this address (or has not yet checked what a hostname resolves to):
+   * it is neither probed nor published, and fail-open never brings it back.
+   */
+  refused?: boolean;
 }
 
 /** What the core reads from the prober for one record; undefined: not probed, or no verdict yet. */
@@ -81,6 +86,8 @@ export interface Candidate {
   problem?: string;
   /** True when the active probes (not the cluster) made it unhealthy. */
   probeFailed: boolean;
+  /** The probe policy refuses the address: never published, whatever its health. */
+  refused?: boolean;
 }
 
 /** A cluster's addresses split into candidates and values that are no address at all. */
@@ -197,6 +204,9 @@ function candidate(cluster: ClusterHealth, target: string, address: LoadBalancer
     return { ...base, healthy: false, probeFailed: false, ...opt('since', cluster.since), ...opt('problem', cluster.problem) };
   }
   const probe = probes.target(target);
+  if (probe?.refused) {
+    return { ...base, healthy: false, probeFailed: true, refused: true, since: probe.since, problem: probe.lastError ?? 'probe refused' };
+  }
   if (probe !== undefined && !probe.healthy) {
     return { ...base, healthy: false, probeFailed: true, since: probe.since, problem: probe.lastError ?? 'failing health checks' };
   }
@@ -208,7 +218,8 @@ function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: 
 }
 
 /** The candidates to publish under one name; see the rules at the top of this file. */
-export function selectTargets(name: string, candidates: Candidate[], opts: SelectOptions): Selection {
+export function selectTargets(name: string, all: Candidate[], opts: SelectOptions): Selection {
+  const candidates = all.filter((c) => !c.refused);
   if (candidates.length === 0) return { chosen: [], outcome: 'empty', notes: [] };
   const healthy = candidates.filter((c) => c.healthy);
   if (opts.strategy === 'failover') {
@@ -273,6 +284,10 @@ export function probeProblems(candidates: Candidate[]): string[] {
     const key = `${c.cluster}|${c.target}`;
     if (!c.probeFailed || seen.has(key)) continue;
     seen.add(key);
+    if (c.refused) {
+      notes.push(`${c.cluster}: ${c.target} not published: ${c.problem ?? 'probe refused'}`);
+      continue;
+    }
     const since = c.since ? ` since ${c.since}` : '';
     notes.push(`${c.cluster}: ${c.target} failing health checks${since}: ${c.problem ?? 'unknown error'}`);
   }
@@ -284,6 +299,8 @@ export function probeTargetsOf(named: { host?: string; candidates: Candidate[] }
   const byAddress = new Map<string, ProbeTarget>();
   for (const { host, candidates } of named) {
     for (const c of candidates) {
+      // Refused addresses are tracked too: the prober checks them again (a hostname's addresses
+      // change) without ever connecting to a refused one.
       if (byAddress.has(c.target)) continue;
       byAddress.set(c.target, { address: c.target, cluster: c.cluster, ...(host === undefined ? {} : { host }) });
     }

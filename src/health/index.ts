@@ -2,6 +2,8 @@
 export { Prober, DEFAULT_PROBE_CONCURRENCY } from './prober.js';
 export type { HealthTransition, ProbeHook, ProbeResult, ProberOptions, ProberStats, TransitionListener } from './prober.js';
 export { runProbe, probeFailure } from './probe.js';
+export { ProbePolicy, parseCidr, parsePortRange } from './policy.js';
+export type { ProbePolicyOptions } from './policy.js';
 export type { ProbeOptions, ProbeOutcome, ProbeRequest } from './probe.js';
 export { HEALTH_CHECK_DEFAULTS, resolveHealthCheck, parseStatusRange, statusAccepted, describeStatusRanges } from './spec.js';
 export type { ProbeProtocol, ResolvedHealthCheck, StatusRange } from './spec.js';

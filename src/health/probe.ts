@@ -1,13 +1,17 @@
 // One active probe of one load-balancer address: an HTTP(S) GET or a TCP connect, bounded by a
 // timeout. A fresh connection every time (no keep-alive agent), because a pooled connection can
-// outlive the listener it came from and hide a failure. Error texts are short and stable
-// ("connection refused", "HTTP 503 (expected 200-399)") because they reach status.health, and
-// a text that changed on every probe would rewrite the status on every reconcile.
+// outlive the listener it came from and hide a failure.
+//
+// Error texts are classified outcomes ("timed out after 3000 ms", "connection refused",
+// "HTTP 5xx (expected 200-399)", "TLS: certificate not trusted"), never a response body, an exact
+// foreign status code or a raw socket message: they reach status.health, which the tenant who
+// wrote the record reads, and anything finer would make the probe an oracle of what answers
+// where in the controller's network. They are also stable, so the status is not rewritten on
+// every probe. The exact status code stays in the outcome, for logs and metrics.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, connect } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { describeError } from '../errors.js';
 import { describeStatusRanges, defaultPort, statusAccepted, type ProbeProtocol, type StatusRange } from './spec.js';
 
 export interface ProbeRequest {
@@ -37,8 +41,15 @@ export interface ProbeOptions {
 
 const USER_AGENT = 'mcdns-health-probe';
 
-export function runProbe(req: ProbeRequest, opts: ProbeOptions = {}): Promise<ProbeOutcome> {
-  return req.protocol === 'tcp' ? tcpProbe(req) : httpProbe(req, opts);
+export async function runProbe(req: ProbeRequest, opts: ProbeOptions = {}): Promise<ProbeOutcome> {
+  const started = performance.now();
+  try {
+    return await (req.protocol === 'tcp' ? tcpProbe(req) : httpProbe(req, opts));
+  } catch {
+    // Node refuses to build some requests (a path or header it cannot send): that is a failed
+    // probe, reported as such, never an exception that stops the probe's schedule.
+    return { ok: false, error: 'probe could not be sent (invalid request)', durationMs: performance.now() - started };
+  }
 }
 
 /** Settles once; whatever happens after the first outcome (late errors, the timer) is ignored. */
@@ -92,7 +103,7 @@ function httpProbe(req: ProbeRequest, opts: ProbeOptions): Promise<ProbeOutcome>
       const code = res.statusCode ?? 0;
       res.resume();
       if (statusAccepted(code, req.expectedStatus)) finish(true, undefined, code);
-      else finish(false, `HTTP ${code} (expected ${describeStatusRanges(req.expectedStatus)})`, code);
+      else finish(false, `HTTP ${statusClass(code)} (expected ${describeStatusRanges(req.expectedStatus)})`, code);
     });
     const timer = setTimeout(() => finish(false, `timed out after ${req.timeoutMs} ms`), req.timeoutMs);
     const finish = settler(resolve, () => {
@@ -115,12 +126,30 @@ function hostOnly(name: string): string {
   return name.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** What a failed probe says in status: friendlier words for the usual socket and TLS failures. */
+/** 404 → "4xx": the class says what a tenant needs (wrong path, server error) and no more. */
+export function statusClass(code: number): string {
+  return code >= 100 && code <= 599 ? `${Math.floor(code / 100)}xx` : 'invalid status';
+}
+
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** A short, stable, classified description of a connection or TLS error (see the top of this file). */
 export function probeFailure(err: Error & { code?: string }, req: Pick<ProbeRequest, 'address'>): string {
-  switch (err.code) {
+  const code = err.code ?? '';
+  switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
       return 'connection reset';
     case 'EHOSTUNREACH':
       return 'host unreachable';
@@ -130,11 +159,19 @@ export function probeFailure(err: Error & { code?: string }, req: Pick<ProbeRequ
       return 'connection timed out';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
+    case 'ENODATA':
       return `cannot resolve ${req.address}`;
+    case 'CERT_HAS_EXPIRED':
+      return 'TLS: certificate expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'TLS: certificate not yet valid';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'TLS: certificate does not match the host name';
     default:
       break;
   }
-  if (err.code !== undefined && /CERT|SSL|TLS|SIGNED|ISSUER|LEAF|VERIFY/.test(err.code)) return `TLS: ${err.message}`;
-  const text = describeError(err);
-  return err.code !== undefined && !text.includes(err.code) ? `${err.code}: ${text}` : text;
+  if (UNTRUSTED.has(code)) return 'TLS: certificate not trusted';
+  if (/CERT|SSL|TLS|SIGNED|ISSUER|LEAF|VERIFY/.test(code)) return 'TLS: handshake failed';
+  if (code.startsWith('HPE_')) return 'invalid HTTP response';
+  return 'connection failed';
 }

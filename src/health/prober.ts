@@ -7,10 +7,20 @@
 // Records that probe the same address with the same settings share one probe: ingress
 // controllers often serve many hosts from one load balancer. Settings include the Host header,
 // which defaults to the record's host, so sharing happens only when that is the same too.
-import type { HealthCheck } from '../api/schema.js';
+//
+// Every probe passes the probe policy first (policy.ts): an IP target is checked as it is; a
+// hostname target is resolved, refused if any of its addresses is refused, and otherwise
+// probed on the address that was checked (so a name cannot resolve to one thing for the check
+// and to another for the connection). A refused target is never connected to; its verdict is
+// immediate. Until a hostname has been checked once, health(record, check) reports it refused
+// ("waiting"), so nothing is published for it before the check: a screened result wakes the
+// record through onScreened listeners.
+import { promises as dns } from 'node:dns';
+import { isIP } from 'node:net';import type { HealthCheck } from '../api/schema.js';
 import type { HealthView, ProbeHealth, ProbeTarget } from '../core/health.js';
 import { log as defaultLogger, type Logger } from '../log.js';
 import { Limiter } from './limiter.js';
+import { ProbePolicy, refusal } from './policy.js';
 import { runProbe, type ProbeOutcome, type ProbeRequest } from './probe.js';
 import { resolveHealthCheck, type ProbeProtocol, type ResolvedHealthCheck } from './spec.js';
 import { initialState, observe, type TargetState } from './state.js';
@@ -25,7 +35,14 @@ export interface ProberOptions {
   now?: () => Date;
   /** Extra trusted CA certificates (PEM) for https probes, beside the system roots. */
   ca?: string[];
+  /** Which addresses and ports may be probed (default: the built-in refusals only). */
+  policy?: ProbePolicy;
+  /** Resolves a hostname target to its addresses (default: the system resolver, all addresses). */
+  lookup?: (hostname: string) => Promise<string[]>;
 }
+
+/** The reason shown while a hostname target waits for its first policy check. */
+export const WAITING_FOR_CHECK = 'waiting for the probe policy check of its addresses';
 
 /** A verdict change of one address, once per record that tracks it. */
 export interface HealthTransition {
@@ -76,7 +93,11 @@ interface ProbeEntry {
   /** When the next probe is due (epoch ms); advances by the interval, so probes do not drift. */
   dueAt: number;
   removed: boolean;
+  /** The policy has checked this target's addresses at least once. */
+  screened: boolean;
 }
+
+type Screen = { address: string } | { refused: string } | { unresolved: string };
 
 export class Prober {
   private readonly entries = new Map<string, ProbeEntry>();
@@ -88,6 +109,9 @@ export class Prober {
   private readonly ca: string[] | undefined;
   private readonly listeners = new Set<TransitionListener>();
   private readonly hooks = new Set<ProbeHook>();
+  private readonly screenedListeners = new Set<(record: string) => void>();
+  private readonly policy: ProbePolicy;
+  private readonly lookup: (hostname: string) => Promise<string[]>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = { probes: 0, failures: 0, transitions: 0 };
   private stopped = false;
@@ -97,6 +121,8 @@ export class Prober {
     this.log = opts.logger ?? defaultLogger;
     this.now = opts.now ?? (() => new Date());
     this.ca = opts.ca;
+    this.policy = opts.policy ?? new ProbePolicy();
+    this.lookup = opts.lookup ?? (async (name) => (await dns.lookup(name, { all: true, verbatim: true })).map((a) => a.address));
   }
 
   /**
@@ -136,19 +162,43 @@ export class Prober {
     this.records.delete(record);
   }
 
-  /** A snapshot of the verdicts of `record`'s addresses, for the pure core. */
-  health(record: string): HealthView {
+  /**
+   * A snapshot of the verdicts of `record`'s addresses, for the pure core. With the record's
+   * `check`, addresses the policy refuses, and hostnames not checked yet, read as refused even
+   * before the record is tracked, so a first reconcile publishes none of them.
+   */
+  health(record: string, check?: HealthCheck): HealthView {
     const verdicts = new Map<string, ProbeHealth>();
+    const screened = new Set<string>();
     for (const [address, key] of this.records.get(record) ?? []) {
-      const state = this.entries.get(key)?.state;
+      const entry = this.entries.get(key);
+      if (entry?.screened) screened.add(address);
+      const state = entry?.state;
       if (state?.healthy === undefined || state.since === undefined) continue;
       verdicts.set(address, {
         healthy: state.healthy,
         since: state.since,
         ...(state.healthy || state.lastError === undefined ? {} : { lastError: state.lastError }),
+        ...(state.refused ? { refused: true } : {}),
       });
     }
-    return { target: (address) => verdicts.get(address) };
+    if (check === undefined) return { target: (address) => verdicts.get(address) };
+    const port = resolveHealthCheck(check).port;
+    const since = this.now().toISOString();
+    return {
+      target: (address) => {
+        const known = verdicts.get(address);
+        if (known?.refused || screened.has(address)) return known;
+        const why = isIP(address) ? this.policy.refuses(address, port) : refusal(WAITING_FOR_CHECK);
+        return why === undefined ? known : { healthy: false, since, lastError: why, refused: true };
+      },
+    };
+  }
+
+  /** Called with a record whose target was checked by the policy without a verdict change. */
+  onScreened(listener: (record: string) => void): () => void {
+    this.screenedListeners.add(listener);
+    return () => this.screenedListeners.delete(listener);
   }
 
   /** Called on every verdict change (and when a record joins a probe that has one). Returns an unsubscribe function. */
@@ -191,7 +241,16 @@ export class Prober {
   }
 
   private create(key: string, request: ProbeRequest, settings: ResolvedHealthCheck): ProbeEntry {
-    const entry: ProbeEntry = { key, request, settings, state: initialState(), subscribers: new Map(), dueAt: Date.now(), removed: false };
+    const entry: ProbeEntry = {
+      key,
+      request,
+      settings,
+      state: initialState(),
+      subscribers: new Map(),
+      dueAt: Date.now(),
+      removed: false,
+      screened: false,
+    };
     this.entries.set(key, entry);
     this.schedule(entry, 0);
     return entry;
@@ -216,25 +275,70 @@ export class Prober {
   private launch(entry: ProbeEntry): void {
     entry.timer = undefined;
     const run = this.probeOnce(entry).catch((err: unknown) => {
-      this.log.error('probe scheduling failed', { target: entry.request.address, error: (err as Error).message });
+      // Whatever broke this probe, the target keeps its schedule: a probe that stops silently
+      // would leave a dead target published as healthy.
+      this.log.error('probe failed to run', { target: entry.request.address, error: (err as Error).message });
+      if (!entry.removed && !this.stopped) {
+        this.record(entry, { ok: false, error: 'probe could not be sent (invalid request)', durationMs: 0 });
+        this.reschedule(entry);
+      }
     });
     this.inFlight.add(run);
     void run.finally(() => this.inFlight.delete(run));
   }
 
   private async probeOnce(entry: ProbeEntry): Promise<void> {
-    const outcome = await this.limiter.run(async () =>
-      entry.removed || this.stopped ? undefined : runProbe(entry.request, this.ca ? { ca: this.ca } : {}),
-    );
+    const outcome = await this.limiter.run(async () => (entry.removed || this.stopped ? undefined : this.screenAndProbe(entry)));
     if (outcome === undefined || entry.removed || this.stopped) return;
     this.record(entry, outcome);
+    this.reschedule(entry);
+  }
+
+  private reschedule(entry: ProbeEntry): void {
     // Fixed rate from the first probe; slots missed while waiting for the limiter are skipped.
     const now = Date.now();
     entry.dueAt = Math.max(entry.dueAt + entry.settings.intervalMs, now);
     this.schedule(entry, entry.dueAt - now);
   }
 
-  private record(entry: ProbeEntry, outcome: ProbeOutcome): void {
+  private async screenAndProbe(entry: ProbeEntry): Promise<Outcome> {
+    const started = performance.now();
+    const screen = await this.screen(entry.request);
+    if ('refused' in screen) return { ok: false, refused: true, error: screen.refused, durationMs: performance.now() - started };
+    if ('unresolved' in screen) return { ok: false, error: screen.unresolved, durationMs: performance.now() - started };
+    const request: ProbeRequest =
+      screen.address === entry.request.address
+        ? entry.request
+        : { ...entry.request, address: screen.address, hostHeader: entry.request.hostHeader ?? entry.request.address };
+    return runProbe(request, this.ca ? { ca: this.ca } : {});
+  }
+
+  /** The address to connect to, after the policy checked it (and every other address of a name). */
+  private async screen(req: ProbeRequest): Promise<Screen> {
+    const port = this.policy.refusesPort(req.port);
+    if (port !== undefined) return { refused: refusal(port) };
+    if (isIP(req.address)) {
+      const why = this.policy.refuses(req.address, req.port);
+      return why === undefined ? { address: req.address } : { refused: why };
+    }
+    let addresses: string[];
+    try {
+      addresses = await this.lookup(req.address);
+    } catch {
+      return { unresolved: `cannot resolve ${req.address}` };
+    }
+    if (addresses.length === 0) return { unresolved: `cannot resolve ${req.address}` };
+    for (const address of addresses) {
+      const why = this.policy.refusesAddress(address);
+      if (why !== undefined) return { refused: refusal(`${req.address} resolves to a ${why}`) };
+    }
+    return { address: addresses[0] as string };
+  }
+
+  private record(entry: ProbeEntry, outcome: Outcome): void {
+    const firstCheck = !entry.screened;
+    const wasRefused = entry.state.refused === true;
+    entry.screened = true;
     this.counters.probes++;
     if (!outcome.ok) this.counters.failures++;
     const records = [...entry.subscribers.keys()];
@@ -249,12 +353,21 @@ export class Prober {
     };
     for (const hook of this.hooks) this.safely('probe hook', () => hook(result, outcome.durationMs));
     if (!outcome.ok) {
-      this.log.debug('probe failed', { record: records.join(','), target: result.target, error: outcome.error });
+      // The exact status code is for the admin's log; the tenant's status shows its class only.
+      this.log.debug('probe failed', { record: records.join(','), target: result.target, error: outcome.error, statusCode: outcome.statusCode });
     }
 
     const { state, changed } = observe(entry.state, outcome, entry.settings, this.now());
     entry.state = state;
-    if (!changed) return;
+    if (!changed) {
+      // No verdict yet, but the target now may (or may again) be published: tell its records.
+      if (firstCheck || (wasRefused && !state.refused)) {
+        for (const record of entry.subscribers.keys()) {
+          for (const listener of this.screenedListeners) this.safely('screened listener', () => listener(record));
+        }
+      }
+      return;
+    }
     this.counters.transitions++;
     for (const [record, cluster] of entry.subscribers) this.announce(record, cluster, entry);
   }
@@ -294,6 +407,8 @@ export class Prober {
     }
   }
 }
+
+type Outcome = ProbeOutcome & { refused?: boolean };
 
 function requestFor(target: ProbeTarget, settings: ResolvedHealthCheck): ProbeRequest {
   const hostHeader = settings.host ?? target.host;

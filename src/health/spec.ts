@@ -74,3 +74,32 @@ export function resolveHealthCheck(check: HealthCheck): ResolvedHealthCheck {
     insecureSkipVerify: check.insecureSkipVerify ?? false,
   };
 }
+
+/** Printable ASCII without space: what an HTTP request line can carry unescaped. */
+export const PROBE_PATH_PATTERN = '^/[!-~]*$';
+
+/**
+ * Problems with a record's spec.healthCheck that the schema cannot see: the Host header (and
+ * TLS server name) must be one of the record's own names, so a record cannot make the
+ * controller present another tenant's name to its load balancer; and the probe must be one
+ * that can be built. `names` are the record's names, lower-case without a trailing dot.
+ */
+export function healthCheckProblems(check: HealthCheck, names: readonly string[]): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (check.host !== undefined) {
+    const host = check.host.toLowerCase().replace(/\.$/, '');
+    if (!names.includes(host)) {
+      const own = names.length > 0 ? names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '') : 'none yet';
+      problems.push({ path: 'spec.healthCheck.host', message: `"${check.host}" is not one of the record's own names (${own})` });
+    }
+  }
+  if (check.path !== undefined && !new RegExp(PROBE_PATH_PATTERN).test(check.path)) {
+    problems.push({ path: 'spec.healthCheck.path', message: `${JSON.stringify(check.path)} cannot be sent: spaces and control characters must be percent-encoded` });
+  }
+  try {
+    resolveHealthCheck(check);
+  } catch (err) {
+    problems.push({ path: 'spec.healthCheck', message: (err as Error).message });
+  }
+  return problems;
+}

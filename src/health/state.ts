@@ -5,6 +5,9 @@
 // The first verdict is optimistic: one success makes an unjudged address healthy, and it takes
 // failureThreshold failures to judge it unhealthy. Until then the core counts it as healthy
 // anyway, so a restart does not pull addresses out of DNS on a single lost probe.
+//
+// A probe the policy refuses is no failure to count: the verdict is immediate (unhealthy and
+// refused), and the first probe allowed again starts over from an unjudged state.
 
 export interface TargetState {
   /** undefined until the first verdict. */
@@ -15,6 +18,8 @@ export interface TargetState {
   lastError?: string;
   /** The error of the latest failed probe, for logs. */
   latestError?: string;
+  /** The probe policy refused the latest probe (see policy.ts). */
+  refused?: boolean;
   successes: number;
   failures: number;
 }
@@ -30,11 +35,17 @@ export function initialState(): TargetState {
 
 /** The state after one probe result, and whether the verdict changed. */
 export function observe(
-  state: TargetState,
-  result: { ok: boolean; error?: string },
+  current: TargetState,
+  result: { ok: boolean; error?: string; refused?: boolean },
   thresholds: Thresholds,
   now: Date,
 ): { state: TargetState; changed: boolean } {
+  if (result.refused) {
+    const error = result.error ?? 'probe refused';
+    if (current.refused && current.lastError === error) return { state: current, changed: false };
+    return { state: { healthy: false, since: now.toISOString(), lastError: error, latestError: error, refused: true, successes: 0, failures: 0 }, changed: true };
+  }
+  const state = current.refused ? initialState() : current;
   if (result.ok) {
     const successes = state.successes + 1;
     const recovered = state.healthy === false && successes >= thresholds.successThreshold;

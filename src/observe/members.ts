@@ -8,6 +8,11 @@ import type { RecordQuery } from './projections.js';
 
 export interface ClusterChange extends MemberChange {
   cluster: string;
+  /**
+   * State only: the cluster's observer was replaced as a whole (new credentials): any object may
+   * have changed, not only those of the records it served.
+   */
+  replaced?: boolean;
 }
 
 /** What MemberSet needs of an observer; MemberObserver in production. */
@@ -188,8 +193,8 @@ export class MemberSet {
   private finishHandover(entry: Entry): void {
     if (!entry.previous) return;
     void this.dropPrevious(entry);
-    // The serving observer changed as a whole: consumers must re-read the snapshot.
-    this.emit({ cluster: entry.config.name, kind: 'State' });
+    // The serving observer changed as a whole: consumers must re-read everything of it.
+    this.emit({ cluster: entry.config.name, kind: 'State', replaced: true });
   }
 
   private async dropPrevious(entry: Entry): Promise<void> {

@@ -5,7 +5,7 @@
 // O(Ingresses that serve its hosts), whatever the cluster holds in total.
 import type { ObservedIngress, ObservedService } from '../core/observation.js';
 import { normaliseHostname } from '../core/targets.js';
-import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
+import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
 import type { LoadBalancerIngress } from '../api/schema.js';
 
 /** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
@@ -56,9 +56,9 @@ function bump(counts: Map<string, number>, k: string | undefined, by: number): v
 export const project = {
   ingress: (o: unknown): ObservedIngress | undefined => ingressOf(o),
   service: (o: unknown): ServiceProjection | undefined => {
-    const i = ingressOf(o); // namespace/name only; hosts are empty for a Service
+    const id = objectKey(o);
     const type = (o as { spec?: { type?: unknown } } | undefined)?.spec?.type;
-    return i && type === 'LoadBalancer' ? { namespace: i.namespace, name: i.name, loadBalancer: loadBalancerOf(o) } : undefined;
+    return id && type === 'LoadBalancer' ? { namespace: id.namespace, name: id.name, loadBalancer: loadBalancerOf(o) } : undefined;
   },
   slice: (o: unknown): SliceProjection => {
     const svc = sliceServiceOf(o);
@@ -75,8 +75,11 @@ export const project = {
 
 export class ClusterIndex {
   private readonly ingresses = new Map<string, ObservedIngress>();
-  /** Normalised host → Ingresses ("namespace/name") that list it. */
-  private readonly ingressesByHost = new Map<string, Set<string>>();
+  /**
+   * Normalised host → the Ingress ("namespace/name") that lists it, or a Set when several do.
+   * Most hosts have one Ingress per cluster; a Set for each would be most of the index's memory.
+   */
+  private readonly ingressesByHost = new Map<string, string | Set<string>>();
   private readonly services = new Map<string, ServiceProjection>();
   private readonly slices = new Map<string, SliceProjection>();
   /** Service "namespace/name" → its slices ("namespace/name" of the slice). */
@@ -98,18 +101,14 @@ export class ClusterIndex {
     for (const h of before?.hosts ?? []) {
       const n = normaliseHostname(h);
       hosts.add(n);
-      const set = this.ingressesByHost.get(n);
-      set?.delete(k);
-      if (set?.size === 0) this.ingressesByHost.delete(n);
+      this.unindexHost(n, k);
     }
     if (next) {
       this.ingresses.set(k, next);
       for (const h of next.hosts) {
         const n = normaliseHostname(h);
         hosts.add(n);
-        let set = this.ingressesByHost.get(n);
-        if (!set) this.ingressesByHost.set(n, (set = new Set()));
-        set.add(k);
+        this.indexHost(n, k);
       }
     } else {
       this.ingresses.delete(k);
@@ -214,12 +213,30 @@ export class ClusterIndex {
     const named = this.ingresses.get(own);
     if (named) out.set(own, named);
     for (const h of q.hosts ?? []) {
-      for (const k of this.ingressesByHost.get(h) ?? []) {
+      const at = this.ingressesByHost.get(h);
+      for (const k of typeof at === 'string' ? [at] : (at ?? [])) {
         const i = this.ingresses.get(k);
         if (i && i.namespace === q.namespace) out.set(k, i);
       }
     }
     return [...out.values()];
+  }
+
+  private indexHost(host: string, k: string): void {
+    const at = this.ingressesByHost.get(host);
+    if (at === undefined) this.ingressesByHost.set(host, k);
+    else if (typeof at === 'string') {
+      if (at !== k) this.ingressesByHost.set(host, new Set([at, k]));
+    } else at.add(k);
+  }
+
+  private unindexHost(host: string, k: string): void {
+    const at = this.ingressesByHost.get(host);
+    if (at === k) this.ingressesByHost.delete(host);
+    else if (typeof at === 'object') {
+      at.delete(k);
+      if (at.size === 1) this.ingressesByHost.set(host, [...at][0]!);
+    }
   }
 
   allIngresses(): ObservedIngress[] {

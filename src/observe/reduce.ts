@@ -33,20 +33,21 @@ function labels(o: unknown): Record<string, unknown> {
   return obj(at(o, 'metadata', 'labels')) ?? {};
 }
 
-/** status.loadBalancer.ingress reduced to {ip} / {hostname}, without duplicates or empty entries. */
+/**
+ * status.loadBalancer.ingress reduced to {ip} / {hostname}, without duplicates or empty entries.
+ * Built with fixed shapes and exact-length arrays: members hold one per Ingress and Service.
+ */
 export function loadBalancerOf(o: unknown): LoadBalancerIngress[] {
   const out: LoadBalancerIngress[] = [];
-  const seen = new Set<string>();
-  for (const entry of arr(at(o, 'status', 'loadBalancer', 'ingress'))) {
+  const entries = arr(at(o, 'status', 'loadBalancer', 'ingress'));
+  for (const entry of entries) {
     const ip = str(obj(entry)?.['ip']);
     const hostname = str(obj(entry)?.['hostname']);
     if (!ip && !hostname) continue;
-    const key = `${ip ?? ''}|${hostname ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ ...(ip ? { ip } : {}), ...(hostname ? { hostname } : {}) });
+    if (out.some((e) => e.ip === ip && e.hostname === hostname)) continue;
+    out.push(ip && hostname ? { ip, hostname } : ip ? { ip } : { hostname: hostname as string });
   }
-  return out;
+  return out.slice();
 }
 
 /** Hosts of spec.rules[].host then spec.tls[].hosts, in written order, without duplicates. */
@@ -60,7 +61,7 @@ export function ingressOf(o: unknown): ObservedIngress | undefined {
   };
   for (const rule of arr(at(o, 'spec', 'rules'))) add(obj(rule)?.['host']);
   for (const tls of arr(at(o, 'spec', 'tls'))) for (const h of arr(obj(tls)?.['hosts'])) add(h);
-  return { ...key, hosts, loadBalancer: loadBalancerOf(o) };
+  return { namespace: key.namespace, name: key.name, hosts: hosts.slice(), loadBalancer: loadBalancerOf(o) };
 }
 
 /** A LoadBalancer Service; any other type is not observed (undefined). */

@@ -54,7 +54,8 @@ describe('test bed', function () {
     });
     let refused: Error | undefined;
     await b().apply('host', record('Fastest')).catch((e: Error) => (refused = e));
-    expect(refused?.message).to.match(/spec\.strategy: Unsupported value: "Fastest"/);
+    expect(refused?.message, 'refused').to.match(/HTTP-Code: 422/);
+    expect(refused?.message).to.match(/spec\.strategy: Unsupported value: .{0,4}Fastest/);
     await b().apply('host', record('failover'));
   });
 

@@ -81,12 +81,18 @@ describe('Helm chart on a real API server, and the controller running from its D
     const powerdns = objectOf<V1Deployment>(await helmTemplate({ values: [`${CHART}/ci/powerdns-values.yaml`] }), 'Deployment', 'mcdns');
     const c = powerdns.spec!.template.spec!.containers[0]!;
     expect(c.args).to.include.members([
-      '--provider=powerdns', '--pdns-server=http://pdns-api.dns.svc:8081', '--domain-filter=example.org', '--domain-filter=example.net',
+      '--provider=powerdns', '--pdns-server=https://pdns-api.dns.svc:8081', '--pdns-tls-ca=/etc/mcdns/powerdns-tls/ca.crt', '--domain-filter=example.org', '--domain-filter=example.net',
       '--exclude-domains=internal.example.org', '--policy=upsert-only', '--txt-owner-id=mcdns-prod', '--workers=4', '--resync-schedule=*/10 * * * *',
     ]);
     expect(c.env?.find((e) => e.name === 'MCDNS_PDNS_API_KEY_FILE')?.value).to.equal('/etc/mcdns/powerdns/api-key');
     expect(powerdns.spec!.template.spec!.volumes?.find((v) => v.name === 'powerdns')?.secret?.secretName).to.equal('pdns-api-key');
     expect(c.env?.map((e) => e.name)).to.not.include('MCDNS_PDNS_API_KEY');
+    expect(c.args!.filter((a) => a.startsWith('--pdns-tls-client')), 'no client certificate configured').to.deep.equal([]);
+    const etcd = objectOf<V1Deployment>(await helmTemplate({ values: [`${CHART}/ci/coredns-etcd-values.yaml`] }), 'Deployment', 'mcdns');
+    expect(etcd.spec!.template.spec!.containers[0]!.args).to.include.members([
+      '--etcd-ca-file=/etc/mcdns/etcd-tls/ca.crt', '--etcd-cert-file=/etc/mcdns/etcd-tls/tls.crt', '--etcd-key-file=/etc/mcdns/etcd-tls/tls.key',
+      '--no-fail-open', '--namespace=apps', '--leader-election-id=mcdns-apps',
+    ]);
 
     const missing = await helmTemplateText({ set: ['config.provider={powerdns}', 'config.pdns-server=http://pdns:8081'] }).then(() => '', (e: Error) => e.message);
     expect(missing).to.contain('set providers.powerdns.apiKeySecret.name');

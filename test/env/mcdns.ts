@@ -27,7 +27,16 @@ export function startMcdns(args: string[], env: NodeJS.ProcessEnv = {}): McdnsHa
   };
 }
 
-/** The flags that point mcdns at a bed: its kubeconfig, its host and the given members (default all). */
+/**
+ * Lets health probes reach the bed's fake load balancers: everything here listens on
+ * 127.0.0.0/8, which the probe policy refuses by default.
+ */
+export const ALLOW_LOOPBACK_PROBES = '--probe-allow-cidrs=127.0.0.0/8';
+
+/**
+ * The flags that point mcdns at a bed: its kubeconfig, its host and the given members (default
+ * all), and the loopback probe allowance.
+ */
 export function bedFlags(bed: { kubeconfigPath: string; host: string; members: string[] }, members = bed.members): string[] {
-  return [`--kubeconfig=${bed.kubeconfigPath}`, `--host-context=${bed.host}`, `--member-contexts=${members.join(',')}`];
+  return [`--kubeconfig=${bed.kubeconfigPath}`, `--host-context=${bed.host}`, `--member-contexts=${members.join(',')}`, ALLOW_LOOPBACK_PROBES];
 }

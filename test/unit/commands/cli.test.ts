@@ -53,7 +53,7 @@ describe('mcdns CLI', () => {
       file: 'test/fixtures/broken-records.yaml',
       object: 'IngressDNSRecord/bad-host',
       path: 'spec.hosts[1]',
-      message: '"Hello_World.example.org" is not valid: must be a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), optionally starting with "*."',
+      message: '"Hello_World.example.org" is not valid: must be a lower-case DNS name of RFC 1123 labels (the first at most 57 characters, the others 63, 247 in all), optionally starting with the whole label "*", not an IP address',
     });
     const ok = await mcdns(['validate', '--output', 'json', 'manifests/samples/ingressdnsrecord.yaml']);
     expect(ok.code).to.equal(0);

@@ -16,7 +16,7 @@ describe('mcdns validate', () => {
     const report = validateFiles(['test/fixtures/broken-records.yaml']);
     expect(report.invalid).to.equal(3);
     expect(report.lines).to.deep.equal([
-      'test/fixtures/broken-records.yaml: IngressDNSRecord/bad-host: spec.hosts[1]: "Hello_World.example.org" is not valid: must be a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), optionally starting with "*."',
+      'test/fixtures/broken-records.yaml: IngressDNSRecord/bad-host: spec.hosts[1]: "Hello_World.example.org" is not valid: must be a lower-case DNS name of RFC 1123 labels (the first at most 57 characters, the others 63, 247 in all), optionally starting with the whole label "*", not an IP address',
       'test/fixtures/broken-records.yaml: IngressDNSRecord/bad-ttl: spec.recordTTL: -1 is out of range: must be >= 0',
       'test/fixtures/broken-records.yaml: ServiceDNSRecord/no-domain-ref: spec.domainRef: required field is missing',
     ]);

@@ -69,7 +69,7 @@ describe('fan-out: a change queues only the records it can affect', () => {
     queue = new WorkQueue();
     served = new ServedRecords();
     own = new OwnWrites();
-    fan = new FanOut(records, served, queue, own);
+    fan = new FanOut(records, served, queue, own, () => ['IngressDNSRecord/a/web', 'ServiceDNSRecord/b/db']);
   });
   afterEach(() => queue.shutDown());
 
@@ -115,6 +115,8 @@ describe('fan-out: a change queues only the records it can affect', () => {
     served.set({ kind: 'ServiceDNSRecord', namespace: 'a', name: 'db' }, []); // reconciled: no longer uses east
     fan.member({ cluster: 'east', kind: 'State' });
     expect(await queued(queue)).to.deep.equal(['IngressDNSRecord/a/web']);
+    fan.member({ cluster: 'east', kind: 'State', replaced: true }); // new credentials: its objects may all differ
+    expect(await queued(queue)).to.deep.equal(['IngressDNSRecord/a/web', 'ServiceDNSRecord/b/db']);
   });
 
   it("does not queue a record for the echo of mcdns's own write, but does for anyone else's change", async () => {

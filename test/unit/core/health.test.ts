@@ -155,6 +155,30 @@ describe('health: IngressDNSRecord with a health input', () => {
     });
   });
 
+  it('never publishes an address the probe policy refuses, not even through fail-open, and says why', () => {
+    const refused: ProbeHealth = { healthy: false, since: T1, lastError: 'probe refused: loopback address', refused: true };
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': refused, '127.0.0.12': refused }),
+      published: [a(HOST, ['127.0.0.11'])],
+    });
+    expect(d.endpoints).to.deep.equal([]);
+    expect(d.ready).to.include({ status: 'False' });
+    expect(d.ready.message).to.include('member1: 127.0.0.11 not published: probe refused: loopback address');
+    expect(d.health?.targets?.[0]).to.deep.equal({
+      target: '127.0.0.11', cluster: 'member1', healthy: false, published: false, since: T1, lastError: 'probe refused: loopback address',
+    });
+    expect(d.health?.failOpen).to.equal(undefined);
+    // Still tracked, so the prober checks it again (a hostname's addresses can change).
+    expect(d.probeTargets?.map((t) => t.address)).to.deep.equal(['127.0.0.11', '127.0.0.12']);
+  });
+
+  it('publishes the allowed address beside a refused one', () => {
+    const refused: ProbeHealth = { healthy: false, since: T1, lastError: 'probe refused: loopback address', refused: true };
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), { probes: probes({ '127.0.0.12': refused }), published: [] });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(d.ready).to.include({ status: 'True', reason: 'Published' });
+  });
+
   it('counts a target without a verdict yet as healthy, so a restart never empties DNS', () => {
     const d = desiredForIngressRecord(shopRecord(), twoClusters(), { probes: probes({}), published: [] });
     expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);

@@ -4,9 +4,12 @@ import { expect } from 'chai';
 import { createLogger } from '../../../src/log.js';
 import { Prober, type HealthTransition, type ProbeResult } from '../../../src/health/prober.js';
 import { parseStatusRange, type ResolvedHealthCheck } from '../../../src/health/spec.js';
+import { ProbePolicy } from '../../../src/health/policy.js';
 import { startLoadBalancers, until, type FakeLoadBalancer } from '../../env/fake-lb.js';
 
 const quiet = createLogger('silent');
+// The servers of these tests listen on 127.0.0.0/8, which the default policy refuses.
+const loopbackAllowed = new ProbePolicy({ allowCidrs: ['127.0.0.0/8'] });
 
 function settings(port: number, parts: Partial<ResolvedHealthCheck> = {}): ResolvedHealthCheck {
   return {
@@ -39,7 +42,7 @@ describe('health prober', function () {
   beforeEach(async () => {
     lbs = await startLoadBalancers(['127.0.0.11', '127.0.0.12']);
     [lb1, lb2] = lbs as [FakeLoadBalancer, FakeLoadBalancer];
-    prober = new Prober({ concurrency: 4, logger: quiet });
+    prober = new Prober({ concurrency: 4, logger: quiet, policy: loopbackAllowed });
     transitions = [];
     prober.onTransition((t) => transitions.push(t));
   });
@@ -83,7 +86,7 @@ describe('health prober', function () {
     lb1.mode = 'error';
     prober.trackResolved(record, targets().slice(0, 1), settings(lb1.port));
     await until('unhealthy', () => verdict(record, '127.0.0.11')?.healthy === false);
-    expect(verdict(record, '127.0.0.11')?.lastError).to.equal('HTTP 503 (expected 200-399)');
+    expect(verdict(record, '127.0.0.11')?.lastError).to.equal('HTTP 5xx (expected 200-399)');
   });
 
   it('does not flap when results alternate', async () => {
@@ -130,7 +133,7 @@ describe('health prober', function () {
   });
 
   it('keeps at most `concurrency` probes in flight', async () => {
-    const slow = new Prober({ concurrency: 2, logger: quiet });
+    const slow = new Prober({ concurrency: 2, logger: quiet, policy: loopbackAllowed });
     try {
       lb1.delayMs = 100;
       const many = Array.from({ length: 8 }, (_, i) => ({ address: '127.0.0.11', cluster: 'm', host: `h${i}.example.org` }));
@@ -194,5 +197,97 @@ describe('health prober', function () {
     await prober.stop();
     prober.trackResolved('IngressDNSRecord/ns/other', targets(), settings(lb1.port));
     expect(prober.stats()).to.include({ records: 0, targets: 0, inFlight: 0 });
+  });
+
+  it('keeps a probe that cannot be sent on its schedule, failing, instead of stopping silently', async () => {
+    const record = 'IngressDNSRecord/ns/bad-path';
+    prober.trackResolved(record, targets().slice(0, 1), settings(lb1.port, { path: '/a b\r\nX: y' }));
+    await until('unhealthy', () => verdict(record, '127.0.0.11')?.healthy === false);
+    expect(verdict(record, '127.0.0.11')?.lastError).to.equal('probe could not be sent (invalid request)');
+    const before = prober.stats().probes;
+    await until('still probing', () => prober.stats().probes > before + 2);
+    expect(lb1.requests).to.equal(0);
+  });
+});
+
+describe('health prober: probe policy', function () {
+  this.timeout(30_000);
+  let lb: FakeLoadBalancer;
+  let prober: Prober | undefined;
+  const record = 'IngressDNSRecord/team-b/attacker';
+  const check = (port: number) => settings(port, { intervalMs: 100 });
+  beforeEach(async () => {
+    [lb] = (await startLoadBalancers(['127.0.0.11'])) as [FakeLoadBalancer];
+  });
+  afterEach(async () => {
+    await prober?.stop();
+    await lb.down();
+  });
+
+  it('by default refuses a loopback address at once, without connecting, and says only what kind of address it is', async () => {
+    prober = new Prober({ logger: quiet });
+    const transitions: HealthTransition[] = [];
+    prober.onTransition((t) => transitions.push(t));
+    prober.trackResolved(record, [{ address: '127.0.0.11', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
+    await until('refused', () => transitions.length === 1);
+    expect(transitions[0]).to.include({ healthy: false, lastError: 'probe refused: loopback address' });
+    expect(prober.health(record).target('127.0.0.11')).to.include({ healthy: false, refused: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lb.requests).to.equal(0);
+    expect(transitions).to.have.length(1);
+  });
+
+  it('refuses a hostname when any of its addresses is refused (localhost, through the system resolver)', async () => {
+    prober = new Prober({ logger: quiet });
+    prober.trackResolved(record, [{ address: 'localhost', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
+    await until('refused', () => prober?.health(record).target('localhost')?.refused === true);
+    expect(prober.health(record).target('localhost')?.lastError).to.equal('probe refused: localhost resolves to a loopback address');
+    expect(lb.requests).to.equal(0);
+  });
+
+  it('connects to the address it checked, with the record\'s own name as Host, whatever the name resolves to next', async () => {
+    const answers = [['127.0.0.11'], ['169.254.169.254']];
+    let lookups = 0;
+    prober = new Prober({
+      logger: quiet,
+      policy: loopbackAllowed,
+      lookup: async () => answers[Math.min(lookups++, answers.length - 1)] as string[],
+    });
+    prober.trackResolved(record, [{ address: 'lb.member1.test', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
+    await until('probed once', () => lb.requests === 1);
+    expect(lb.seen[0]).to.deep.equal({ host: `www.hj.test:${lb.port}`, path: '/healthz' });
+    // The name now points at a metadata endpoint: the next check refuses it, nothing connects there.
+    await until('refused', () => prober?.health(record).target('lb.member1.test')?.refused === true);
+    expect(prober.health(record).target('lb.member1.test')?.lastError).to.equal('probe refused: lb.member1.test resolves to a link-local address');
+  });
+
+  it('refuses a port outside --probe-allowed-ports', async () => {
+    prober = new Prober({ logger: quiet, policy: new ProbePolicy({ allowCidrs: ['127.0.0.0/8'], allowedPorts: ['80', '443'] }) });
+    prober.trackResolved(record, [{ address: '127.0.0.11', cluster: 'member1' }], check(lb.port));
+    await until('refused', () => prober?.health(record).target('127.0.0.11')?.refused === true);
+    expect(prober.health(record).target('127.0.0.11')?.lastError).to.equal(`probe refused: port ${lb.port} is not allowed by the probe policy`);
+    expect(lb.requests).to.equal(0);
+  });
+
+  it('reads a refused IP, and a hostname not checked yet, as refused before the record is even tracked', () => {
+    prober = new Prober({ logger: quiet });
+    const view = prober.health(record, { port: 8080 });
+    expect(view.target('127.0.0.11')).to.include({ healthy: false, refused: true, lastError: 'probe refused: loopback address' });
+    expect(view.target('lb.member1.test')).to.include({ refused: true, lastError: 'probe refused: waiting for the probe policy check of its addresses' });
+    expect(view.target('192.0.2.10')).to.equal(undefined);
+    // Without the record's check (no active probes), the policy has nothing to say.
+    expect(prober.health(record).target('127.0.0.11')).to.equal(undefined);
+  });
+
+  it('tells onScreened listeners when a hostname has passed its first check, so the record can publish it', async () => {
+    prober = new Prober({ logger: quiet, policy: loopbackAllowed, lookup: async () => ['127.0.0.11'] });
+    const screened: string[] = [];
+    prober.onScreened((r) => screened.push(r));
+    lb.mode = 'error';
+    prober.trackResolved(record, [{ address: 'lb.member1.test', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
+    await until('screened', () => screened.length === 1);
+    expect(screened).to.deep.equal([record]);
+    // Checked and allowed, no verdict yet: counted healthy, as any new target.
+    expect(prober.health(record, { port: lb.port }).target('lb.member1.test')).to.equal(undefined);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { describeStatusRanges, parseStatusRange, resolveHealthCheck, statusAccepted } from '../../../src/health/spec.js';
+import { healthCheckProblems } from '../../../src/health/spec.js';
 import { validateObject } from '../../../src/api/validate.js';
 import { ingressRecord } from '../core/fixtures.js';
 
@@ -54,5 +55,16 @@ describe('health check spec', () => {
       spec: { domainRef: 'galactic', strategy: 'region-preferred', failoverPriority: ['a'], healthCheck: { protocol: 'tcp', port: 5432 } },
     };
     expect(validateObject(service)).to.deep.equal([]);
+  });
+
+  it('accepts as Host only one of the record\'s own names, and no path that cannot be sent', () => {
+    const names = ['shop.example.org', 'www.example.org'];
+    expect(healthCheckProblems({ host: 'WWW.example.org.' }, names)).to.deep.equal([]);
+    expect(healthCheckProblems({ host: 'admin.other-team.example.org' }, names)).to.deep.equal([
+      { path: 'spec.healthCheck.host', message: '"admin.other-team.example.org" is not one of the record\'s own names (shop.example.org, www.example.org)' },
+    ]);
+    expect(healthCheckProblems({ path: '/a b' }, names)[0]?.path).to.equal('spec.healthCheck.path');
+    expect(healthCheckProblems({ path: '/x\r\nHost: evil' }, names)[0]?.message).to.match(/cannot be sent/);
+    expect(healthCheckProblems({ path: '/healthz?deep=1&x=%20' }, names)).to.deep.equal([]);
   });
 });

@@ -48,4 +48,18 @@ describe('health state machine', () => {
     expect(run([fail(), fail()]).state.healthy).to.equal(undefined);
     expect(state.lastError).to.equal('connection refused');
   });
+
+  it('judges a refused probe at once, without counting failures, and starts over once probes are allowed again', () => {
+    const t = { failureThreshold: 3, successThreshold: 2 };
+    const now = new Date('2026-01-01T00:00:00Z');
+    const healthy = observe(initialState(), { ok: true }, t, now).state;
+    const refused = observe(healthy, { ok: false, refused: true, error: 'probe refused: loopback address' }, t, now);
+    expect(refused.changed).to.equal(true);
+    expect(refused.state).to.include({ healthy: false, refused: true, lastError: 'probe refused: loopback address' });
+    expect(observe(refused.state, { ok: false, refused: true, error: 'probe refused: loopback address' }, t, now).changed).to.equal(false);
+    const allowed = observe(refused.state, { ok: true }, t, now);
+    expect(allowed).to.deep.include({ changed: true });
+    expect(allowed.state).to.include({ healthy: true });
+    expect(allowed.state.refused).to.equal(undefined);
+  });
 });

@@ -14,6 +14,7 @@ const SET_ELSEWHERE: Record<string, string> = {
   kubeconfig: 'kubeconfigSecret',
   'leader-election-namespace': 'the release namespace (from the pod)',
   'log-level': 'logLevel',
+  'fail-open': 'the default (config.no-fail-open turns it off)',
   help: '(not a setting)',
 };
 

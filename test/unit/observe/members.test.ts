@@ -119,7 +119,7 @@ describe('MemberSet', () => {
       expect(set.snapshots()[0]?.stateMessage).to.equal('new');
       expect(changes.slice(1)).to.deep.equal([
         { cluster: 'east', kind: 'Service', namespace: 'a', name: 'c' },
-        { cluster: 'east', kind: 'State' },
+        { cluster: 'east', kind: 'State', replaced: true },
       ]);
     });
 

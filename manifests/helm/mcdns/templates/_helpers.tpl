@@ -59,6 +59,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if .Values.kubeconfigSecret.name }}
 {{- $_ := set $config "kubeconfig" "/etc/mcdns/kubeconfig/kubeconfig" }}
 {{- end }}
+{{- range $tls := list (dict "secret" .Values.providers.powerdns.tlsSecret "dir" "/etc/mcdns/powerdns-tls" "ca" "pdns-tls-ca" "cert" "pdns-tls-client-cert" "key" "pdns-tls-client-cert-key") (dict "secret" .Values.providers.corednsEtcd.tlsSecret "dir" "/etc/mcdns/etcd-tls" "ca" "etcd-ca-file" "cert" "etcd-cert-file" "key" "etcd-key-file") }}
+{{- if $tls.secret.name }}
+{{- if $tls.secret.caKey }}{{ $_ := set $config $tls.ca (printf "%s/%s" $tls.dir $tls.secret.caKey) }}{{ end }}
+{{- if $tls.secret.certKey }}{{ $_ := set $config $tls.cert (printf "%s/%s" $tls.dir $tls.secret.certKey) }}{{ end }}
+{{- if $tls.secret.keyKey }}{{ $_ := set $config $tls.key (printf "%s/%s" $tls.dir $tls.secret.keyKey) }}{{ end }}
+{{- end }}
+{{- end }}
 {{- $_ := set $config "metrics-address" (printf ":%v" .Values.metrics.port) }}
 {{- range $name := keys $config | sortAlpha }}
 {{- $value := index $config $name }}
