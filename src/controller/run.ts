@@ -21,7 +21,7 @@ import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
+import { ApiHostWrites, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
