@@ -21,7 +21,7 @@ export const MAX_HOSTS = 100;
 // is "cname-" (6 characters), so a name whose TXT must also be a DNS name has a first label of
 // at most 63 - 6 = 57 characters and at most 253 - 6 = 247 in all. A longer one would be
 // refused by every provider, again and again; the API server refuses it up front instead.
-// A configured --txt-prefix lowers these limits further; the controller reports such names.
+// A configured --txt-prefix lowers these limits further; the provider then refuses such a TXT.
 export const TXT_TYPE_PREFIX_MAX = 'cname-'.length;
 export const MAX_FIRST_LABEL = 63 - TXT_TYPE_PREFIX_MAX;
 export const MAX_NAME = 253 - TXT_TYPE_PREFIX_MAX;

@@ -55,7 +55,7 @@ export class ApiHostWrites implements HostWrites {
     }
   }
 
-  async replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
+  async replaceStatus(kind: RecordKind, record: DNSRecord): Promise<DNSRecord> {
     const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
     const { namespace, name } = record.metadata as { namespace: string; name: string };
     const made = await this.custom.replaceNamespacedCustomObjectStatus({
@@ -67,6 +67,7 @@ export class ApiHostWrites implements HostWrites {
       body: { ...record, apiVersion: RECORD_API_VERSION, kind },
     });
     this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
+    return made as DNSRecord;
   }
 
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
@@ -153,7 +154,7 @@ export class GatedHostWrites implements HostWrites {
   readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined> {
     return this.inner.readDNSEndpoint(namespace, name);
   }
-  replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void> {
+  replaceStatus(kind: RecordKind, record: DNSRecord): Promise<DNSRecord | void> {
     return this.call('status', 'update', () => this.inner.replaceStatus(kind, record));
   }
   updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {

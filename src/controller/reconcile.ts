@@ -29,12 +29,22 @@ import type { ClaimIndex } from './claims.js';
 import type { NamePolicy } from './name-policy.js';
 import { dnsEndpointFor, dnsEndpointName, sameDNSEndpoint, MANAGED_BY, MANAGED_BY_LABEL, type RecordRef } from '../core/dnsendpoint.js';
 import type { ClusterObservation } from '../core/observation.js';
-import { canonicalStatus, nextStatus, readyCondition, readyTransition, type RecordStatus, type Verdict } from '../core/status.js';
-import { withHealthStatus, type HealthInput, type ProbeTarget } from '../core/health.js';
+import {
+  canonicalStatus,
+  nextStatus,
+  PUBLISHING,
+  publishingVerdict,
+  readyCondition,
+  readyTransition,
+  type RecordStatus,
+  type Verdict,
+} from '../core/status.js';
+import { canonical } from '../core/canonical.js';
+import { recordedVerdicts, withHealthStatus, withRecorded, type HealthInput, type HealthView, type ProbeTarget } from '../core/health.js';
 import { DEGRADED, nextDegraded, type DegradedChange } from '../core/degraded.js';
 import type { Prober } from '../health/index.js';
 import { describeError, statusCodeOf } from '../errors.js';
-import type { DirectOutputs } from './direct.js';
+import type { DirectOutcome, DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
@@ -74,7 +84,8 @@ export interface HostWrites {
   createDNSEndpoint(obj: DNSEndpoint): Promise<void>;
   replaceDNSEndpoint(obj: DNSEndpoint): Promise<void>;
   deleteDNSEndpoint(namespace: string, name: string): Promise<void>;
-  replaceStatus(kind: RecordKind, record: DNSRecord): Promise<void>;
+  /** Returns the record as stored (its new resourceVersion), where the implementation has it. */
+  replaceStatus(kind: RecordKind, record: DNSRecord): Promise<DNSRecord | void>;
   /** Reads one DNSEndpoint from the API server (not a cache); undefined when there is none. */
   readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined>;
   /** Sets metadata.finalizers (optimistic: carries the record's resourceVersion); returns the updated record. */
@@ -116,6 +127,11 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
   cleanupStatusIntervalMs?: number;
+  /**
+   * A change a DNS provider has not confirmed after this long is shown as Ready=Unknown, reason
+   * Publishing, until the attempt ends (default 2 s): a fast provider causes no extra write.
+   */
+  publishingStatusAfterMs?: number;
   /**
    * Claims of every record by DNS name (one owner per name). Given: a name held by an older
    * record leaves this record's outputs, and the record says so (reason NameConflict).
@@ -171,6 +187,14 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Forgets what this process confirmed at the providers (leadership lost: another replica may
+   * publish meanwhile). The next term starts from the records' status, as a new process does.
+   */
+  forgetPublished(): void {
+    this.lastPublished.clear();
+  }
+
   async reconcile(key: RecordKey): Promise<ReconcileResult> {
     const cached = this.view.record(key);
     if (!cached) return this.forget(key);
@@ -212,7 +236,8 @@ export class Reconciler {
 
     const k = keyOf(key);
     const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
-    const health = this.healthInput(key, record);
+    const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
+    const health = this.healthInput(key, record, recorded);
     const desired: {
       endpoints: Endpoint[];
       ready: Verdict;
@@ -233,7 +258,7 @@ export class Reconciler {
       return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
     }
     if (this.options.prober) {
-      if (check) this.options.prober.track(k, desired.probeTargets ?? [], check);
+      if (check) this.options.prober.track(k, desired.probeTargets ?? [], check, recorded);
       else this.options.prober.untrack(k);
     }
 
@@ -241,9 +266,12 @@ export class Reconciler {
     const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
     const dnsEndpoint =
       this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
-    const direct = this.options.direct?.configured
-      ? await this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false })
-      : undefined;
+    let direct: DirectOutcome | undefined;
+    if (this.options.direct?.configured) {
+      const attempt = this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false });
+      record = await this.whilePublishing(key, record, endpoints, ready, attempt);
+      direct = await attempt;
+    }
     if (direct && !direct.retry) this.lastPublished.set(k, endpoints);
     // A provider's refusal or failure is what the admin must see first; the core's own verdict
     // (which names and targets) follows it in the message.
@@ -260,7 +288,8 @@ export class Reconciler {
       generation: record.metadata.generation,
       now: this.now(),
     });
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, desired.health, degraded);
+    const healthStatus = withPublished(desired.health, targets);
+    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, healthStatus, degraded);
     if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
     return { dnsEndpoint, status, verdict, clusters };
   }
@@ -285,7 +314,7 @@ export class Reconciler {
     const kept = withoutNames(endpoints, dropped);
     if (dropped.length > 0) {
       const problems = [...denied.map((d) => d.why), ...(verdict.lost.length > 0 ? [lostMessage(verdict.lost)] : [])];
-      const rest = kept.length > 0 ? [`other names: ${ready.message}`] : [];
+      const rest = kept.length > 0 ? [`other names: ${recount(ready.message, kept)}`] : [];
       const reason = denied.length > 0 ? 'NameNotAllowed' : 'NameConflict';
       return { endpoints: kept, ready: { status: 'False', reason, message: boundedMessage([...problems, ...rest]) } };
     }
@@ -311,14 +340,65 @@ export class Reconciler {
     }
   }
 
-  /** The health input of the pure core: probe verdicts and what is published now (fail-open's memory). */
-  private healthInput(key: RecordKey, record: DNSRecord): HealthInput | undefined {
+  /**
+   * Waits up to publishingStatusAfterMs for the provider's attempt; if it is still running and
+   * the endpoints differ from what was last confirmed, writes Ready=Unknown/Publishing so the
+   * record does not go on saying `Published` while DNS is stale. Returns the record as written
+   * (its new resourceVersion carries the final status write). Never throws: the attempt's own
+   * outcome decides what the record says next.
+   */
+  private async whilePublishing(
+    key: RecordKey,
+    record: DNSRecord,
+    endpoints: Endpoint[],
+    ready: Verdict,
+    attempt: Promise<DirectOutcome>,
+  ): Promise<DNSRecord> {
+    if (!this.unconfirmed(key, record, endpoints)) return record;
+    let timer: NodeJS.Timeout | undefined;
+    const slow = await Promise.race([
+      attempt.then(() => false, () => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.publishingStatusAfterMs ?? 2_000))),
+    ]);
+    clearTimeout(timer);
+    if (!slow) return record;
+    try {
+      const written = await this.persistStatus(key, record, publishingVerdict(this.now(), ready.message), {});
+      return written ?? record;
+    } catch (err) {
+      this.log.warn('could not write the Publishing status', { record: keyOf(key), error: describeError(err) });
+      return record;
+    }
+  }
+
+  /** Whether these endpoints are not yet known to be at the providers (this process's last confirmed, else status). */
+  private unconfirmed(key: RecordKey, record: DNSRecord, endpoints: Endpoint[]): boolean {
+    const confirmed = this.lastPublished.get(keyOf(key));
+    if (confirmed) return canonical(confirmed) !== canonical(endpoints);
+    // A new process: the status of the last confirmed attempt says what is there.
+    const status = record.status as RecordStatus | undefined;
+    const targets = [...new Set(endpoints.flatMap((e) => e.targets))].sort();
+    return readyCondition(status)?.status !== 'True' || canonical(status?.targets ?? []) !== canonical(targets);
+  }
+
+  /**
+   * The health input of the pure core: probe verdicts, and what is published now (fail-open's
+   * memory). Both start from what the record recorded, so a restarted or newly elected
+   * controller neither brings back a target its predecessor pruned (the prober starts from the
+   * recorded verdicts, and an unhealthy one needs successThreshold passes) nor forgets the set
+   * fail-open keeps (status.targets, when there is no DNSEndpoint to read it from).
+   */
+  private healthInput(key: RecordKey, record: DNSRecord, recorded: HealthView): HealthInput | undefined {
     if (!this.options.prober) return undefined;
     const live = this.options.dnsEndpoints === false ? undefined : this.view.dnsEndpoint(key.namespace, dnsEndpointName(key.kind, key.name));
+    const recordedTargets = (record.status as RecordStatus | undefined)?.targets;
     return {
-      probes: this.options.prober.health(keyOf(key), record.spec.healthCheck),
+      probes: record.spec.healthCheck
+        ? withRecorded(this.options.prober.health(keyOf(key), record.spec.healthCheck), recorded)
+        : this.options.prober.health(keyOf(key), record.spec.healthCheck),
       failOpen: this.options.failOpen ?? true,
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
+      ...(live === undefined && !this.lastPublished.has(keyOf(key)) && recordedTargets ? { recordedTargets } : {}),
     };
   }
 
@@ -451,23 +531,40 @@ export class Reconciler {
     health?: RecordHealthStatus,
     degraded?: DegradedChange,
   ): Promise<ReconcileResult['status']> {
+    return (await this.persistStatus(key, record, verdict, published, health, degraded)) ? 'updated' : 'unchanged';
+  }
+
+  /** Writes the status a verdict gives, if it changes anything; returns the record as written, else undefined. */
+  private async persistStatus(
+    key: RecordKey,
+    record: DNSRecord,
+    verdict: Verdict,
+    published: { dns?: unknown[]; domain?: string; targets?: string[] },
+    health?: RecordHealthStatus,
+    degraded?: DegradedChange,
+  ): Promise<DNSRecord | undefined> {
     const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
     // status.health only on records that ask for health checks.
     const next = nextStatus(before, verdict, record.metadata.generation, published, this.now());
     const after = record.spec?.healthCheck ? withHealthStatus(next, health, before) : next;
     if (degraded) after.conditions = [...(after.conditions ?? []).filter((c) => c.type !== DEGRADED), degraded.condition];
-    if (canonicalStatus(before) === canonicalStatus(after)) return 'unchanged';
-    await this.writes.replaceStatus(key.kind, { ...record, status: after } as DNSRecord);
+    if (canonicalStatus(before) === canonicalStatus(after)) return undefined;
+    const updated = { ...record, status: after } as DNSRecord;
+    const written = await this.writes.replaceStatus(key.kind, updated);
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
     // A first publish is routine (status says it; thousands of records start at once): Events
-    // are for what an admin should notice, a record going not-Ready or coming back.
-    const routine = !readyCondition(before) && verdict.status === 'True' && verdict.reason === EventReason.Published;
+    // are for what an admin should notice, a record going not-Ready or coming back. Publishing
+    // is transient, and so is its end in Published.
+    const previous = readyCondition(before);
+    const routine =
+      verdict.reason === PUBLISHING ||
+      ((!previous || previous.reason === PUBLISHING) && verdict.status === 'True' && verdict.reason === EventReason.Published);
     if (readyTransition(before, after) && !routine) {
       await this.events.record(ref, verdict.status === 'True' ? 'Normal' : 'Warning', verdict.reason, verdict.message);
     }
     if (degraded?.event) await this.events.record(ref, degraded.event.type, degraded.event.reason, degraded.event.message);
     this.log.info('status updated', { record: keyOf(key), ready: verdict.status, reason: verdict.reason, message: verdict.message });
-    return 'updated';
+    return written ?? updated;
   }
 }
 
@@ -486,4 +583,19 @@ function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endp
 function claimOf(key: RecordKey, record: DNSRecord): Claim {
   const createdAt = record.metadata.creationTimestamp;
   return { record: keyOf(key), kind: key.kind, namespace: key.namespace, name: key.name, ...(createdAt ? { createdAt: String(createdAt) } : {}) };
+}
+
+/** status.health with `published` as it really is once names were dropped (claims, policy). */
+function withPublished(health: RecordHealthStatus | undefined, published: string[]): RecordHealthStatus | undefined {
+  if (!health?.targets) return health;
+  const set = new Set(published);
+  return { ...health, targets: health.targets.map((t) => ({ ...t, published: t.published && set.has(t.target) })) };
+}
+
+/** The core's "published N names, M targets" head, counted again over what is still published. */
+function recount(message: string, kept: Endpoint[]): string {
+  const names = new Set(kept.map((e) => e.dnsName)).size;
+  const targets = new Set(kept.flatMap((e) => e.targets)).size;
+  const n = (k: number, noun: string) => `${k} ${noun}${k === 1 ? '' : 's'}`;
+  return message.replace(/^published \d+ names?, \d+ targets?/, `published ${n(names, 'name')}, ${n(targets, 'target')}`);
 }

@@ -21,7 +21,7 @@ import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
+import { ApiHostWrites, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
@@ -223,9 +223,12 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
   const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
+  // Probes run only while this replica may write: a follower's verdicts would be thrown away,
+  // and a deposed leader's would go on loading every target for nothing.
   const prober = new Prober({
     concurrency: opts.probeConcurrency,
     logger,
+    paused: elector !== undefined,
     ...(opts.probeCaFile ? { ca: [readFileSync(opts.probeCaFile, 'utf8')] } : {}),
     policy: new ProbePolicy(opts.probePolicy),
   });
@@ -299,11 +302,15 @@ export function startController(opts: ControllerOptions, logger: Logger = create
         elector.start({
           onStartedLeading: () => {
             setLeader(true);
+            // Verdicts start from the records' status.health (Reconciler), not from "healthy".
+            prober.resume();
             workers.start();
           },
           onStoppedLeading: (reason) => {
             setLeader(false);
             transitions.clear();
+            void prober.pause();
+            reconciler.forgetPublished();
             logger.warn('stopped reconciling: not the leader any more', { reason });
             void workers.stop();
           },

@@ -27,6 +27,7 @@ import {
   type ClusterHealth,
   type HealthInput,
   type HealthPolicy,
+  type NameLevel,
   type ProbeTarget,
   type Selection,
   type TargetPool,
@@ -443,9 +444,10 @@ function nameOrFallback(
   up: { name: string; endpoints: Endpoint[]; sources: string[] },
   ttl: number,
   policy: HealthPolicy,
+  level: NameLevel,
 ): ServiceNameResult {
   const pool = poolOf(views);
-  const selection = selectFor(name, pool, policy, 'located');
+  const selection = selectFor(name, pool, policy, level);
   const own = endpointsForName(name, addressesToPublish(selection, pool), ttl);
   if (own.endpoints.length > 0) return { ...own, name, selection };
   if (policy.evaluated && selection.outcome === 'none' && up.endpoints.length > 0) {
@@ -462,13 +464,14 @@ function locatedNames(
   global: NameEndpoints,
   ttl: number,
   policy: HealthPolicy,
+  level: NameLevel,
 ): ServiceNameResult[] {
   const regions = union(present.map((v) => (v.region === undefined ? [] : [v.region])));
   return regions.flatMap((region) => {
     const inRegion = present.filter((v) => v.region === region);
-    const regional = nameOrFallback(names.regional(region), inRegion, { ...global, name: names.global }, ttl, policy);
+    const regional = nameOrFallback(names.regional(region), inRegion, { ...global, name: names.global }, ttl, policy, level);
     const zonal = union(inRegion.map((v) => v.zones)).map((zone) =>
-      nameOrFallback(names.zonal(zone, region), inRegion.filter((v) => v.zones.includes(zone)), regional, ttl, policy),
+      nameOrFallback(names.zonal(zone, region), inRegion.filter((v) => v.zones.includes(zone)), regional, ttl, policy, level),
     );
     return [regional, ...zonal];
   });
@@ -525,7 +528,9 @@ export function desiredForServiceRecord(
     return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]), ...healthStatus([], []) };
   }
 
-  const located = locatedNames(names, present, global, ttl, policy);
+  // Fail-open only while no level has a healthy target; the global name holds every target.
+  const anyHealthy = globalSelection.outcome === 'healthy' || globalSelection.outcome === 'failover';
+  const located = locatedNames(names, present, global, ttl, policy, anyHealthy ? 'below-healthy' : 'located');
   const published = withinDnsLimits([global, ...located, ...aliasName(names, ttl)]);
   const endpoints = sortEndpoints(published.endpoints);
   const selections = [{ name: names.global, selection: globalSelection }, ...located];

@@ -9,8 +9,9 @@
 //     (passive readiness), and
 //   - its active probes have not failed failureThreshold times in a row since they last
 //     succeeded successThreshold times (the prober's state machine, src/health/state.ts).
-// A target without a probe verdict yet counts as healthy: a controller restart or a new target
-// never empties DNS before a probe has spoken.
+// A target without a probe verdict yet counts as healthy: a new target never empties DNS before a
+// probe has spoken. A restarted or newly elected controller is not "without a verdict": it starts
+// from the verdicts the record's status.health recorded (recordedVerdicts).
 //
 // Strategies (spec.strategy, default roundRobin):
 //   roundRobin        every healthy target of the name;
@@ -20,12 +21,18 @@
 //                     name whose targets are all unhealthy answers with the level up's targets
 //                     (zone → region → global), so its clients move to healthy capacity.
 //
-// Fail-open (default on): when a name has targets and none is healthy, it keeps the targets it
-// publishes now that still exist (Kuadrant's rule: an all-unhealthy verdict more often means the
-// prober is cut off than that every copy is down, and an empty answer helps nobody). A top-level
-// name (an Ingress host, a Service's global name) with nothing to keep publishes all its targets
-// (failover: those of its first cluster); a zonal or regional name with nothing to keep falls
-// back to the level up (desired.ts: its records, not a CNAME), since that still answers.
+// Fail-open (default on; docs/health-checks.md "Fail-open" is the one statement of the rule): it
+// applies only when no level of a record has a healthy target (an Ingress host's own targets; a
+// Service's global name, which holds every target). Then a name keeps the set it served before
+// the collapse: the targets whose unhealthy verdicts began within one detection window
+// (intervalSeconds × failureThreshold) of the last one's are one correlated failure, and the
+// name publishes what its strategy would choose were they healthy (all of them for roundRobin;
+// the first cluster's for failover). Targets going down a few milliseconds apart therefore keep
+// the whole set, not the last survivor. Built from the verdicts' `since`, which status.health
+// persists, it decides the same after a restart. Without any `since`, the targets published
+// now are kept; a top-level name with nothing to keep publishes all its targets. A zonal or
+// regional name whose targets are all unhealthy while the record still has a healthy target
+// falls back to the level up (desired.ts: its records, not a CNAME), as KubeFed did.
 import type { ClusterHealthStatus, Endpoint, LoadBalancerIngress, RecordHealthStatus, TargetHealthStatus } from '../api/schema.js';
 import { classifyTarget, compareText, normaliseHostname, type LoadBalancerAddress } from './targets.js';
 
@@ -52,6 +59,30 @@ export interface HealthView {
 
 export const NO_PROBES: HealthView = { target: () => undefined };
 
+/**
+ * The probe verdicts a record's status.health implies, for a process that has not probed yet (a
+ * restart, a new leader). Only targets whose cluster was healthy are taken: a target that was
+ * unhealthy because its cluster was offline or had no ready endpoints owes that to the cluster,
+ * not to its probes. Without a `since` nothing is taken (the rule of fail-open needs it).
+ */
+export function recordedVerdicts(health: RecordHealthStatus | undefined): HealthView {
+  const sick = new Set((health?.clusters ?? []).filter((c) => !c.healthy).map((c) => c.cluster));
+  const verdicts = new Map<string, ProbeHealth>();
+  for (const t of health?.targets ?? []) {
+    if (t.since === undefined || sick.has(t.cluster)) continue;
+    const before = verdicts.get(t.target);
+    // One address listed under two clusters: unhealthy wins, it is the cautious reading.
+    if (before && !before.healthy) continue;
+    verdicts.set(t.target, { healthy: t.healthy, since: t.since, ...(t.healthy ? {} : opt('lastError', t.lastError)) });
+  }
+  return { target: (address) => verdicts.get(address) };
+}
+
+/** The prober's verdict where it has one, else the recorded one. */
+export function withRecorded(probes: HealthView, recorded: HealthView): HealthView {
+  return { target: (address) => probes.target(address) ?? recorded.target(address) };
+}
+
 /** The optional health input of desiredForIngressRecord / desiredForServiceRecord. */
 export interface HealthInput {
   /** The prober's view of this record (Prober.health(recordKey)); absent: no active probes. */
@@ -60,9 +91,15 @@ export interface HealthInput {
   failOpen?: boolean;
   /**
    * The endpoints published now for this record: the live DNSEndpoint's spec.endpoints (or the
-   * provider's records of the record's names). Fail-open keeps these; nothing else is remembered.
+   * provider's records of the record's names). Fail-open keeps these when verdict times say nothing.
    */
   published?: Endpoint[];
+  /**
+   * The record's status.targets: what was published when the status was last written. Stands in
+   * for `published` of a name it says nothing about (no DNSEndpoint, and a process that has not
+   * published yet: --no-dnsendpoints after a restart).
+   */
+  recordedTargets?: string[];
 }
 
 /** Health of a member cluster as a record sees it: reachability, and readiness for Services. */
@@ -118,6 +155,17 @@ export interface SelectOptions {
   failOpen: FailOpenMode;
   /** Targets published now under this name. */
   previous: ReadonlySet<string>;
+  /** Unhealthy verdicts that began within this many ms of the last one are one correlated failure. */
+  windowMs?: number;
+}
+
+/** The detection window with HEALTH_CHECK_DEFAULTS (5 s × 3), for records without spec.healthCheck. */
+export const DEFAULT_CORRELATION_WINDOW_MS = 15_000;
+
+/** intervalSeconds × failureThreshold of a record's healthCheck (defaults 5 and 3). */
+export function correlationWindowMs(check: { intervalSeconds?: number; failureThreshold?: number } | undefined): number {
+  if (check === undefined) return DEFAULT_CORRELATION_WINDOW_MS;
+  return (check.intervalSeconds ?? 5) * (check.failureThreshold ?? 3) * 1000;
 }
 
 export interface Selection {
@@ -135,23 +183,28 @@ export interface HealthPolicy {
   failOpen: boolean;
   probes: HealthView;
   previous(name: string): ReadonlySet<string>;
+  /** See SelectOptions.windowMs. */
+  windowMs: number;
   /** Whether a health input was given: only then do the new status fields and notes appear. */
   evaluated: boolean;
 }
 
 export function healthPolicy(
-  spec: { strategy?: Strategy; failoverPriority?: string[] },
+  spec: { strategy?: Strategy; failoverPriority?: string[]; healthCheck?: { intervalSeconds?: number; failureThreshold?: number } },
   input: HealthInput | undefined,
 ): HealthPolicy {
   const published = publishedTargets(input?.published ?? []);
-  const empty: ReadonlySet<string> = new Set();
+  const recorded: ReadonlySet<string> = new Set(
+    (input?.recordedTargets ?? []).map((t) => classifyTarget(t)?.target ?? normaliseHostname(t)),
+  );
   return {
     strategy: spec.strategy ?? 'roundRobin',
     priority: spec.failoverPriority ?? [],
     // Without a health input there is no memory, so there is nothing to keep open.
     failOpen: input !== undefined && input.failOpen !== false,
     probes: input?.probes ?? NO_PROBES,
-    previous: (name) => published.get(normaliseHostname(name)) ?? empty,
+    previous: (name) => published.get(normaliseHostname(name)) ?? recorded,
+    windowMs: correlationWindowMs(spec.healthCheck),
     evaluated: input !== undefined,
   };
 }
@@ -240,30 +293,80 @@ export function selectTargets(name: string, all: Candidate[], opts: SelectOption
 
 function keepOpen(name: string, candidates: Candidate[], opts: SelectOptions): Selection {
   if (opts.failOpen === 'off') return { chosen: [], outcome: 'none', notes: [] };
-  let chosen = candidates.filter((c) => opts.previous.has(c.target));
+  const correlated = correlatedFailure(candidates, opts);
+  let chosen: Candidate[] = [];
+  let why = '';
+  if (correlated.length > 0) {
+    // What the strategy chose just before the collapse: the correlated targets as if healthy.
+    const before = selectTargets(name, candidates.map((c) => (correlated.includes(c) ? { ...c, healthy: true } : c)), {
+      ...opts,
+      failOpen: 'off',
+    });
+    chosen = before.chosen.map((c) => candidates.find((x) => x.cluster === c.cluster && x.target === c.target) ?? c);
+    why =
+      correlated.length > 1
+        ? `one failure: unhealthy within ${seconds(opts.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS)} of each other`
+        : 'the last to fail';
+  }
+  if (chosen.length === 0) {
+    chosen = candidates.filter((c) => opts.previous.has(c.target));
+    why = 'the set published now';
+  }
   if (chosen.length === 0 && opts.failOpen === 'keep-last-or-all') {
     const first = opts.strategy === 'failover' ? clusterOrder(candidates.map((c) => c.cluster), opts.priority)[0] : undefined;
     chosen = first === undefined ? candidates : candidates.filter((c) => c.cluster === first);
+    why = first === undefined ? 'nothing to keep: every target' : `nothing to keep: the first cluster, ${first}`;
   }
   if (chosen.length === 0) return { chosen: [], outcome: 'none', notes: [] };
   const targets = [...new Set(chosen.map((c) => c.target))];
-  const note = `${name}: every target is unhealthy; fail-open keeps publishing ${shortList(targets)}`;
+  const note = `${name}: every target is unhealthy; fail-open keeps publishing ${shortList(targets)} (${why})`;
   return { chosen, outcome: 'fail-open', notes: [note] };
 }
 
+/**
+ * The candidates whose unhealthy verdicts began within one window of the latest one: one
+ * correlated failure (a partition, a broken probe path, an outage that hit them all). A
+ * candidate without a `since` joins only if it is published now. Deterministic: only verdict
+ * times are read, never the clock.
+ */
+function correlatedFailure(candidates: Candidate[], opts: SelectOptions): Candidate[] {
+  const at = (c: Candidate) => (c.since === undefined ? NaN : Date.parse(c.since));
+  const times = candidates.map(at).filter((t) => Number.isFinite(t));
+  if (times.length === 0) return [];
+  const last = Math.max(...times);
+  const window = opts.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
+  return candidates.filter((c) => {
+    const t = at(c);
+    return Number.isFinite(t) ? t >= last - window : opts.previous.has(c.target);
+  });
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * Where a name sits: `top` (an Ingress host, a Service's global name); `located` (a zonal or
+ * regional name) while the record has no healthy target at any level; `below-healthy` (a zonal
+ * or regional name) while the level above still has one, so it falls back instead of failing open.
+ */
+export type NameLevel = 'top' | 'located' | 'below-healthy';
+
 /** The fail-open mode of a name: top-level names may publish everything, located ones fall back. */
-export function failOpenMode(policy: HealthPolicy, level: 'top' | 'located'): FailOpenMode {
+export function failOpenMode(policy: HealthPolicy, level: NameLevel): FailOpenMode {
   if (!policy.failOpen) return 'off';
   if (level === 'top') return 'keep-last-or-all';
+  if (level === 'below-healthy') return 'off';
   return policy.strategy === 'region-preferred' ? 'off' : 'keep-last';
 }
 
-export function selectFor(name: string, pool: TargetPool, policy: HealthPolicy, level: 'top' | 'located'): Selection {
+export function selectFor(name: string, pool: TargetPool, policy: HealthPolicy, level: NameLevel): Selection {
   return selectTargets(name, pool.candidates, {
     strategy: policy.strategy,
     priority: policy.priority,
     failOpen: failOpenMode(policy, level),
     previous: policy.previous(name),
+    windowMs: policy.windowMs,
   });
 }
 

@@ -5,7 +5,8 @@ import type { Condition } from '../api/schema.js';
 import { canonical } from './canonical.js';
 
 export interface Verdict {
-  status: 'True' | 'False';
+  /** Unknown only while a change waits on a DNS provider (reason Publishing). */
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
 }
@@ -52,6 +53,22 @@ export function nextStatus(
   const targets = published.targets ?? current?.targets;
   if (targets !== undefined) next.targets = targets;
   return next;
+}
+
+/** Ready=Unknown while a record's change waits on a slow DNS provider; transient, so no Event. */
+export const PUBLISHING = 'Publishing';
+
+/**
+ * The verdict a record carries while its changed endpoints wait on a DNS provider: the old
+ * `Published` would claim DNS says what it does not say yet. status.targets and status.dns keep
+ * what was last published.
+ */
+export function publishingVerdict(since: Date, next: string): Verdict {
+  return {
+    status: 'Unknown',
+    reason: PUBLISHING,
+    message: `waiting for the DNS provider since ${since.toISOString()} to publish: ${next}`,
+  };
 }
 
 /** True when a Ready transition happened between two statuses (for Events). */

@@ -7,5 +7,5 @@ export type { ProbePolicyOptions } from './policy.js';
 export type { ProbeOptions, ProbeOutcome, ProbeRequest } from './probe.js';
 export { HEALTH_CHECK_DEFAULTS, resolveHealthCheck, parseStatusRange, statusAccepted, describeStatusRanges } from './spec.js';
 export type { ProbeProtocol, ResolvedHealthCheck, StatusRange } from './spec.js';
-export { initialState, observe } from './state.js';
+export { initialState, observe, recordedState } from './state.js';
 export type { TargetState, Thresholds } from './state.js';

@@ -23,7 +23,7 @@ import { Limiter } from './limiter.js';
 import { ProbePolicy, refusal } from './policy.js';
 import { runProbe, type ProbeOutcome, type ProbeRequest } from './probe.js';
 import { resolveHealthCheck, type ProbeProtocol, type ResolvedHealthCheck } from './spec.js';
-import { initialState, observe, type TargetState } from './state.js';
+import { initialState, observe, recordedState, type TargetState } from './state.js';
 
 export const DEFAULT_PROBE_CONCURRENCY = 32;
 
@@ -39,6 +39,8 @@ export interface ProberOptions {
   policy?: ProbePolicy;
   /** Resolves a hostname target to its addresses (default: the system resolver, all addresses). */
   lookup?: (hostname: string) => Promise<string[]>;
+  /** Start paused (a replica that may not write yet): nothing is tracked or probed until resume(). */
+  paused?: boolean;
 }
 
 /** The reason shown while a hostname target waits for its first policy check. */
@@ -115,8 +117,10 @@ export class Prober {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = { probes: 0, failures: 0, transitions: 0 };
   private stopped = false;
+  private paused: boolean;
 
   constructor(opts: ProberOptions = {}) {
+    this.paused = opts.paused ?? false;
     this.limiter = new Limiter(opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY);
     this.log = opts.logger ?? defaultLogger;
     this.now = opts.now ?? (() => new Date());
@@ -129,25 +133,29 @@ export class Prober {
    * Probe these addresses for `record` with `check` (spec.healthCheck), replacing what the
    * record tracked before. Idempotent: unchanged addresses keep their state and schedule; new
    * ones are probed at once; dropped ones stop. Call it on every reconcile of a record that has
-   * spec.healthCheck.
+   * spec.healthCheck. `recorded`: verdicts from the record's status, the starting state of an
+   * address this process has no state for yet (a restart or a new leader does not forget a
+   * pruned target). Ignored while paused: only a replica that may write probes.
    */
-  track(record: string, targets: ProbeTarget[], check: HealthCheck): void {
-    this.trackResolved(record, targets, resolveHealthCheck(check));
+  track(record: string, targets: ProbeTarget[], check: HealthCheck, recorded?: HealthView): void {
+    this.trackResolved(record, targets, resolveHealthCheck(check), recorded);
   }
 
   /** track() with the defaults already applied (and intervals in ms, which tests use). */
-  trackResolved(record: string, targets: ProbeTarget[], settings: ResolvedHealthCheck): void {
-    if (this.stopped) return;
+  trackResolved(record: string, targets: ProbeTarget[], settings: ResolvedHealthCheck, recorded?: HealthView): void {
+    if (this.stopped || this.paused) return;
     const next = new Map<string, string>();
     for (const target of targets) {
       const request = requestFor(target, settings);
       const key = identity(request, settings);
       next.set(target.address, key);
-      const entry = this.entries.get(key) ?? this.create(key, request, settings);
+      const existing = this.entries.get(key);
+      const entry = existing ?? this.create(key, request, settings, recorded?.target(target.address));
       const joining = !entry.subscribers.has(record);
       entry.subscribers.set(record, target.cluster);
       // A record joining a probe that already has a verdict hears it now, not at the next change.
-      if (joining && entry.state.healthy !== undefined) this.catchUp(record, entry);
+      // A verdict taken from the record itself is no news to it (a restart announces nothing).
+      if (joining && existing && entry.state.healthy !== undefined) this.catchUp(record, entry);
     }
     for (const [address, key] of this.records.get(record) ?? []) {
       if (next.get(address) !== key) this.unsubscribe(record, key);
@@ -231,6 +239,16 @@ export class Prober {
   /** Stops scheduling and waits for the probes in flight (each bounded by its timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.pause();
+  }
+
+  /**
+   * Stops probing and forgets every verdict (this replica lost the right to write: a deposed
+   * leader must not keep probing); track() is ignored until resume(). Results of probes in
+   * flight are dropped. Resolves when they have finished.
+   */
+  async pause(): Promise<void> {
+    this.paused = true;
     for (const entry of this.entries.values()) {
       entry.removed = true;
       if (entry.timer) clearTimeout(entry.timer);
@@ -240,12 +258,17 @@ export class Prober {
     await Promise.all([...this.inFlight]);
   }
 
-  private create(key: string, request: ProbeRequest, settings: ResolvedHealthCheck): ProbeEntry {
+  /** Accepts track() again (this replica may write); verdicts start from what records say. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  private create(key: string, request: ProbeRequest, settings: ResolvedHealthCheck, recorded?: ProbeHealth): ProbeEntry {
     const entry: ProbeEntry = {
       key,
       request,
       settings,
-      state: initialState(),
+      state: recorded ? recordedState(recorded) : initialState(),
       subscribers: new Map(),
       dueAt: Date.now(),
       removed: false,

@@ -33,6 +33,16 @@ export function initialState(): TargetState {
   return { successes: 0, failures: 0 };
 }
 
+/**
+ * The state of an address whose verdict was recorded before this process probed it (the
+ * record's status.health, written by an earlier process or leader). An unhealthy one needs
+ * successThreshold successes to come back, exactly as if this process had judged it.
+ */
+export function recordedState(verdict: { healthy: boolean; since: string; lastError?: string }): TargetState {
+  const error = verdict.healthy ? {} : { lastError: verdict.lastError ?? 'failing health checks' };
+  return { healthy: verdict.healthy, since: verdict.since, ...error, successes: 0, failures: 0 };
+}
+
 /** The state after one probe result, and whether the verdict changed. */
 export function observe(
   current: TargetState,

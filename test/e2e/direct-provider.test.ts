@@ -91,16 +91,18 @@ ${extra}`;
     expect((await bed.powerdns!.query('a-taken.example.org', 'TXT')).join('')).to.contain('owner=team-x');
   });
 
-  it('lets the first record keep a host; a record in another namespace gets OwnershipConflict', async () => {
+  it('lets the first record keep a host; a record in another namespace gets NameConflict naming the holder', async () => {
+    // Claims are resolved across records before the provider is asked (one owner per name).
     await bed.apply('host', recordYaml(OTHER_NS, 'helloworld-ingress', 'helloworld.example.org'));
-    const r = await eventually('conflict in team-b', () => record(OTHER_NS, 'helloworld-ingress'), (x) => ready(x)?.reason === 'OwnershipConflict');
-    expect(ready(r)?.message).to.contain('ingressdnsrecord/fed-namespace/fed-helloworld-ingress');
+    const r = await eventually('conflict in team-b', () => record(OTHER_NS, 'helloworld-ingress'), (x) => ready(x)?.reason === 'NameConflict');
+    expect(ready(r)?.message).to.contain('helloworld.example.org is held by IngressDNSRecord fed-namespace/fed-helloworld-ingress');
     expect(await answer('helloworld.example.org')).to.equal('127.0.0.11,127.0.0.12');
   });
 
   it('takes an address that fails its TCP health check out of the PowerDNS answer and back', async () => {
     const check = `  healthCheck: {protocol: tcp, port: ${lbs[0]!.port}, intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 2, successThreshold: 1}\n`;
-    await bed.kubectl('host', ['delete', 'ingressdnsrecord', 'helloworld-ingress', '-n', NS, '--wait=false']);
+    // Gone before it is applied again: an apply onto the terminating object would be deleted with it.
+    await bed.kubectl('host', ['delete', 'ingressdnsrecord', 'helloworld-ingress', '-n', NS, '--wait=true', '--timeout=60s']);
     await bed.apply('host', recordYaml(NS, 'probed', 'probed.example.org', check).replace('name: probed', 'name: helloworld-ingress'));
     await eventually('both probed', () => answer('probed.example.org'), (a) => a === '127.0.0.11,127.0.0.12');
     await lbs[1]!.down();
@@ -109,9 +111,11 @@ ${extra}`;
     await eventually('127.0.0.12 back', () => answer('probed.example.org'), (a) => a === '127.0.0.11,127.0.0.12');
   });
 
-  it('removes the DNS records of a deleted record before releasing its finalizer', async () => {
+  it('removes the DNS records of a deleted record before releasing its finalizer, and hands the name to the next claimant', async () => {
     await bed.kubectl('host', ['delete', 'ingressdnsrecord', 'fed-helloworld-ingress', '-n', NS, '--wait=true', '--timeout=60s']);
-    expect(await answer('helloworld.example.org')).to.equal('');
-    expect(await bed.powerdns!.query('a-helloworld.example.org', 'TXT')).to.deep.equal([]);
+    expect((await bed.powerdns!.query('a-helloworld.example.org', 'TXT')).join('')).to.not.contain('fed-namespace/fed-helloworld-ingress');
+    // team-b's record claimed the name too: it takes it over at once (one owner per name).
+    await eventually('helloworld owned by team-b', () => bed.powerdns!.query('a-helloworld.example.org', 'TXT'), (t) => t.join('').includes('ingressdnsrecord/team-b/helloworld-ingress'));
+    expect(await answer('helloworld.example.org')).to.equal('127.0.0.13');
   });
 });

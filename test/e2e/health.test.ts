@@ -104,6 +104,9 @@ ${extra}`;
   it('keeps the last healthy set when every address fails (fail-open), and says so in Ready', async () => {
     await lb2.down();
     await eventually(`${WEB} without 127.0.0.12`, () => answer(WEB), (a) => a === '127.0.0.11');
+    // A failure more than one detection window (1 s × 2) after the first is a separate failure:
+    // fail-open keeps only the last to fail, the set that served just before.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     await lb1.down();
     const r = await eventually('Ready reason FailOpen', () => record('web'), (x) => x.status?.conditions?.[0]?.reason === 'FailOpen');
     expect(r.status?.conditions?.[0]?.status).to.equal('True');
@@ -115,6 +118,17 @@ ${extra}`;
     await lb1.up();
     await lb2.up();
     await eventually(`${WEB} with both again`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+    await eventually('Ready reason Published', () => record('web'), (x) => x.status?.conditions?.[0]?.reason === 'Published');
+  });
+
+  it('keeps every address when they all fail together, not only the last one judged', async () => {
+    await eventually(`${WEB} with both`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+    await Promise.all([lb1.down(), lb2.down()]);
+    const r = await eventually('Ready reason FailOpen', () => record('web'), (x) => x.status?.health?.targets?.every((t) => !t.healthy) === true && x.status?.conditions?.[0]?.reason === 'FailOpen');
+    expect(r.status?.conditions?.[0]?.message).to.contain(`${WEB}: every target is unhealthy; fail-open keeps publishing 127.0.0.11, 127.0.0.12 (one failure`);
+    expect((await dnsEndpoint('web')).spec.endpoints?.[0]?.targets).to.deep.equal(['127.0.0.11', '127.0.0.12']);
+    await eventually(`${WEB} still answers with both`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+    await Promise.all([lb1.up(), lb2.up()]);
     await eventually('Ready reason Published', () => record('web'), (x) => x.status?.conditions?.[0]?.reason === 'Published');
   });
 

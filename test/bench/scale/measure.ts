@@ -41,30 +41,53 @@ export async function apiRequests(rest: KubeRest): Promise<{ byVerb: Record<stri
 
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'DELETECOLLECTION', 'APPLY', 'CREATE', 'UPDATE']);
 
-/** Writes in a by-verb-resource diff, without the Lease renewals (reported apart). */
-export function writesOf(diff: Record<string, number>): { writes: number; leaseWrites: number; byResource: Record<string, number> } {
+/**
+ * Resources the API server writes itself (the `kubernetes` Service's endpoints, API Priority and
+ * Fairness status): mcdns never writes them on the host, so they are not its writes.
+ */
+const APISERVER_OWN = new Set(['endpoints', 'endpointslices', 'flowschemas', 'prioritylevelconfigurations']);
+
+/**
+ * The writes in a by-verb-resource diff: mcdns's (every write but the API server's own), Lease
+ * writes apart (mcdns's renewals every retry period, and the API server's identity Lease).
+ */
+export function writesOf(diff: Record<string, number>): { writes: number; leaseWrites: number; apiserverOwnWrites: number; byResource: Record<string, number> } {
   let writes = 0;
   let leaseWrites = 0;
+  let apiserverOwnWrites = 0;
   const byResource: Record<string, number> = {};
   for (const [k, v] of Object.entries(diff)) {
-    const [verb, resource] = k.split(' ') as [string, string];
+    const [verb, resourcePath] = k.split(' ') as [string, string];
+    const resource = resourcePath.split('/')[0]!;
     if (!WRITE_VERBS.has(verb.toUpperCase())) continue;
-    if (resource === 'leases') {
-      leaseWrites += v;
-      continue;
+    if (resource === 'leases') leaseWrites += v;
+    else if (APISERVER_OWN.has(resource)) apiserverOwnWrites += v;
+    else {
+      writes += v;
+      byResource[k] = v;
     }
-    writes += v;
-    byResource[k] = v;
   }
-  return { writes, leaseWrites, byResource };
+  return { writes, leaseWrites, apiserverOwnWrites, byResource };
 }
 
-/** mcdns's own default --workers, from its --help (so the floor uses the same concurrency). */
-export function mcdnsDefaultWorkers(): number {
-  const help = execFileSync(process.execPath, ['dist/src/cli.js', 'run', '--help'], { encoding: 'utf8' });
-  const m = /--workers <n>[^\n]*\(default: (\d+)/.exec(help);
-  if (!m) throw new Error('scale: could not read the default of --workers from `mcdns run --help`');
-  return Number(m[1]);
+/** mcdns's own count of its host writes (mcdns_host_writes_total), by resource and verb; {} if it has none. */
+export async function mcdnsHostWrites(metricsUrl: string): Promise<Record<string, number>> {
+  try {
+    const res = await fetch(`${metricsUrl}/metrics`);
+    if (!res.ok) return {};
+    return sumBy(parseSamples(await res.text(), ['mcdns_host_writes_total']), 'mcdns_host_writes_total', ['resource', 'verb']);
+  } catch {
+    return {};
+  }
+}
+
+/** mcdns's own default --workers, from its command definition (so the floor uses the same concurrency). */
+export async function mcdnsDefaultWorkers(): Promise<number> {
+  const { program } = await import('../../../src/cli.js');
+  const run = program.commands.find((c) => c.name() === 'run');
+  const workers = run?.options.find((o) => o.long === '--workers')?.defaultValue as unknown;
+  if (typeof workers !== 'number') throw new Error('scale: `mcdns run` has no numeric default for --workers');
+  return workers;
 }
 
 function toolVersion(cmd: string, args: string[]): string {

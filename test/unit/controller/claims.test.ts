@@ -7,6 +7,8 @@ import { ClaimIndex } from '../../../src/controller/claims.js';
 import { Reconciler, keyOf, type RecordKey } from '../../../src/controller/reconcile.js';
 import type { ClusterObservation } from '../../../src/core/observation.js';
 import { MemoryHost } from './memory-host.js';
+import type { ServiceDNSRecord } from '../../../src/api/schema.js';
+import { domainObject, ip, lbService, serviceRecord } from '../core/fixtures.js';
 
 const silent = winston.createLogger({ silent: true });
 const victimKey: RecordKey = { kind: 'IngressDNSRecord', namespace: 'team-a', name: 'victim' };
@@ -141,8 +143,37 @@ describe('one owner per name', () => {
     await reconciler.reconcile(attackerKey);
     expect(names(attackerKey)).to.deep.equal(['attacker.hj.test 192.0.2.66']);
     expect(ready(attackerKey)).to.include({ status: 'False', reason: 'NameNotAllowed' });
-    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is not allowed in namespace team-b; other names: published 2 names/);
+    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is not allowed in namespace team-b; other names: published 1 name, 1 target from cluster member1$/);
     expect(claims.claimsOn('www.hj.test')).to.deep.equal([]);
     expect(host.events).to.include('Warning NameNotAllowed attacker');
+  });
+
+  it('applies to names reached through a ServiceDNSRecord\'s dnsPrefix, and to an Ingress host equal to it', async () => {
+    const host = new MemoryHost();
+    host.domains.set('kube-federation-system/galactic', domainObject('example.org'));
+    const older = { kind: 'ServiceDNSRecord' as const, namespace: 'team-a', name: 'api' };
+    const younger = { kind: 'ServiceDNSRecord' as const, namespace: 'team-b', name: 'api' };
+    const ingressKey = { kind: 'IngressDNSRecord' as const, namespace: 'team-c', name: 'www' };
+    const at = (r: ServiceDNSRecord, createdAt: string) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: createdAt } });
+    host.records.set(keyOf(older), at(serviceRecord('api', { dnsPrefix: 'www' }, 'team-a'), '2026-01-01T00:00:00Z'));
+    host.records.set(keyOf(younger), at(serviceRecord('api', { dnsPrefix: 'www' }, 'team-b'), '2026-01-02T00:00:00Z'));
+    host.records.set(keyOf(ingressKey), record(ingressKey, ['www.example.org'], '2026-01-03T00:00:00Z'));
+    host.clusters = [
+      {
+        ...member([{ namespace: 'team-c', name: 'www', hosts: ['www.example.org'], ip: '192.0.2.3' }]),
+        services: [lbService('api', [ip('192.0.2.1')], { namespace: 'team-a' }), lbService('api', [ip('192.0.2.2')], { namespace: 'team-b' })],
+      },
+    ];
+    const claims = new ClaimIndex();
+    const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T00:00:00Z'), { claims });
+    reconciler.seedClaims([older, younger, ingressKey]);
+    for (const k of [ingressKey, younger, older]) await reconciler.reconcile(k);
+    const names = (k: RecordKey, prefix: string) => host.dnsEndpoint(k.namespace, `${prefix}-${k.name}`)?.spec.endpoints?.map((e) => e.dnsName).sort();
+    expect(names(older, 'service')).to.include('www.example.org');
+    expect(names(younger, 'service')).to.not.include('www.example.org');
+    expect(names(younger, 'service')).to.include('api.team-b.galactic.svc.example.org');
+    expect(names(ingressKey, 'ingress')).to.deep.equal([]);
+    expect(host.record(younger)?.status?.conditions?.[0]?.message).to.contain('www.example.org is held by ServiceDNSRecord team-a/api');
+    expect(host.record(ingressKey)?.status?.conditions?.[0]?.reason).to.equal('NameConflict');
   });
 });

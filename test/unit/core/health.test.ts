@@ -6,6 +6,7 @@ import { desiredForIngressRecord, desiredForServiceRecord } from '../../../src/c
 import {
   clusterOrder,
   publishedTargets,
+  recordedVerdicts,
   selectTargets,
   withHealthStatus,
   type Candidate,
@@ -55,12 +56,57 @@ describe('health: choosing the targets of one name', () => {
     expect(s.outcome).to.equal('healthy');
   });
 
-  it('fail-open keeps the published targets that still exist when every target is unhealthy', () => {
+  it('fail-open keeps the published targets that still exist when every target is unhealthy and no verdict has a time', () => {
     const dead = [cand('a', '10.0.0.1', false), cand('b', '10.0.0.2', false)];
     const s = selectTargets('n', dead, opts({ previous: new Set(['10.0.0.2', '10.0.0.9']) }));
     expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
     expect(s.outcome).to.equal('fail-open');
-    expect(s.notes).to.deep.equal(['n: every target is unhealthy; fail-open keeps publishing 10.0.0.2']);
+    expect(s.notes).to.deep.equal(['n: every target is unhealthy; fail-open keeps publishing 10.0.0.2 (the set published now)']);
+  });
+
+  describe('fail-open after a correlated failure', () => {
+    const at = (c: Candidate, since: string): Candidate => ({ ...c, since });
+    const ms = (base: string, plus: number) => new Date(Date.parse(base) + plus).toISOString();
+
+    it('keeps both targets when they were judged unhealthy 13 ms apart, not only the last survivor', () => {
+      const dead = [at(cand('a', '10.0.0.1', false), T1), at(cand('b', '10.0.0.2', false), ms(T1, 13))];
+      const s = selectTargets('n', dead, opts({ previous: new Set(['10.0.0.2']), windowMs: 15_000 }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.1', '10.0.0.2']);
+      expect(s.outcome).to.equal('fail-open');
+      expect(s.notes).to.deep.equal([
+        'n: every target is unhealthy; fail-open keeps publishing 10.0.0.1, 10.0.0.2 (one failure: unhealthy within 15 s of each other)',
+      ]);
+    });
+
+    it('leaves out a target that failed more than one detection window before the last one', () => {
+      const dead = [at(cand('a', '10.0.0.1', false), T0), at(cand('b', '10.0.0.2', false), T1)];
+      const s = selectTargets('n', dead, opts({ previous: new Set(['10.0.0.2']), windowMs: 15_000 }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
+      expect(s.notes[0]).to.match(/keeps publishing 10\.0\.0\.2 \(the last to fail\)$/);
+    });
+
+    it('counts a failure exactly one window before the last one as the same failure', () => {
+      const dead = [at(cand('a', '10.0.0.1', false), ms(T1, -15_000)), at(cand('b', '10.0.0.2', false), T1)];
+      expect(targetsOf(selectTargets('n', dead, opts({ windowMs: 15_000 })).chosen)).to.deep.equal(['10.0.0.1', '10.0.0.2']);
+    });
+
+    it('decides from the verdict times alone: the same verdicts keep the same set whatever is published now', () => {
+      const dead = [at(cand('a', '10.0.0.1', false), T1), at(cand('b', '10.0.0.2', false), ms(T1, 13))];
+      const after = selectTargets('n', dead, opts({ previous: new Set(['10.0.0.1', '10.0.0.2']), windowMs: 15_000 }));
+      const restarted = selectTargets('n', dead, opts({ previous: new Set(), windowMs: 15_000 }));
+      expect(targetsOf(restarted.chosen)).to.deep.equal(targetsOf(after.chosen));
+    });
+
+    it('failover: keeps what failover served before the collapse, the first cluster of the failed set', () => {
+      const dead = [
+        at(cand('east', '10.0.0.1', false), T0),
+        at(cand('west', '10.0.0.2', false), T1),
+        at(cand('south', '10.0.0.3', false), ms(T1, 40)),
+      ];
+      const s = selectTargets('n', dead, opts({ strategy: 'failover', priority: ['east', 'west', 'south'], windowMs: 15_000 }));
+      expect(targetsOf(s.chosen)).to.deep.equal(['10.0.0.2']);
+      expect(s.outcome).to.equal('fail-open');
+    });
   });
 
   it('fail-open on a top-level name with nothing to keep publishes all its targets', () => {
@@ -186,13 +232,33 @@ describe('health: IngressDNSRecord with a health input', () => {
 
   it('keeps the last healthy set when every target is unhealthy (fail-open), with reason FailOpen', () => {
     const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
-      probes: probes({ '127.0.0.11': down(), '127.0.0.12': down() }),
+      probes: probes({ '127.0.0.11': down('connection refused', T1), '127.0.0.12': down('connection refused', T0) }),
       published: [a(HOST, ['127.0.0.11'])],
     });
     expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
     expect(d.ready).to.include({ status: 'True', reason: 'FailOpen' });
-    expect(d.ready.message).to.match(/^published 1 name, 1 target from cluster member1; shop\.example\.org: every target is unhealthy; fail-open keeps publishing 127\.0\.0\.11; /);
+    expect(d.ready.message).to.match(/^published 1 name, 1 target from cluster member1; shop\.example\.org: every target is unhealthy; fail-open keeps publishing 127\.0\.0\.11 \(the last to fail\); /);
     expect(d.health?.failOpen).to.deep.equal([HOST]);
+  });
+
+  it('keeps every target of a correlated failure, in DNS and in the Ready message', () => {
+    const d = desiredForIngressRecord(shopRecord(), twoClusters(), {
+      probes: probes({ '127.0.0.11': down('connection refused', '2026-01-01T00:01:00.000Z'), '127.0.0.12': down('connection refused', '2026-01-01T00:01:00.013Z') }),
+      published: [a(HOST, ['127.0.0.12'])],
+    });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
+    expect(d.ready.message).to.contain('shop.example.org: every target is unhealthy; fail-open keeps publishing 127.0.0.11, 127.0.0.12 (one failure: unhealthy within 15 s of each other)');
+  });
+
+  it('measures the correlation window as the record\'s intervalSeconds × failureThreshold', () => {
+    const record = shopRecord({ healthCheck: { intervalSeconds: 1, failureThreshold: 2 } });
+    const apart = (ms: number) =>
+      desiredForIngressRecord(record, twoClusters(), {
+        probes: probes({ '127.0.0.11': down('refused', T1), '127.0.0.12': down('refused', new Date(Date.parse(T1) + ms).toISOString()) }),
+        published: [a(HOST, ['127.0.0.12'])],
+      }).endpoints;
+    expect(apart(2_000)).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
+    expect(apart(2_001)).to.deep.equal([a(HOST, ['127.0.0.12'])]);
   });
 
   it('is a fixed point: fail-open fed its own output publishes the same again', () => {
@@ -335,14 +401,28 @@ describe('health: ServiceDNSRecord with a health input', () => {
     expect(byName(d.endpoints, zonal('eu-1b', 'eu'))).to.deep.equal([cname(zonal('eu-1b', 'eu'), regional('eu'))]);
   });
 
-  it('roundRobin: each name keeps its own last set when its targets all fail (fail-open per name)', () => {
+  it('roundRobin: a zone whose targets all fail falls back to the level up while that has a healthy target (no fail-open)', () => {
     const d = desiredForServiceRecord(record(), DOMAIN, clusters(), {
       probes: probes({ '127.0.0.21': down() }),
       published: healthyOutput(),
     });
-    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.21'])]);
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.22'])]);
+    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.22'])]);
     expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
-    expect(d.health?.failOpen).to.deep.equal([zonal('eu-1a', 'eu')]);
+    expect(d.health?.failOpen).to.equal(undefined);
+    expect(d.ready.reason).to.equal('Published');
+    expect(d.ready.message).to.contain(`${zonal('eu-1a', 'eu')}: every target is unhealthy, answering with the targets of ${regional('eu')}`);
+  });
+
+  it('roundRobin: with no healthy target at any level, each name keeps its own set (fail-open per name)', () => {
+    const d = desiredForServiceRecord(record(), DOMAIN, clusters(), {
+      probes: probes({ '127.0.0.21': down(), '127.0.0.22': down() }),
+      published: healthyOutput(),
+    });
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.21'])]);
+    expect(byName(d.endpoints, zonal('eu-1b', 'eu'))).to.deep.equal([a(zonal('eu-1b', 'eu'), ['127.0.0.22'])]);
+    expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.21', '127.0.0.22'])]);
+    expect(d.health?.failOpen).to.deep.equal([GLOBAL, regional('eu'), zonal('eu-1a', 'eu'), zonal('eu-1b', 'eu')].sort());
     expect(d.ready.reason).to.equal('FailOpen');
   });
 
@@ -360,12 +440,16 @@ describe('health: ServiceDNSRecord with a health input', () => {
       published: healthyOutput(),
     });
     expect(byName(d.endpoints, GLOBAL)).to.deep.equal([a(GLOBAL, ['127.0.0.22'])]);
+    // KubeFed's seed 004: the member with no ready endpoints leaves its zonal and regional names too.
+    expect(byName(d.endpoints, zonal('eu-1a', 'eu'))).to.deep.equal([a(zonal('eu-1a', 'eu'), ['127.0.0.22'])]);
+    expect(byName(d.endpoints, regional('eu'))).to.deep.equal([a(regional('eu'), ['127.0.0.22'])]);
+    expect(d.ready.reason).to.equal('Published');
     expect(d.health?.clusters?.[0]).to.deep.equal({
       cluster: 'c1',
       healthy: false,
       lastError: `Service ${NAMESPACE}/nginx has no ready endpoints`,
     });
-    expect(d.health?.targets?.[0]).to.include({ target: '127.0.0.21', healthy: false, published: true });
+    expect(d.health?.targets?.[0]).to.include({ target: '127.0.0.21', healthy: false, published: false });
   });
 
   it('failover across clusters on the global name', () => {
@@ -385,6 +469,36 @@ describe('health: ServiceDNSRecord with a health input', () => {
       { address: '127.0.0.22', cluster: 'c2', host: GLOBAL },
       { address: '127.0.0.23', cluster: 'c3', host: GLOBAL },
     ]);
+  });
+});
+
+describe('health: starting from what a record recorded (restart, new leader)', () => {
+  it('reads probe verdicts from status.health, leaving out targets whose cluster was the cause', () => {
+    const view = recordedVerdicts({
+      clusters: [
+        { cluster: 'member1', healthy: true, since: T0 },
+        { cluster: 'member2', healthy: false, since: T1, lastError: 'offline' },
+      ],
+      targets: [
+        { target: '127.0.0.11', cluster: 'member1', healthy: false, published: false, since: T1, lastError: 'connection refused' },
+        { target: '127.0.0.12', cluster: 'member2', healthy: false, published: false, since: T1, lastError: 'offline' },
+        { target: '127.0.0.13', cluster: 'member1', healthy: true, published: true, since: T0 },
+      ],
+    });
+    expect(view.target('127.0.0.11')).to.deep.equal({ healthy: false, since: T1, lastError: 'connection refused' });
+    expect(view.target('127.0.0.12')).to.equal(undefined);
+    expect(view.target('127.0.0.13')).to.deep.equal({ healthy: true, since: T0 });
+    expect(recordedVerdicts(undefined).target('127.0.0.11')).to.equal(undefined);
+  });
+
+  it('without a DNSEndpoint (--no-dnsendpoints, just restarted), fail-open keeps the set status.targets recorded', () => {
+    // Offline without a time: verdict times say nothing, so the memory decides.
+    const clusters = [shopCluster('member1', '127.0.0.11', { state: 'offline', stateSince: undefined }), shopCluster('member2', '127.0.0.12', { state: 'offline', stateSince: undefined })];
+    const restarted = desiredForIngressRecord(shopRecord(), clusters, { published: [], recordedTargets: ['127.0.0.11'] });
+    expect(restarted.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(restarted.ready.message).to.contain('fail-open keeps publishing 127.0.0.11 (the set published now)');
+    const forgetful = desiredForIngressRecord(shopRecord(), clusters, { published: [] });
+    expect(forgetful.endpoints).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
   });
 });
 
