@@ -21,7 +21,7 @@ import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, GatedHostWrites, NotLeaderError } from './host-writes.js';
+import { ApiHostWrites, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
@@ -310,6 +310,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
             setLeader(false);
             transitions.clear();
             void prober.pause();
+            reconciler.forgetPublished();
             logger.warn('stopped reconciling: not the leader any more', { reason });
             void workers.stop();
           },
