@@ -27,7 +27,7 @@ import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
 import { changeCount, namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
-import type { Change, DnsRecord, Policy } from '../plan/records.js';
+import { recordKey, type Change, type DnsRecord, type Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
@@ -559,7 +559,7 @@ export class ProviderSink {
    * re-reads and re-plans), of a part is reported on that part's records.
    */
   private async writeUnits(w: ZoneWorker, units: Unit[], outcomes: Map<string, ZoneOutcome>, whole: boolean): Promise<void> {
-    const changes = orderForWriting(units.flatMap((u) => u.changes));
+    const changes = orderForWriting(netChanges(units.flatMap((u) => u.changes)));
     try {
       await this.apply(w.zone, changes);
     } catch (err) {
@@ -702,6 +702,34 @@ function unitsOf(resource: string, changes: Change[], cfg: OwnershipConfig): Uni
 
 function isOwnershipTxt(r: DnsRecord): boolean {
   return r.type === 'TXT' && asOwnershipTxt(r) !== undefined;
+}
+
+/**
+ * Several records' changes to one record set in one batch become the one change they add up to,
+ * taken in the order they were planned. A name handed over within one batch window is the case:
+ * the old holder's deletes and the new holder's creates of the same record set and ownership TXT,
+ * which ordered by phase alone would undo each other (the new TXT written, then the old holder's
+ * delete of that TXT name removing it).
+ */
+export function netChanges(changes: Change[]): Change[] {
+  const byKey = new Map<string, Change>();
+  for (const c of changes) {
+    const key = recordKey(c.record.name, c.record.type);
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, c);
+      continue;
+    }
+    // What the provider holds before the batch: nothing after a create, else what was read.
+    const before = prev.action === 'create' ? undefined : (prev.previous ?? prev.record);
+    byKey.delete(key); // re-inserted at the later change's place in the order
+    if (c.action === 'delete') {
+      if (before) byKey.set(key, { action: 'delete', record: before, previous: before });
+    } else {
+      byKey.set(key, before ? { action: 'update', record: c.record, previous: before } : { action: 'create', record: c.record });
+    }
+  }
+  return [...byKey.values()];
 }
 
 /**
