@@ -26,8 +26,8 @@ import type { Endpoint } from '../api/schema.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
-import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
-import type { Change, DnsRecord, Policy } from '../plan/records.js';
+import { changeCount, namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
+import { recordKey, type Change, type DnsRecord, type Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
@@ -559,7 +559,7 @@ export class ProviderSink {
    * re-reads and re-plans), of a part is reported on that part's records.
    */
   private async writeUnits(w: ZoneWorker, units: Unit[], outcomes: Map<string, ZoneOutcome>, whole: boolean): Promise<void> {
-    const changes = orderForWriting(units.flatMap((u) => u.changes));
+    const changes = orderForWriting(netChanges(units.flatMap((u) => u.changes)));
     try {
       await this.apply(w.zone, changes);
     } catch (err) {
@@ -621,7 +621,10 @@ export class ProviderSink {
 
   private planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy, index?: ZoneContent) {
     const content = index ?? (view as ZoneContent);
-    const names = content.namesFor(resource, endpoints.map((e) => normaliseName(e.dnsName)));
+    const wanted = endpoints.map((e) => normaliseName(e.dnsName));
+    // A provider answering subtrees needs the names above each one too, with their ownership TXTs.
+    const above = this.provider.answersSubtree ? wanted.flatMap((n) => namesAbove(n, view.zone)) : [];
+    const names = content.namesFor(resource, [...wanted, ...above]);
     const records: DnsRecord[] = [];
     for (const n of names) records.push(...view.at(n));
     const plan = planRecord({ ...this.planInput(resource, endpoints, zones, policy), current: [{ zone: view.zone, records }], partial: true });
@@ -639,6 +642,7 @@ export class ProviderSink {
       ...(this.opts.domainFilter ? { domainFilter: this.opts.domainFilter } : {}),
       ...(this.opts.defaultTtl !== undefined ? { defaultTtl: this.opts.defaultTtl } : {}),
       ...(maxTargets ? { maxTargets } : {}),
+      ...(this.provider.answersSubtree ? { answersSubtree: true } : {}),
     };
   }
 
@@ -698,6 +702,34 @@ function unitsOf(resource: string, changes: Change[], cfg: OwnershipConfig): Uni
 
 function isOwnershipTxt(r: DnsRecord): boolean {
   return r.type === 'TXT' && asOwnershipTxt(r) !== undefined;
+}
+
+/**
+ * Several records' changes to one record set in one batch become the one change they add up to,
+ * taken in the order they were planned. A name handed over within one batch window is the case:
+ * the old holder's deletes and the new holder's creates of the same record set and ownership TXT,
+ * which ordered by phase alone would undo each other (the new TXT written, then the old holder's
+ * delete of that TXT name removing it).
+ */
+export function netChanges(changes: Change[]): Change[] {
+  const byKey = new Map<string, Change>();
+  for (const c of changes) {
+    const key = recordKey(c.record.name, c.record.type);
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, c);
+      continue;
+    }
+    // What the provider holds before the batch: nothing after a create, else what was read.
+    const before = prev.action === 'create' ? undefined : (prev.previous ?? prev.record);
+    byKey.delete(key); // re-inserted at the later change's place in the order
+    if (c.action === 'delete') {
+      if (before) byKey.set(key, { action: 'delete', record: before, previous: before });
+    } else {
+      byKey.set(key, before ? { action: 'update', record: c.record, previous: before } : { action: 'create', record: c.record });
+    }
+  }
+  return [...byKey.values()];
 }
 
 /**
