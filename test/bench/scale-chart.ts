@@ -20,17 +20,19 @@ export function chartPoints(result: ScaleResult): { time: Point[]; rss: Point[] 
   const add = (to: Point[], records: number, series: string, value: number | null | undefined, kind: Point['kind'] = 'measured') => {
     if (typeof value === 'number' && Number.isFinite(value)) to.push({ records, series, value, kind });
   };
+  // Runs with different K are different lines: the cluster count is part of each series' name.
+  const several = new Set(result.runs.map((r) => r.clusters)).size > 1;
   for (const r of result.runs) {
-    const k = r.clusters;
-    add(time, r.records, `mcdns → DNSEndpoints (${k} clusters)`, r.dnsEndpointsConvergedS);
-    add(time, r.records, `mcdns → PowerDNS direct`, r.powerdnsConvergedS);
-    add(time, r.records, 'API write floor (bare client)', r.apiWriteFloorS);
+    const k = several ? `, K=${r.clusters}` : '';
+    add(time, r.records, `mcdns → DNSEndpoints${k}`, r.dnsEndpointsConvergedS);
+    add(time, r.records, `mcdns → PowerDNS direct${k}`, r.powerdnsConvergedS);
+    add(time, r.records, `API write floor (bare client)${k}`, r.apiWriteFloorS);
     const d = r.externalDns.defaults;
-    add(time, r.records, 'ExternalDNS v0.22.0 defaults → PowerDNS', d?.convergedS);
-    if (d && d.convergedS === null) add(time, r.records, 'ExternalDNS v0.22.0 defaults → PowerDNS', d.projectedS, 'projected');
-    add(time, r.records, 'ExternalDNS v0.22.0 QPS lifted → PowerDNS', r.externalDns.lifted?.convergedS);
-    add(rss, r.records, 'mcdns', r.peakRssMiB);
-    add(rss, r.records, 'ExternalDNS v0.22.0', r.externalDns.lifted?.peakRssMiB ?? d?.peakRssMiB);
+    add(time, r.records, `ExternalDNS v0.22.0 defaults → PowerDNS${k}`, d?.convergedS);
+    if (d && d.convergedS === null) add(time, r.records, `ExternalDNS v0.22.0 defaults → PowerDNS${k}`, d.projectedS, 'projected');
+    add(time, r.records, `ExternalDNS v0.22.0 QPS lifted → PowerDNS${k}`, r.externalDns.lifted?.convergedS);
+    add(rss, r.records, `mcdns${k}`, r.peakRssMiB);
+    add(rss, r.records, `ExternalDNS v0.22.0${k}`, r.externalDns.lifted?.peakRssMiB ?? d?.peakRssMiB);
   }
   return { time, rss };
 }
@@ -71,7 +73,7 @@ export function chartSpec(result: ScaleResult): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `mcdns scale: convergence and memory against N (${result.runs[0]?.clusters ?? '?'} member clusters)`,
+      text: `mcdns scale: convergence and memory against N (K = ${[...new Set(result.runs.map((r) => r.clusters))].sort((a, b) => a - b).join(', ')} member clusters)`,
       subtitle: `${machine.nproc ?? '?'} cores, ${machine.memoryGiB ?? '?'} GiB; npm run bench -- --scenario scale`,
     },
     hconcat: [panel(time, 'cold start → all N converged', 'seconds (log)'), panel(rss, 'peak resident memory (VmHWM)', 'MiB (log)')],
