@@ -26,7 +26,7 @@ import type { Endpoint } from '../api/schema.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
-import { changeCount, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
+import { planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
 import type { Change, DnsRecord, Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
@@ -724,4 +724,3 @@ export function describeRecord(r: DnsRecord): string {
   return `${r.type} ${r.name} ${r.ttl} ${r.targets.join(',')}`;
 }
 
-export { changeCount };
