@@ -33,4 +33,10 @@ export interface Provider {
   maxTargets?(type: string): number | undefined;
   /** Releases connections (etcd). */
   close?(): Promise<void>;
+  /**
+   * The provider answers a name with every record stored below it too (CoreDNS's etcd plugin):
+   * writing a name then changes the answer of each name above it, so those must not belong to
+   * someone else.
+   */
+  readonly answersSubtree?: boolean;
 }

@@ -47,6 +47,8 @@ export interface CoreDnsEtcdOptions {
 
 export class CoreDnsEtcdProvider implements Provider {
   readonly name = 'coredns-etcd';
+  // The etcd plugin answers a query with every key under the name's path (SkyDNS layout).
+  readonly answersSubtree = true;
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly zoneList: string[];

@@ -26,7 +26,7 @@ import type { Endpoint } from '../api/schema.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
-import { planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
+import { namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
 import type { Change, DnsRecord, Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
@@ -621,7 +621,10 @@ export class ProviderSink {
 
   private planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy, index?: ZoneContent) {
     const content = index ?? (view as ZoneContent);
-    const names = content.namesFor(resource, endpoints.map((e) => normaliseName(e.dnsName)));
+    const wanted = endpoints.map((e) => normaliseName(e.dnsName));
+    // A provider answering subtrees needs the names above each one too, with their ownership TXTs.
+    const above = this.provider.answersSubtree ? wanted.flatMap((n) => namesAbove(n, view.zone)) : [];
+    const names = content.namesFor(resource, [...wanted, ...above]);
     const records: DnsRecord[] = [];
     for (const n of names) records.push(...view.at(n));
     const plan = planRecord({ ...this.planInput(resource, endpoints, zones, policy), current: [{ zone: view.zone, records }], partial: true });
@@ -639,6 +642,7 @@ export class ProviderSink {
       ...(this.opts.domainFilter ? { domainFilter: this.opts.domainFilter } : {}),
       ...(this.opts.defaultTtl !== undefined ? { defaultTtl: this.opts.defaultTtl } : {}),
       ...(maxTargets ? { maxTargets } : {}),
+      ...(this.provider.answersSubtree ? { answersSubtree: true } : {}),
     };
   }
 

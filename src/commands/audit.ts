@@ -1,6 +1,7 @@
 // `mcdns audit --provider P --zone Z`: who owns what in a zone, for DNS teams. A table by default
-// (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist,
-// 2 when the provider could not be read.
+// (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist or a
+// record set changes the answer of another owner's name (subtree providers), 2 when the provider
+// could not be read.
 import { auditReport, type AuditEntry, type AuditReport } from '../registry/audit.js';
 import { describeError } from '../errors.js';
 import { normaliseName } from '../plan/names.js';
@@ -26,13 +27,13 @@ export async function runAudit(opts: AuditOptions): Promise<CommandResult> {
     const zones = opts.zones && opts.zones.length > 0 ? opts.zones.map(normaliseName) : await opts.provider.zones();
     const read: Array<{ zone: string; records: Awaited<ReturnType<Provider['records']>> }> = [];
     for (const zone of zones) read.push({ zone, records: await opts.provider.records(zone) });
-    report = auditReport(opts.ownership.ownerId, read, opts.ownership);
+    report = auditReport(opts.ownership.ownerId, read, opts.ownership, { answersSubtree: opts.provider.answersSubtree === true });
   } catch (err) {
     return { exitCode: 2, output: `mcdns audit: cannot read ${opts.provider.name}: ${describeError(err)}\n` };
   } finally {
     await opts.provider.close?.();
   }
-  const exitCode = report.summary['orphan-txt'] > 0 ? 1 : 0;
+  const exitCode = report.summary['orphan-txt'] > 0 || report.shadowing > 0 ? 1 : 0;
   const output = opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : auditTable(report);
   return { exitCode, output };
 }
@@ -52,7 +53,7 @@ export function auditTable(report: AuditReport): string {
     e.name,
     e.type,
     String(e.ttl),
-    `${STATUS_TEXT[e.status]}${e.shared ? ' (shared)' : ''}`,
+    `${STATUS_TEXT[e.status]}${e.shared ? ' (shared)' : ''}${e.shadows ? `, SHADOWS ${e.shadows}` : ''}`,
     e.owner ?? '-',
     e.resource ?? '-',
     e.status === 'orphan-txt' ? `(for ${e.ownedRecord ?? 'unknown'})` : shorten(e.targets.join(',')),
@@ -63,7 +64,8 @@ export function auditTable(report: AuditReport): string {
   const summary =
     `${report.entries.length - s['orphan-txt']} record sets in ${report.zones.join(', ')}: ` +
     `${s.owned} owned by "${report.ownerId}", ${s['other-owner']} by other owners, ${s['no-owner']} without owner; ` +
-    `${s['orphan-txt']} orphan ownership TXT${s['orphan-txt'] === 1 ? '' : 's'}`;
+    `${s['orphan-txt']} orphan ownership TXT${s['orphan-txt'] === 1 ? '' : 's'}` +
+    (report.shadowing > 0 ? `; ${report.shadowing} record set${report.shadowing === 1 ? '' : 's'} changing the answer of another owner's name above` : '');
   return [line(header), ...rows.map(line), '', summary, ''].join('\n');
 }
 

@@ -187,6 +187,14 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Forgets what this process confirmed at the providers (leadership lost: another replica may
+   * publish meanwhile). The next term starts from the records' status, as a new process does.
+   */
+  forgetPublished(): void {
+    this.lastPublished.clear();
+  }
+
   async reconcile(key: RecordKey): Promise<ReconcileResult> {
     const cached = this.view.record(key);
     if (!cached) return this.forget(key);

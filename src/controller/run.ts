@@ -310,6 +310,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
             setLeader(false);
             transitions.clear();
             void prober.pause();
+            reconciler.forgetPublished();
             logger.warn('stopped reconciling: not the leader any more', { reason });
             void workers.stop();
           },

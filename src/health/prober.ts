@@ -149,11 +149,13 @@ export class Prober {
       const request = requestFor(target, settings);
       const key = identity(request, settings);
       next.set(target.address, key);
-      const entry = this.entries.get(key) ?? this.create(key, request, settings, recorded?.target(target.address));
+      const existing = this.entries.get(key);
+      const entry = existing ?? this.create(key, request, settings, recorded?.target(target.address));
       const joining = !entry.subscribers.has(record);
       entry.subscribers.set(record, target.cluster);
       // A record joining a probe that already has a verdict hears it now, not at the next change.
-      if (joining && entry.state.healthy !== undefined) this.catchUp(record, entry);
+      // A verdict taken from the record itself is no news to it (a restart announces nothing).
+      if (joining && existing && entry.state.healthy !== undefined) this.catchUp(record, entry);
     }
     for (const [address, key] of this.records.get(record) ?? []) {
       if (next.get(address) !== key) this.unsubscribe(record, key);

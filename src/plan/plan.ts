@@ -56,6 +56,8 @@ export interface PlanInput {
   defaultTtl?: number;
   /** The provider's per-record-set target limit. */
   maxTargets?: (type: string) => number | undefined;
+  /** The provider answers a name with the records below it too (CoreDNS etcd): see blockersAt. */
+  answersSubtree?: boolean;
   /**
    * `current` holds only some of the zones on purpose (re-planning one zone): desired record
    * sets of the other zones are left out instead of being an error.
@@ -215,7 +217,10 @@ function planZone(
 
   for (const name of [...new Set([...desiredByName.keys(), ...ourByName.keys()])].sort(cmp)) {
     const want = desiredByName.get(name) ?? [];
-    const blockers = want.length > 0 ? blockersAt(name, want, registry, ours, policy) : [];
+    const blockers =
+      want.length > 0
+        ? [...blockersAt(name, want, registry, ours, policy), ...(input.answersSubtree ? shadowed(name, zone, registry, ours) : [])]
+        : [];
     const first = blockers[0];
     if (first) {
       for (const d of want) conflicts.push(conflictOf(d, zone, first));
@@ -317,6 +322,36 @@ function blockersAt(
     blockers.push({ message: `${name} holds an old-format ownership TXT, which cannot coexist with a CNAME` });
   }
   return blockers;
+}
+
+/** The names above `name` in `zone`, nearest first, the apex included. */
+export function namesAbove(name: string, zone: string): string[] {
+  const out: string[] = [];
+  let n = name;
+  while (n !== zone && n.includes('.')) {
+    n = n.slice(n.indexOf('.') + 1);
+    out.push(n);
+    if (!isInZone(n, zone)) break;
+  }
+  return out.filter((a) => isInZone(a, zone));
+}
+
+/**
+ * Where the provider answers a name with everything below it, a record set above `name` that
+ * is not ours (someone else's, or no owner's) would gain our records in its answer: that is
+ * their name, so nothing is written (OwnershipConflict naming them).
+ */
+function shadowed(name: string, zone: string, registry: ZoneRegistry, ours: (labels: OwnerLabels | undefined) => boolean): Blocker[] {
+  for (const above of namesAbove(name, zone)) {
+    for (const r of registry.byName.get(above) ?? []) {
+      if (r.type === 'TXT' && registry.ownershipTxts.has(r.name)) continue;
+      const owner = registry.ownerOf(r.name, r.type);
+      if (owner && ours(owner.labels)) continue;
+      const who = owner ? describeOwner(owner.labels) : 'no owner registry';
+      return [{ ...(owner ? { labels: owner.labels } : {}), message: `writing ${name} would change the answer for ${r.type} ${above}, held by ${who}: this provider answers a name with every record below it` }];
+    }
+  }
+  return [];
 }
 
 function isAddress(type: string): boolean {

@@ -4,6 +4,7 @@
 import { recordForTxtName, type OwnershipConfig } from './ownership.js';
 import { ZoneRegistry } from './zone.js';
 import type { DnsRecord } from '../plan/records.js';
+import { namesAbove } from '../plan/plan.js';
 
 export type AuditStatus =
   /** Owned by our owner id. */
@@ -30,6 +31,11 @@ export interface AuditEntry {
   ownedRecord?: string;
   /** The TXT holds registry entries of several owners, or other TXT data besides. */
   shared?: boolean;
+  /**
+   * On a provider that answers a name with every record below it (CoreDNS etcd): the record set
+   * above this one, of another owner, whose answer this one changes ("A other.example.org").
+   */
+  shadows?: string;
 }
 
 export interface AuditReport {
@@ -37,14 +43,40 @@ export interface AuditReport {
   zones: string[];
   entries: AuditEntry[];
   summary: Record<AuditStatus, number>;
+  /** Record sets that change the answer of another owner's name above them (subtree providers). */
+  shadowing: number;
 }
 
-export function auditZone(zone: string, records: readonly DnsRecord[], cfg: OwnershipConfig): AuditEntry[] {
+export interface AuditZoneOptions {
+  /** The provider answers a name with every record below it: report shadowing. */
+  answersSubtree?: boolean;
+}
+
+export function auditZone(zone: string, records: readonly DnsRecord[], cfg: OwnershipConfig, opts: AuditZoneOptions = {}): AuditEntry[] {
   const registry = new ZoneRegistry(zone, records, cfg);
   const entries: AuditEntry[] = [];
+  const holder = (name: string, type: string): string => {
+    const o = registry.ownerOf(name, type)?.labels;
+    return o ? `${o['owner'] ?? '?'}|${o['resource'] ?? '?'}` : 'none';
+  };
+  const shadowOf = (r: DnsRecord): string | undefined => {
+    if (!opts.answersSubtree) return undefined;
+    const mine = holder(r.name, r.type);
+    for (const above of namesAbove(r.name, zone)) {
+      for (const s of registry.byName.get(above) ?? []) {
+        if (s.type === 'TXT' && registry.ownershipTxts.has(s.name)) continue;
+        const theirs = holder(s.name, s.type);
+        if (theirs === mine) continue;
+        const who = registry.ownerOf(s.name, s.type)?.labels['owner'];
+        return `${s.type} ${above} (${who === undefined ? 'no owner' : `owner ${who}`})`;
+      }
+    }
+    return undefined;
+  };
   for (const r of registry.records.values()) {
     const owner = registry.ownerOf(r.name, r.type);
-    const base = { zone, name: r.name, type: r.type, ttl: r.ttl, targets: r.targets };
+    const shadows = shadowOf(r);
+    const base = { zone, name: r.name, type: r.type, ttl: r.ttl, targets: r.targets, ...(shadows ? { shadows } : {}) };
     if (!owner) {
       entries.push({ ...base, status: 'no-owner' });
       continue;
@@ -77,11 +109,17 @@ export function auditZone(zone: string, records: readonly DnsRecord[], cfg: Owne
   return entries.sort((a, b) => cmp(a.name, b.name) || cmp(a.type, b.type));
 }
 
-export function auditReport(ownerId: string, zones: Array<{ zone: string; records: readonly DnsRecord[] }>, cfg: OwnershipConfig): AuditReport {
-  const entries = zones.flatMap((z) => auditZone(z.zone, z.records, cfg));
+export function auditReport(
+  ownerId: string,
+  zones: Array<{ zone: string; records: readonly DnsRecord[] }>,
+  cfg: OwnershipConfig,
+  opts: AuditZoneOptions = {},
+): AuditReport {
+  const entries = zones.flatMap((z) => auditZone(z.zone, z.records, cfg, opts));
   const summary: Record<AuditStatus, number> = { owned: 0, 'other-owner': 0, 'no-owner': 0, 'orphan-txt': 0 };
   for (const e of entries) summary[e.status]++;
-  return { ownerId, zones: zones.map((z) => z.zone), entries, summary };
+  const shadowing = entries.filter((e) => e.shadows !== undefined).length;
+  return { ownerId, zones: zones.map((z) => z.zone), entries, summary, shadowing };
 }
 
 function cmp(a: string, b: string): number {

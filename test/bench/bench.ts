@@ -4,8 +4,9 @@
 //   failover  --trials N
 //   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
-//             [--externaldns-defaults always|never] [--mcdns-args "..."]
-//   scale-chart --from FILE.json --chart FILE.svg   (redraws the chart of an earlier scale run)
+//             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
+//   scale-chart --from FILE.json[,FILE.json...] --chart FILE.svg [--json FILE]
+//             (redraws the chart of earlier scale runs; several files are merged into one result)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { latencyScenario } from './latency.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
         steadyS: int('steady-s', values['steady-s']),
         convergeTimeoutS: int('converge-timeout-s', values['converge-timeout-s']),
         externalDnsTimeoutS: int('externaldns-timeout-s', values['externaldns-timeout-s']),
+        externalDnsDefaultsTimeoutS: int('externaldns-defaults-timeout-s', values['externaldns-defaults-timeout-s']),
         externalDnsLiftedQps: int('externaldns-lifted-qps', values['externaldns-lifted-qps']),
         externalDnsDefaults: defaults,
         changeTimeoutS: int('change-timeout-s', values['change-timeout-s']),
@@ -64,8 +66,10 @@ async function main(): Promise<void> {
       log,
     );
   } else if (values.scenario === 'scale-chart') {
-    if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json and --chart FILE.svg');
-    result = JSON.parse(readFileSync(values.from, 'utf8'));
+    if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json[,FILE.json...] and --chart FILE.svg');
+    // Several results (e.g. one per N, run one after the other) become one: the first's machine, all runs by N.
+    const parts = values.from.split(',').map((f) => JSON.parse(readFileSync(f.trim(), 'utf8')) as import('./scale.js').ScaleResult);
+    result = { ...parts[0]!, runs: parts.flatMap((p) => p.runs).sort((a, b) => a.records - b.records || a.clusters - b.clusters) };
   } else {
     throw new Error(`unknown scenario ${values.scenario}: use latency, failover, scale or scale-chart`);
   }

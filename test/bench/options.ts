@@ -19,6 +19,7 @@ export const BENCH_OPTIONS = {
   'converge-timeout-s': { type: 'string', default: '300' },
   'externaldns-timeout-s': { type: 'string', default: '300' },
   'externaldns-defaults': { type: 'string', default: 'always' },
+  'externaldns-defaults-timeout-s': { type: 'string', default: '300' },
   'externaldns-lifted-qps': { type: 'string', default: '10000' },
   'change-timeout-s': { type: 'string', default: '30' },
   'mcdns-args': { type: 'string', default: '' },

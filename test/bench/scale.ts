@@ -6,9 +6,6 @@
 //                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS), each API
 //                behind a counting proxy; N records on the host, in each member one Ingress per
 //                record with a loopback load-balancer address set through /status.
-//   floor        a bare client makes the writes mcdns must make (N DNSEndpoint creates + N record
-//                status updates) with mcdns's worker concurrency, in a scratch namespace that is
-//                deleted again: the API server's own floor, measured in the same run.
 //   cold start   mcdns (--leader-elect, DNSEndpoints + --provider powerdns beside, TXT ownership)
 //                from spawn to all N DNSEndpoints carrying all K targets, and to PowerDNS A
 //                holding all N; its CPU, the host's API requests by verb, PowerDNS requests.
@@ -19,6 +16,9 @@
 //                same N DNSEndpoints → PowerDNS B holding all N: with its kube client rate limit
 //                lifted (--kube-api-qps/--kube-api-burst), then with its defaults (5 QPS), each
 //                from DNSEndpoints whose status it has not observed yet.
+//   floor        last, with nothing else writing: a bare client makes the writes mcdns had to
+//                make (N DNSEndpoint creates + N record status updates) with mcdns's worker
+//                concurrency, in a scratch namespace of the same host: the API server's own floor.
 //
 // Every wait is bounded; a phase that does not finish is reported as "did not converge within X s"
 // and the run goes on with what can still be measured. Everything is torn down at the end.
@@ -52,7 +52,10 @@ export interface ScaleOptions {
   changes: number;
   steadyS: number;
   convergeTimeoutS: number;
+  /** Limit of the lifted ExternalDNS run. */
   externalDnsTimeoutS: number;
+  /** Limit of the ExternalDNS run with its defaults (rate-bound: N/5 s); projected when it runs out. */
+  externalDnsDefaultsTimeoutS: number;
   changeTimeoutS: number;
   /** ExternalDNS --kube-api-qps and --kube-api-burst for the lifted run. */
   externalDnsLiftedQps: number;
@@ -148,7 +151,7 @@ const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
 
 export async function scaleScenario(opts: ScaleOptions, log: Log): Promise<ScaleResult> {
-  const workers = opts.workers ?? mcdnsDefaultWorkers();
+  const workers = opts.workers ?? (await mcdnsDefaultWorkers());
   const machine = machineInfo();
   log(`machine: ${JSON.stringify(machine)}`);
   const runs: ScaleRun[] = [];
@@ -232,7 +235,6 @@ class ScaleRunner {
     const { n, opts } = this;
     const s = await this.timed('servers', () => this.startServers());
     await this.timed('fleet', () => this.createFleet(s));
-    const apiWriteFloorS = await this.measureFloor(s);
     await this.watch(s);
     const metricsPort = await freePort();
     this.metricsUrl = `http://127.0.0.1:${metricsPort}`;
@@ -254,6 +256,7 @@ class ScaleRunner {
       externalDns.lifted = await this.externalDnsRun(s, 'lifted', [`--kube-api-qps=${lift}`, `--kube-api-burst=${lift}`]);
       if (opts.externalDnsDefaults === 'always') externalDns.defaults = await this.externalDnsRun(s, 'defaults', []);
     }
+    const apiWriteFloorS = await this.measureFloor(s);
 
     return {
       records: n,
@@ -340,13 +343,13 @@ class ScaleRunner {
   }
 
   /**
-   * N records on the host (and N scratch ones for the floor), and in each member one Ingress per
+   * N records on the host, and in each member one Ingress per
    * record with its load-balancer address set through /status: raw requests, bounded concurrency.
    */
   private async createFleet(s: Servers): Promise<void> {
     const { n, fleet, opts } = this;
     const members = fleet.members();
-    this.log(`creating ${n} IngressDNSRecords (+${n} scratch ones for the floor) on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
+    this.log(`creating ${n} IngressDNSRecords on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
     const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
     const progress = (what: string) => (done: number) => {
       if (done % step === 0) this.log(`  ${what}: ${done}/${n}`);
@@ -354,7 +357,6 @@ class ScaleRunner {
     await Promise.all([
       bounded(n, opts.bulkConcurrency, async (i) => {
         await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
-        await s.host.post(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`, recordBody(fleet, FLOOR_NS, i), [409]);
       }, progress('host records')),
       ...members.map((m, j) =>
         bounded(
@@ -376,42 +378,27 @@ class ScaleRunner {
   /**
    * The API write floor: a bare client makes the writes a cold start needs (N DNSEndpoint
    * creates, N record status replaces carrying the resourceVersion it holds, as mcdns's do) with
-   * mcdns's worker concurrency, in a scratch namespace that is emptied again before mcdns starts.
+   * mcdns's worker concurrency. It runs last, when nothing else writes, in a scratch namespace
+   * of the same host (whose records are created first, untimed, as an informer would hold them).
    */
   private async measureFloor(s: Servers): Promise<number> {
     const { n, fleet, opts } = this;
     const members = fleet.members();
-    // What an informer cache would hold: the records as they are now (read untimed).
-    const records: KubeObject[] = [];
-    let cont = '';
-    do {
-      const page = await s.host.get<{ items: KubeObject[]; metadata: { continue?: string } }>(
-        `${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
-      );
-      records.push(...page.items);
-      cont = page.metadata.continue ?? '';
-    } while (cont);
-    const byName = new Map(records.map((r) => [r.metadata.name, r]));
+    const records: KubeObject[] = new Array(n);
+    await this.timed('floor records', () =>
+      bounded(n, opts.bulkConcurrency, async (i) => {
+        records[i] = (await s.host.post<KubeObject>(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`, recordBody(fleet, FLOOR_NS, i))).body;
+      }),
+    );
     this.log(`floor: a bare client makes ${n} DNSEndpoint creates + ${n} record status updates, ${opts.workers} at a time`);
     const t0 = performance.now();
     await bounded(n, opts.workers, async (i) => {
-      const rec = byName.get(fleet.name(i));
-      if (!rec) throw new Error(`scale: floor record ${fleet.name(i)} missing`);
+      const rec = records[i]!;
       await s.host.post(`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, dnsEndpointBody(fleet, FLOOR_NS, i, rec));
       await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
     });
     const floorS = secs(performance.now() - t0);
     this.log(`  floor: ${floorS} s`);
-    await this.timed('floor cleanup', async () => {
-      for (const p of [`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, `${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`]) {
-        await s.host.request('DELETE', p, undefined, { tries: 3 }).catch((e: Error) => this.log(`  (deletecollection ${p}: ${e.message}; waiting for it)`));
-        const deadline = Date.now() + 300_000;
-        while ((await s.host.get<{ items: unknown[] }>(`${p}?limit=1`)).items.length > 0) {
-          if (Date.now() > deadline) throw new Error(`scale: ${p} still not empty after 300 s`);
-          await sleep(1000);
-        }
-      }
-    });
     return floorS;
   }
 
@@ -599,7 +586,7 @@ class ScaleRunner {
       await s.pdnsB.deleteZone(z);
       await s.pdnsB.createZone(z);
     }
-    const timeoutS = opts.externalDnsTimeoutS;
+    const timeoutS = variant === 'defaults' ? opts.externalDnsDefaultsTimeoutS : opts.externalDnsTimeoutS;
     const h0 = await apiRequests(s.host);
     const p0 = s.proxyB.counts();
     this.log(`ExternalDNS ${versions.externalDns} (${variant}${extraArgs.length ? `: ${extraArgs.join(' ')}` : ''}) on ${n} DNSEndpoints, at most ${timeoutS} s`);

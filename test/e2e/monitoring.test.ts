@@ -10,6 +10,7 @@ import { startBed, type Bed } from '../env/bed.js';
 import { runTool } from '../env/helm.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
+import { kubectl, parseYamlObjects } from '../env/kube.js';
 import { makeTempDir } from '../env/process.js';
 import { exportedSeriesNames, metricNamesIn } from '../env/promql.js';
 import { bins } from '../env/tools.js';
@@ -95,6 +96,15 @@ describe('monitoring files (manifests/monitoring)', function () {
       }
       for (const p of DASHBOARD.panels.filter((x) => x.type !== 'row')) expect(p.targets ?? [], p.title).to.not.be.empty;
     });
+  });
+
+  it('installs with `kubectl apply -k manifests/monitoring/`: the PrometheusRule and the dashboard ConfigMap for the Grafana sidecar', async () => {
+    const objects = parseYamlObjects(await kubectl('/dev/null', ['kustomize', 'manifests/monitoring/']));
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).to.deep.equal(['ConfigMap/mcdns-dashboard', 'PrometheusRule/mcdns']);
+    const cm = objects.find((o) => o.kind === 'ConfigMap') as { metadata: { labels?: Record<string, string> }; data: Record<string, string> };
+    expect(cm.metadata.labels?.['grafana_dashboard']).to.equal('1');
+    expect(cm.data['mcdns.json']).to.equal(readFileSync('manifests/monitoring/grafana-dashboard.json', 'utf8'));
+    expect((objects.find((o) => o.kind === 'PrometheusRule') as unknown as { spec: unknown }).spec).to.deep.equal(RULE.spec);
   });
 
   describe('against a running mcdns', () => {

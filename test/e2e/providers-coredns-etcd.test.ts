@@ -105,6 +105,15 @@ describe('providers: CoreDNS-etcd (real etcd + CoreDNS)', function () {
     expect(await keys('/skydns/org/example/shop/')).to.deep.equal(['/skydns/org/example/shop/6b8b4567']);
   });
 
+  it('writes nothing below a name another owner holds, since CoreDNS would add it to their answer', async () => {
+    const r = await sink.syncRecord(R2, [ep('api.shop.example.org', 'A', ['192.0.2.62'])]);
+    expect(r.applied).to.equal(0);
+    expect(r.conflicts.map((c) => [c.name, c.owner])).to.deep.equal([['api.shop.example.org', 'external-dns']]);
+    expect(r.conflicts[0]?.message).to.contain('would change the answer for A shop.example.org');
+    expect(await coredns.query('shop.example.org', 'A')).to.deep.equal(['198.51.100.7']);
+    expect(await keys('/skydns/org/example/shop/')).to.deep.equal(['/skydns/org/example/shop/6b8b4567']);
+  });
+
   it('deletes every key it owns, TXT keys included, and nothing else', async () => {
     const r = await sink.deleteRecord(R1);
     expect(r.applied).to.equal(4);

@@ -81,12 +81,13 @@ export async function mcdnsHostWrites(metricsUrl: string): Promise<Record<string
   }
 }
 
-/** mcdns's own default --workers, from its --help (so the floor uses the same concurrency). */
-export function mcdnsDefaultWorkers(): number {
-  const help = execFileSync(process.execPath, ['dist/src/cli.js', 'run', '--help'], { encoding: 'utf8' });
-  const m = /--workers <n>[^\n]*\(default: (\d+)/.exec(help);
-  if (!m) throw new Error('scale: could not read the default of --workers from `mcdns run --help`');
-  return Number(m[1]);
+/** mcdns's own default --workers, from its command definition (so the floor uses the same concurrency). */
+export async function mcdnsDefaultWorkers(): Promise<number> {
+  const { program } = await import('../../../src/cli.js');
+  const run = program.commands.find((c) => c.name() === 'run');
+  const workers = run?.options.find((o) => o.long === '--workers')?.defaultValue as unknown;
+  if (typeof workers !== 'number') throw new Error('scale: `mcdns run` has no numeric default for --workers');
+  return workers;
 }
 
 function toolVersion(cmd: string, args: string[]): string {

@@ -67,6 +67,12 @@ function setup(publishingStatusAfterMs: number) {
   return { host, provider, reconciler, ready, targets };
 }
 
+/**
+ * Lets a threshold of 0 ms run out before the provider answers: timers fire in order of expiry,
+ * so the reconciler's 0 ms timer always fires before this one.
+ */
+const pastThreshold = () => new Promise((resolve) => setTimeout(resolve, 20));
+
 describe('status while a DNS provider is slow or failing', function () {
   this.timeout(10_000);
 
@@ -127,6 +133,7 @@ describe('status while a DNS provider is slow or failing', function () {
     host.writes = [];
     const running = reconciler.reconcile(key);
     await until('the provider called', () => provider.held === 1);
+    await pastThreshold();
     provider.answer({ applied: 0, retry: false } as DirectOutcome);
     await running;
     expect(host.writes).to.deep.equal([]);
@@ -146,8 +153,31 @@ describe('status while a DNS provider is slow or failing', function () {
     first.host.writes = [];
     const running = restarted.reconcile(key);
     await until('the provider called', () => provider.held === 1);
+    await pastThreshold();
     provider.answer({ applied: 0, retry: false } as DirectOutcome);
     await running;
     expect(first.host.writes).to.deep.equal([]);
+  });
+
+  it('a leader elected again starts from the status another leader wrote, not from its own older confirmation', async () => {
+    const { host, provider, reconciler } = setup(0);
+    provider.immediate = { applied: 1, retry: false } as DirectOutcome;
+    await reconciler.reconcile(key);
+    reconciler.forgetPublished(); // the Lease was lost
+    // Meanwhile the other leader published a second member and said so in the status.
+    host.clusters = [member('member1', '127.0.0.11'), member('member2', '127.0.0.12')];
+    const other = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T02:00:00Z'), {
+      direct: provider.outputs,
+      dnsEndpoints: false,
+    });
+    await other.reconcile(key);
+    provider.immediate = undefined;
+    host.writes = [];
+    const running = reconciler.reconcile(key);
+    await until('the provider called', () => provider.held === 1);
+    await pastThreshold();
+    provider.answer({ applied: 0, retry: false } as DirectOutcome);
+    await running;
+    expect(host.writes).to.deep.equal([]);
   });
 });

@@ -95,6 +95,8 @@ describe('health across restarts and leader changes', function () {
     await second.reconciler.reconcile(key);
     expect(host.writes).to.deep.equal([]);
     expect(host.events).to.deep.equal([]);
+    // No verdict changed, so nothing was announced (each announcement is an Event and a requeue).
+    expect(second.transitions).to.deep.equal([]);
   });
 
   it('a restarted controller with a target recorded unhealthy does not publish it before successThreshold passes', async () => {

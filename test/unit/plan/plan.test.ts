@@ -363,3 +363,29 @@ describe('plan: one record planned against a zone', () => {
     });
   });
 });
+
+describe('plan: a provider that answers a name with everything below it (CoreDNS etcd)', () => {
+  const subtree = { answersSubtree: true };
+
+  it('refuses to write below a name someone else owns, naming them, and writes nothing', () => {
+    const theirs = [rec('other.example.org', 'A', ['192.0.2.9']), owner('other.example.org', 'A', 'external-dns', 'crd/team-x/other')];
+    const p = plan([ep('api.other.example.org', 'A', ['192.0.2.1'])], theirs, subtree);
+    expect(lines(p)).to.deep.equal([]);
+    expect(p.conflicts).to.have.length(1);
+    expect(p.conflicts[0]?.message).to.contain('writing api.other.example.org would change the answer for A other.example.org')
+      .and.contain('external-dns');
+  });
+
+  it('refuses as well below a record set no owner registry claims', () => {
+    const p = plan([ep('api.other.example.org', 'A', ['192.0.2.1'])], [rec('other.example.org', 'A', ['192.0.2.9'])], subtree);
+    expect(lines(p)).to.deep.equal([]);
+    expect(p.conflicts[0]?.message).to.contain('held by no owner registry');
+  });
+
+  it('writes below a name of its own record, and anywhere when the provider answers names alone', () => {
+    const mine = [rec('other.example.org', 'A', ['192.0.2.1']), ours('other.example.org', 'A')];
+    expect(plan([ep('other.example.org', 'A', ['192.0.2.1']), ep('api.other.example.org', 'A', ['192.0.2.1'])], mine, subtree).conflicts).to.deep.equal([]);
+    const theirs = [rec('other.example.org', 'A', ['192.0.2.9']), owner('other.example.org', 'A', 'external-dns', 'crd/team-x/other')];
+    expect(plan([ep('api.other.example.org', 'A', ['192.0.2.1'])], theirs).conflicts).to.deep.equal([]);
+  });
+});

@@ -26,6 +26,28 @@ describe('providers: audit and plan output', () => {
     expect(auditTable(report)).to.include('owned (shared)');
   });
 
+  it('reports, for a provider answering subtrees, record sets that change the answer of another owner\'s name above them', () => {
+    const zone = {
+      zone: 'example.org',
+      records: [
+        { name: 'other.example.org', type: 'A', ttl: 60, targets: ['198.51.100.7'] },
+        { name: 'a-other.example.org', type: 'TXT', ttl: 60, targets: [formatOwnership({ owner: 'external-dns', resource: 'crd/x/other' })] },
+        { name: 'api.other.example.org', type: 'A', ttl: 60, targets: ['192.0.2.1'] },
+        { name: 'a-api.other.example.org', type: 'TXT', ttl: 60, targets: [formatOwnership({ owner: 'mcdns', resource: 'ingressdnsrecord/ns/api' })] },
+        { name: 'www.example.org', type: 'A', ttl: 60, targets: ['192.0.2.2'] },
+      ],
+    };
+    const report = auditReport('mcdns', [zone], cfg, { answersSubtree: true });
+    expect(report.entries.filter((e) => e.shadows).map((e) => [e.name, e.shadows])).to.deep.equal([
+      ['api.other.example.org', 'A other.example.org (owner external-dns)'],
+    ]);
+    expect(report.shadowing).to.equal(1);
+    expect(auditTable(report)).to.include('owned, SHADOWS A other.example.org (owner external-dns)')
+      .and.include("1 record set changing the answer of another owner's name above");
+    // A provider that answers each name alone has no such problem.
+    expect(auditReport('mcdns', [zone], cfg).shadowing).to.equal(0);
+  });
+
   it('prints a plan with + ~ - ! ? lines and a total', () => {
     const text = planText([
       {
