@@ -611,7 +611,7 @@ export class ProviderSink {
    * re-reads and re-plans), of a part is reported on that part's records.
    */
   private async writeUnits(w: ZoneWorker, units: Unit[], outcomes: Map<string, ZoneOutcome>, whole: boolean): Promise<void> {
-    const changes = orderForWriting(units.flatMap((u) => u.changes));
+    const changes = orderForWriting(netChanges(units.flatMap((u) => u.changes)));
     try {
       await this.apply(w.zone, changes);
     } catch (err) {
@@ -754,6 +754,25 @@ function unitsOf(resource: string, changes: Change[], cfg: OwnershipConfig): Uni
 
 function isOwnershipTxt(r: DnsRecord): boolean {
   return r.type === 'TXT' && asOwnershipTxt(r) !== undefined;
+}
+
+/**
+ * One change per record set: when two records' changes meet at one name and type (one lets a
+ * name go, the next takes it over, planned in that order), the batch carries their net effect —
+ * otherwise a provider applying deletes after writes would remove what the second one wrote.
+ */
+export function netChanges(changes: Change[]): Change[] {
+  const byKey = new Map<string, { at: number; change: Change | undefined; before: DnsRecord | undefined }>();
+  changes.forEach((c, at) => {
+    const key = `${c.record.name} ${c.record.type}`;
+    const seen = byKey.get(key);
+    const before = seen ? seen.before : c.action === 'create' ? undefined : (c.previous ?? c.record);
+    let change: Change | undefined;
+    if (c.action === 'delete') change = before ? { action: 'delete', record: before, previous: before } : undefined;
+    else change = before ? { action: 'update', record: c.record, previous: before } : { action: 'create', record: c.record };
+    byKey.set(key, { at, change: seen ? change : c, before });
+  });
+  return [...byKey.values()].sort((a, b) => a.at - b.at).flatMap((x) => (x.change ? [x.change] : []));
 }
 
 /**
