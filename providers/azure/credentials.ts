@@ -3,13 +3,8 @@
 // webhook injects it), managed identity, or DefaultAzureCredential's own chain. ExternalDNS's
 // azure.json (tenantId, aadClientId, aadClientSecret, useManagedIdentityExtension,
 // userAssignedIdentityID, useWorkloadIdentityExtension) is read too, so an existing Secret works.
-import {
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  ManagedIdentityCredential,
-  WorkloadIdentityCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { sdk } from '../sdk.js';
 
 export interface AzureAuthConfig {
   tenantId?: string;
@@ -26,6 +21,8 @@ export type AzureCredentialKind = 'client-secret' | 'workload-identity' | 'manag
 
 export function azureCredential(cfg: AzureAuthConfig): { credential: TokenCredential; kind: AzureCredentialKind } {
   const authority = cfg.authorityHost ? { authorityHost: cfg.authorityHost } : {};
+  const { ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential, WorkloadIdentityCredential } =
+    sdk<typeof import('@azure/identity')>('@azure/identity');
   if (cfg.clientSecret) {
     if (!cfg.tenantId || !cfg.clientId) throw new Error('azure: a client secret needs AZURE_TENANT_ID and AZURE_CLIENT_ID');
     return { credential: new ClientSecretCredential(cfg.tenantId, cfg.clientId, cfg.clientSecret, authority), kind: 'client-secret' };

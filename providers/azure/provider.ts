@@ -10,7 +10,8 @@
 // gives — and so do the calls next to it — then goes again; any other failure stops the batch and
 // the sink retries it after a fresh read, so a retry never replays a stale etag. Limits (per record set 20 records, TXT 400) are
 // exposed through maxTargets and reported by the planner before any request.
-import { DnsManagementClient, type RecordSet, type RecordType } from '@azure/arm-dns';
+import type { DnsManagementClient, RecordSet, RecordType } from '@azure/arm-dns';
+import { sdk } from '../sdk.js';
 import type { TokenCredential } from '@azure/identity';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
 import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
@@ -57,7 +58,7 @@ export class AzureDnsProvider implements Provider {
   constructor(opts: AzureDnsOptions) {
     this.opts = opts;
     const endpoint = (opts.endpoint ?? AZURE_PUBLIC_CLOUD).replace(/\/+$/, '');
-    this.client = new DnsManagementClient(opts.credential, opts.subscriptionId, {
+    this.client = new (sdk<typeof import('@azure/arm-dns')>('@azure/arm-dns').DnsManagementClient)(opts.credential, opts.subscriptionId, {
       endpoint,
       credentialScopes: [`${endpoint}/.default`],
       retryOptions: { maxRetries: 0 },

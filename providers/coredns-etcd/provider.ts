@@ -10,7 +10,8 @@
 // ExternalDNS #6747), and the transaction commits only if none of those keys changed since that
 // read (mod revisions compared), otherwise it fails as a retryable 'conflict' and the sink
 // re-plans.
-import { Etcd3, type IOptions, type IKeyValue, type Namespace } from 'etcd3';
+import type { Etcd3, IOptions, IKeyValue, Namespace } from 'etcd3';
+import { sdk } from '../sdk.js';
 import { ProviderError, type ProviderErrorKind } from '../errors.js';
 import { isInZone, normaliseName, normaliseTarget, normaliseTargets, zoneFor } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
@@ -69,7 +70,7 @@ export class CoreDnsEtcdProvider implements Provider {
         ? { credentials: { rootCertificate: opts.tls.ca, ...(opts.tls.key ? { privateKey: opts.tls.key } : {}), ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}) } }
         : {}),
     };
-    this.client = new Etcd3(options);
+    this.client = new (sdk<typeof import('etcd3')>('etcd3').Etcd3)(options);
   }
 
   async zones(): Promise<string[]> {

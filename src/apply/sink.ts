@@ -27,7 +27,7 @@ import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
 import { namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
-import type { Change, DnsRecord, Policy } from '../plan/records.js';
+import { recordKey, type Change, type DnsRecord, type Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
@@ -757,22 +757,31 @@ function isOwnershipTxt(r: DnsRecord): boolean {
 }
 
 /**
- * One change per record set: when two records' changes meet at one name and type (one lets a
- * name go, the next takes it over, planned in that order), the batch carries their net effect —
- * otherwise a provider applying deletes after writes would remove what the second one wrote.
+ * Several records' changes to one record set in one batch become the one change they add up to,
+ * taken in the order they were planned. A name handed over within one batch window is the case:
+ * the old holder's deletes and the new holder's creates of the same record set and ownership TXT,
+ * which ordered by phase alone would undo each other (the new TXT written, then the old holder's
+ * delete of that TXT name removing it).
  */
 export function netChanges(changes: Change[]): Change[] {
-  const byKey = new Map<string, { at: number; change: Change | undefined; before: DnsRecord | undefined }>();
-  changes.forEach((c, at) => {
-    const key = `${c.record.name} ${c.record.type}`;
-    const seen = byKey.get(key);
-    const before = seen ? seen.before : c.action === 'create' ? undefined : (c.previous ?? c.record);
-    let change: Change | undefined;
-    if (c.action === 'delete') change = before ? { action: 'delete', record: before, previous: before } : undefined;
-    else change = before ? { action: 'update', record: c.record, previous: before } : { action: 'create', record: c.record };
-    byKey.set(key, { at, change: seen ? change : c, before });
-  });
-  return [...byKey.values()].sort((a, b) => a.at - b.at).flatMap((x) => (x.change ? [x.change] : []));
+  const byKey = new Map<string, Change>();
+  for (const c of changes) {
+    const key = recordKey(c.record.name, c.record.type);
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, c);
+      continue;
+    }
+    // What the provider holds before the batch: nothing after a create, else what was read.
+    const before = prev.action === 'create' ? undefined : (prev.previous ?? prev.record);
+    byKey.delete(key); // re-inserted at the later change's place in the order
+    if (c.action === 'delete') {
+      if (before) byKey.set(key, { action: 'delete', record: before, previous: before });
+    } else {
+      byKey.set(key, before ? { action: 'update', record: c.record, previous: before } : { action: 'create', record: c.record });
+    }
+  }
+  return [...byKey.values()];
 }
 
 /**

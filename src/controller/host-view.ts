@@ -42,6 +42,16 @@ export interface HostViewOptions {
   onChange: (change: HostChange) => void;
 }
 
+/**
+ * Drops metadata.managedFields, often the larger part of a small object, from what the caches
+ * keep. Our updates (PUT) then carry none, which the API server reads as "unchanged": only an
+ * explicit list replaces them.
+ */
+function withoutManagedFields(o: KubernetesObject): KubernetesObject {
+  if (o.metadata?.managedFields) delete o.metadata.managedFields;
+  return o;
+}
+
 export class ApiHostView implements HostView {
   private readonly ingressRecords: ResourceWatch<DNSRecord & KubernetesObject>;
   private readonly serviceRecords: ResourceWatch<DNSRecord & KubernetesObject>;
@@ -62,6 +72,7 @@ export class ApiHostView implements HostView {
         name: `${def.plural}.${def.group}`,
         labelSelector,
         logger: opts.logger,
+        transform: withoutManagedFields as (o: KubernetesObject) => T,
         on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true) },
       });
     };

@@ -40,6 +40,14 @@ import { ServedRecords } from './served.js';
 import { TransitionEvents } from './transitions.js';
 import { Workers } from './workers.js';
 
+/**
+ * Records reconciled at once. A reconcile is mostly waiting (API writes, and with a direct
+ * provider the zone batch its changes go out in, which holds at most this many records), so
+ * this is a bound on concurrent I/O, not on CPU: 2 made a cold start of 10,000 records with a
+ * provider 5,000 PATCHes long.
+ */
+export const DEFAULT_WORKERS = 64;
+
 export interface ControllerOptions {
   kubeconfig?: string;
   hostContext?: string;
@@ -89,7 +97,7 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     dnsEndpointGroup: str('dnsendpointGroup') ?? 'externaldns.k8s.io',
     offlineGraceMs: Number(raw.offlineGrace ?? 30_000),
     heartbeatMs: Number(raw.heartbeatInterval ?? 5_000),
-    workers: Number(raw.workers ?? 2),
+    workers: Number(raw.workers ?? DEFAULT_WORKERS),
     logLevel: str('logLevel') ?? 'info',
     resyncSchedule: str('resyncSchedule') ?? '*/5 * * * *',
     metricsAddress: str('metricsAddress') ?? '0',
