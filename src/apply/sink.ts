@@ -26,7 +26,7 @@ import type { Endpoint } from '../api/schema.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { matchesDomainFilter, normaliseName, zoneFor, zoneMatchesDomainFilter, type DomainFilter } from '../plan/names.js';
-import { changeCount, namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
+import { namesAbove, planRecord, type Conflict, type Problem, type RecordPlan, type ZonePlan } from '../plan/plan.js';
 import { recordKey, type Change, type DnsRecord, type Policy } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
@@ -177,6 +177,7 @@ export class ProviderSink {
    * SQLite) fails concurrent write transactions, and batches already carry the parallelism.
    */
   private writing: Promise<void> = Promise.resolve();
+  private readonly republishedListeners: Array<(resource: string) => void> = [];
 
   constructor(opts: ProviderSinkOptions) {
     this.opts = opts;
@@ -187,6 +188,24 @@ export class ProviderSink {
 
   stats(): SinkStats {
     return { ...this.counters };
+  }
+
+  /** Resolves once no zone has a batch waiting or being written (follow-up batches included). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [...this.workers.values()].filter((w) => w.running || w.pending.size > 0);
+      if (busy.length === 0) return;
+      await Promise.all(busy.map((w) => (w.running ? w.tail : this.flush(w))));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Hears a record whose DNS changed without a publication of its own: drift repaired, or a
+   * name it was denied taken once its holder let go. Its status is worth a fresh look.
+   */
+  onRepublished(listener: (resource: string) => void): void {
+    this.republishedListeners.push(listener);
   }
 
   /** Makes the provider publish exactly `endpoints` for `resource` (within the policy). */
@@ -495,7 +514,9 @@ export class ProviderSink {
         const desired = this.desired.get(p.resource);
         if (desired && (outcome.error || outcome.conflicts.length > 0)) desired.settled = false;
         for (const waiter of p.waiters) waiter.resolve(outcome);
+        if (p.waiters.length === 0 && outcome.changes.length > 0) for (const l of this.republishedListeners) l(p.resource);
       }
+      this.requeueFreed(w, batch, outcomes);
     } catch (err) {
       const error = err instanceof Refused ? err.error : err;
       for (const p of batch) for (const waiter of p.waiters) waiter.reject(error);
@@ -504,6 +525,34 @@ export class ProviderSink {
       if (w.pending.size > 0) {
         w.firstAt = this.now();
         this.schedule(w);
+      }
+    }
+  }
+
+  private wantsIn(resource: string, zone: string): boolean {
+    return (this.desired.get(resource)?.byZone.get(zone)?.length ?? 0) > 0;
+  }
+
+  /**
+   * After a batch: records that were denied a name this batch let go (another record deleted
+   * its records there) are planned again, so the name is taken over without waiting for them
+   * to be published anew.
+   */
+  private requeueFreed(w: ZoneWorker, batch: Pending[], outcomes: Map<string, ZoneOutcome>): void {
+    const freed = new Set<string>();
+    for (const p of batch) {
+      for (const c of outcomes.get(p.resource)?.changes ?? []) {
+        if (c.action !== 'delete') continue;
+        freed.add(c.record.name);
+        for (const n of recordNamesForTxtName(c.record.name, this.opts.ownership)) freed.add(n);
+      }
+    }
+    for (const name of freed) {
+      for (const resource of w.wanted.get(name) ?? []) {
+        const desired = this.desired.get(resource);
+        if (!desired || desired.settled || w.pending.has(resource) || batch.some((p) => p.resource === resource && (outcomes.get(resource)?.conflicts.length ?? 0) === 0)) continue;
+        if (w.pending.size === 0) w.firstAt = this.now();
+        w.pending.set(resource, { resource, policy: this.opts.policy, waiters: [] });
       }
     }
   }
@@ -524,7 +573,10 @@ export class ProviderSink {
           involved = new Set();
           const view = content.fork();
           const units: Unit[] = [];
-          for (const p of batch) {
+          // Records letting names go are planned first: a record taking over a name in the
+          // same batch then finds it free.
+          const ordered = [...batch].sort((a, b) => Number(this.wantsIn(a.resource, zone)) - Number(this.wantsIn(b.resource, zone)));
+          for (const p of ordered) {
             const eps = this.desired.get(p.resource)?.byZone.get(zone) ?? [];
             const planned = this.planOne(view, p.resource, eps, zones, p.policy, content);
             view.apply(planned.changes);
@@ -756,4 +808,3 @@ export function describeRecord(r: DnsRecord): string {
   return `${r.type} ${r.name} ${r.ttl} ${r.targets.join(',')}`;
 }
 
-export { changeCount };

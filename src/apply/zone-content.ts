@@ -78,12 +78,6 @@ export class ZoneContent extends ZoneView {
     for (const r of records) this.put(normalised(r));
   }
 
-  get size(): number {
-    let n = 0;
-    for (const types of this.byName.values()) n += types.size;
-    return n;
-  }
-
   /** Names of the ownership TXTs `resource` holds here. */
   ownedBy(resource: string): ReadonlySet<string> {
     return this.owned.get(resource) ?? new Set();

@@ -54,7 +54,23 @@ export interface DirectOutcome {
 const informational = new Set(['filtered', 'no-zone']);
 
 export class DirectOutputs {
+  /** Record keys by the resource id the sinks know them by. */
+  private readonly keys = new Map<string, RecordKey>();
+
   constructor(private readonly sinks: NamedSink[]) {}
+
+  /**
+   * Hears a record whose DNS a provider sink changed in the background (drift repaired, a name
+   * taken over once its holder let go): queue it, so its status says so.
+   */
+  onRepublished(listener: (key: RecordKey) => void): void {
+    for (const { sink } of this.sinks) {
+      sink.onRepublished((resource) => {
+        const key = this.keys.get(resource);
+        if (key) listener(key);
+      });
+    }
+  }
 
   get configured(): boolean {
     return this.sinks.length > 0;
@@ -66,6 +82,7 @@ export class DirectOutputs {
    */
   async publish(key: RecordKey, endpoints: Endpoint[], opts: { only?: boolean } = {}): Promise<DirectOutcome> {
     const resource = resourceId(key.kind, key.namespace, key.name);
+    this.keys.set(resource, key);
     const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
     /** Names some provider took (manages a zone for, and did not filter out). */
     const taken = new Set<string>();
@@ -123,6 +140,7 @@ export class DirectOutputs {
   /** Removes everything the record owns at every provider; throws (to retry) if any part failed. */
   async cleanup(key: RecordKey): Promise<void> {
     const resource = resourceId(key.kind, key.namespace, key.name);
+    this.keys.delete(resource);
     const failures: string[] = [];
     for (const { name, sink } of this.sinks) {
       try {

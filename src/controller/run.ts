@@ -231,6 +231,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   // Provider writes pass the same gate as host writes: a replica that lost the Lease writes
   // nothing more to a DNS provider either.
   const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
+  direct.onRepublished((k) => queue.add(keyOf(k)));
   // Probes run only while this replica may write: a follower's verdicts would be thrown away,
   // and a deposed leader's would go on loading every target for nothing.
   const prober = new Prober({

@@ -4,9 +4,10 @@
 // run with the installed Deployment's arguments and environment, authenticated as the chart's
 // ServiceAccount with only the chart's RBAC (KubeFed token Secrets narrowed by name).
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import * as path from 'node:path';
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment, type V1Role } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment, type V1Role, type V1Service } from '@kubernetes/client-node';
 import type { DNSEndpoint } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { CHART, helm, helmTemplate, helmTemplateText, objectOf } from '../env/helm.js';
@@ -110,6 +111,20 @@ describe('Helm chart on a real API server, and the controller running from its D
 
     const twoWriters = await helmTemplateText({ set: ['config.leader-elect=false'] }).then(() => '', (e: Error) => e.message);
     expect(twoWriters).to.contain('replicaCount > 1 needs config.leader-elect: true');
+  });
+
+  it('renders the optional ServiceMonitor for the metrics Service, the alerts and the dashboard of manifests/monitoring', async () => {
+    const objects = await helmTemplate({ values: [`${CHART}/ci/kubefed-values.yaml`] });
+    const service = objectOf<V1Service>(objects, 'Service', 'mcdns-metrics');
+    const monitor = objectOf(objects, 'ServiceMonitor', 'mcdns') as unknown as { spec: { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string }> } };
+    expect(service.metadata?.labels).to.include(monitor.spec.selector.matchLabels);
+    expect(service.spec?.ports?.map((p) => p.name)).to.include(monitor.spec.endpoints[0]?.port);
+    const rule = objectOf(objects, 'PrometheusRule', 'mcdns') as unknown as { spec: unknown };
+    expect(rule.spec).to.deep.equal((parse(readFileSync('manifests/monitoring/prometheusrule.yaml', 'utf8')) as { spec: unknown }).spec);
+    const dashboard = objectOf(objects, 'ConfigMap', 'mcdns-dashboard') as unknown as { metadata: { labels: Record<string, string> }; data: Record<string, string> };
+    expect(dashboard.metadata.labels['grafana_dashboard']).to.equal('1');
+    expect(JSON.parse(dashboard.data['mcdns.json']!)).to.deep.equal(JSON.parse(readFileSync('manifests/monitoring/grafana-dashboard.json', 'utf8')));
+    expect((await helmTemplate()).map((o) => o.kind), 'off by default').to.not.include.members(['ServiceMonitor', 'PrometheusRule', 'ConfigMap']);
   });
 
   it('installs with `helm install`, and `mcdns run` with the installed Deployment\'s args publishes as the chart\'s ServiceAccount', async () => {

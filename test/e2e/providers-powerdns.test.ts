@@ -158,6 +158,32 @@ describe('providers: PowerDNS (real pdns-server)', function () {
     expect((await sink.deleteRecord(long)).applied).to.equal(2);
   });
 
+  it('repairs drift at the next check: our record deleted or edited by hand comes back, with one read and one PATCH', async () => {
+    const p = provider();
+    const requests: string[] = [];
+    p.http.interceptors.request.use((c) => {
+      requests.push(`${c.method?.toUpperCase()} ${c.url}`);
+      return c;
+    });
+    const sink = sinkFor(p, { driftIntervalMs: 0 });
+    await sink.syncRecord(R1, [ep('drift-a.example.org', 'A', ['192.0.2.80']), ep('drift-b.example.org', 'A', ['192.0.2.81'])]);
+    await pdns.api('PATCH', '/servers/localhost/zones/example.org.', {
+      rrsets: [
+        { name: 'drift-a.example.org.', type: 'A', changetype: 'DELETE' },
+        { name: 'drift-b.example.org.', type: 'A', ttl: 60, changetype: 'REPLACE', records: [{ content: '203.0.113.9', disabled: false }] },
+      ],
+    });
+    requests.length = 0;
+    await sink.checkDrift();
+    expect([...requests].sort()).to.deep.equal(['GET /zones/eu.example.org.', 'GET /zones/example.org.', 'PATCH /zones/example.org.']);
+    expect(await pdns.query('drift-a.example.org', 'A')).to.deep.equal(['192.0.2.80']);
+    expect(await pdns.query('drift-b.example.org', 'A')).to.deep.equal(['192.0.2.81']);
+    requests.length = 0;
+    await sink.checkDrift();
+    expect(requests.filter((r) => r.startsWith('PATCH')), 'nothing drifted: no write').to.deep.equal([]);
+    await sink.deleteRecord(R1);
+  });
+
   describe('faults', () => {
     it('retries a 503 on the PATCH after re-reading the zone, then answers over DNS', async () => {
       proxy.inject({ method: 'PATCH', status: 503 });

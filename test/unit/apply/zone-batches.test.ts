@@ -167,6 +167,27 @@ describe('apply/sink: zone batches', () => {
     expect(b?.conflicts.map((c) => c.resource)).to.deep.equal([rid(1)]);
   });
 
+  it('hands a name over when its holder lets go: in the same batch, or right after the batch that frees it', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    const announced: string[] = [];
+    sink.onRepublished((r) => announced.push(r));
+    await sink.syncRecord(rid(1), [ep('www.example.org', ['192.0.2.1'])]);
+    // The next claimant is published before the holder's deletion: denied, for now.
+    const denied = await sink.syncRecord(rid(2), [ep('www.example.org', ['192.0.2.2'])]);
+    expect(denied.conflicts.map((c) => c.resource)).to.deep.equal([rid(1)]);
+    await sink.deleteRecord(rid(1));
+    await sink.idle(); // the follow-up batch
+    expect(p.list('example.org').filter((l) => l.startsWith('A '))).to.deep.equal(['A www.example.org 192.0.2.2']);
+    expect(announced).to.deep.equal([rid(2)]);
+    // Deletion and take-over arriving together: the deletion is planned first.
+    const [, taken] = await Promise.all([sink.deleteRecord(rid(2)), sink.syncRecord(rid(3), [ep('www.example.org', ['192.0.2.3'])])]);
+    expect(taken?.conflicts).to.deep.equal([]);
+    // One record set each, with the new owner: the old owner's TXT delete does not undo the new TXT.
+    expect(p.list('example.org')).to.deep.equal(['A www.example.org 192.0.2.3', `TXT a-www.example.org ${owner(rid(3))}`]);
+    expect(p.batches.at(-1), 'net changes: an update of the A and of its TXT').to.equal(2);
+  });
+
   it('asks the gate before every write request and writes nothing it refuses', async () => {
     const p = new MemoryProvider(['example.org']);
     let open = true;

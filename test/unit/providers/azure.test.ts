@@ -4,6 +4,7 @@
 // everything else but 127.0.0.0/8 is refused).
 import { expect } from 'chai';
 import nock from 'nock';
+import { withNock } from './nock-suite.js';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderError } from '../../../providers/errors.js';
 import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
@@ -52,25 +53,9 @@ describe('providers/azure: ARM REST shapes (nock)', () => {
     });
   const list = (...sets: unknown[]) => arm().get(`${ZONE_PATH}/all`).query({ 'api-version': '2018-05-01' }).reply(200, { value: sets });
 
-  before(() => {
-    if (!nock.isActive()) nock.activate();
-    nock.disableNetConnect();
-    nock.enableNetConnect(/^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/);
-      });
-  beforeEach(() => {
+  withNock(/^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/, () => {
     requests.length = 0;
     sleeps = [];
-  });
-  afterEach(function () {
-    const pending = nock.pendingMocks();
-    nock.cleanAll();
-    if (this.currentTest?.state === 'passed') expect(pending, 'every expected request was made').to.deep.equal([]);
-  });
-  after(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    // Real-server specs run in this mocha process too: give node:http back.
-    nock.restore();
   });
 
   it('reads record sets: apex @, relative names, TXT strings joined, etags kept', async () => {

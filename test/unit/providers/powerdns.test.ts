@@ -3,6 +3,7 @@
 // bigger than one request body. The happy paths run against the real pdns-server (e2e).
 import { expect } from 'chai';
 import nock from 'nock';
+import { withNock } from './nock-suite.js';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderSink } from '../../../src/apply/sink.js';
 import { resourceId, ownershipConfig } from '../../../src/registry/ownership.js';
@@ -39,23 +40,9 @@ describe('providers/powerdns: faults (nock)', () => {
       retry: { baseDelayMs: 100, sleep: async (ms) => void sleeps.push(ms), random: () => 0 },
     });
 
-  before(() => {
-    if (!nock.isActive()) nock.activate();
-    nock.disableNetConnect();
-  });
-  beforeEach(() => {
+  withNock(undefined, () => {
     requests.length = 0;
     sleeps = [];
-  });
-  afterEach(function () {
-    const pending = nock.pendingMocks();
-    nock.cleanAll();
-    if (this.currentTest?.state === 'passed') expect(pending, 'every expected request was made').to.deep.equal([]);
-  });
-  after(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    nock.restore();
   });
 
   it('retries a 503 PATCH after re-reading the zone, and counts the batch once', async () => {
