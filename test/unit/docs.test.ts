@@ -30,6 +30,8 @@ const OTHER_TOOLS: Record<string, string> = {
   '--kube-api-burst': 'ExternalDNS',
   '--etcd-prefix': 'kube-apiserver',
   '--create-namespace': 'Helm',
+  '--max-old-space-size': 'Node.js',
+  '--max-semi-space-size': 'Node.js',
   '--set': 'Helm',
 };
 /** Variables the docs name that are not mcdns settings. */
