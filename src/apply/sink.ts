@@ -208,6 +208,18 @@ export class ProviderSink {
     this.republishedListeners.push(listener);
   }
 
+  /**
+   * Forgets what this process knows of the zones: the zone list, their content and which of our
+   * records are in place. Called when this replica becomes leader: another leader may have
+   * written meanwhile, so nothing read during an earlier term may guide a write in this one.
+   * The next publication of each zone reads it again first.
+   */
+  forgetZones(): void {
+    this.zoneList = undefined;
+    for (const w of this.workers.values()) w.stale = true;
+    for (const d of this.desired.values()) d.settled = false;
+  }
+
   /** Makes the provider publish exactly `endpoints` for `resource` (within the policy). */
   async syncRecord(resource: string, endpoints: readonly Endpoint[]): Promise<SyncResult> {
     return this.publish(resource, endpoints, this.opts.policy);

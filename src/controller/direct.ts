@@ -153,6 +153,11 @@ export class DirectOutputs {
     if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
+  /** A new term as leader: every provider's zones are read again before the next write. */
+  forgetZones(): void {
+    for (const { sink } of this.sinks) sink.forgetZones();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.sinks.map((s) => s.sink.close()));
   }

@@ -313,6 +313,8 @@ export function startController(opts: ControllerOptions, logger: Logger = create
             setLeader(true);
             // Verdicts start from the records' status.health (Reconciler), not from "healthy".
             prober.resume();
+            // Another leader may have written meanwhile: no zone read in an earlier term guides a write.
+            direct.forgetZones();
             workers.start();
           },
           onStoppedLeading: (reason) => {

@@ -129,6 +129,30 @@ describe('apply/sink: zone batches', () => {
     expect(p.calls).to.deep.equal(['records example.org']);
   });
 
+  it('reads every zone again after forgetZones() (a new term as leader): what another leader changed is repaired, not trusted', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    // Meanwhile another replica led: it deleted our record and wrote one for the same resource elsewhere.
+    p.remove('example.org', host(1), 'A');
+    p.seed(
+      'example.org',
+      { name: host(9), type: 'A', ttl: 60, targets: ['192.0.2.9'] },
+      { name: `a-${host(9)}`, type: 'TXT', ttl: 60, targets: [owner(rid(1))] },
+    );
+    // Within the old term an unchanged publication trusts what was read then: no read, no write.
+    p.calls.length = 0;
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    expect(p.calls).to.deep.equal([]);
+
+    sink.forgetZones();
+    p.calls.length = 0;
+    const r = await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    expect(reads(p)).to.deep.equal(['records example.org']);
+    expect(r.zoneErrors).to.deep.equal([]);
+    expect(p.list('example.org').filter((l) => l.startsWith('A '))).to.deep.equal([`A ${host(1)} 192.0.2.1`]);
+  });
+
   it('never touches foreign or owner-less names, in a batch or at a drift check', async () => {
     const p = new MemoryProvider(['example.org']);
     const foreign = [
