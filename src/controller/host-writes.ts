@@ -2,14 +2,18 @@
 // through the status subresource (with resourceVersion, so a stale write is a 409 and is
 // retried from fresh state), Events through core/v1 so `kubectl describe` shows them.
 // GatedHostWrites wraps them with the leader-election write gate and the write metrics.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { RECORD_API_VERSION, VERSION, type DNSEndpoint, type DNSRecord, type RecordKind } from '../api/schema.js';
 import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../api/kinds.js';
 import type { RecordRef } from '../core/dnsendpoint.js';
 import { statusCodeOf } from '../errors.js';
 import { observeHostWrite } from '../metrics.js';
 import { ownKey, type OwnWrites } from './own-writes.js';
+import { timeoutOptions } from '../kube/request.js';
 import type { HostWrites } from './reconcile.js';
+
+/** Default deadline of one host API request (see ApiHostWrites). */
+export const HOST_REQUEST_TIMEOUT_MS = 5_000;
 
 const versionOf = (o: unknown): string | undefined => (o as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
 
@@ -17,6 +21,7 @@ export class ApiHostWrites implements HostWrites {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly plural: string;
+  private readonly timeout: ConfigurationOptions;
 
   constructor(
     kc: KubeConfig,
@@ -24,7 +29,14 @@ export class ApiHostWrites implements HostWrites {
     private readonly component = 'mcdns',
     /** Notes the resourceVersion each of our writes left, so their watch echoes are not work. */
     private readonly own?: OwnWrites,
+    /**
+     * Longest a host request may take. A write that passed the leader gate must not land after
+     * the Lease could have passed to another replica: 5 s is a 15 s Lease less its 10 s renew
+     * deadline. (undici alone would wait up to 300 s.)
+     */
+    requestTimeoutMs = HOST_REQUEST_TIMEOUT_MS,
   ) {
+    this.timeout = timeoutOptions(requestTimeoutMs);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
     this.plural = dnsEndpointKindFor(group).plural;
@@ -32,23 +44,23 @@ export class ApiHostWrites implements HostWrites {
 
   async createDNSEndpoint(obj: DNSEndpoint): Promise<void> {
     const { namespace, name } = obj.metadata as { namespace: string; name: string };
-    const made = await this.custom.createNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, body: obj });
+    const made = await this.custom.createNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, body: obj }, this.timeout);
     this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
   }
 
   async replaceDNSEndpoint(obj: DNSEndpoint): Promise<void> {
     const { namespace, name } = obj.metadata as { namespace: string; name: string };
-    const made = await this.custom.replaceNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name, body: obj });
+    const made = await this.custom.replaceNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name, body: obj }, this.timeout);
     this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
   }
 
   async deleteDNSEndpoint(namespace: string, name: string): Promise<void> {
-    await this.custom.deleteNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name });
+    await this.custom.deleteNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name }, this.timeout);
   }
 
   async readDNSEndpoint(namespace: string, name: string): Promise<DNSEndpoint | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name })) as DNSEndpoint;
+      return (await this.custom.getNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name }, this.timeout)) as DNSEndpoint;
     } catch (err) {
       if (statusCodeOf(err) === 404) return undefined;
       throw err;
@@ -65,7 +77,7 @@ export class ApiHostWrites implements HostWrites {
       plural: def.plural,
       name,
       body: { ...record, apiVersion: RECORD_API_VERSION, kind },
-    });
+    }, this.timeout);
     this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
     return made as DNSRecord;
   }
@@ -81,7 +93,7 @@ export class ApiHostWrites implements HostWrites {
       plural: def.plural,
       name,
       body: { ...record, apiVersion: RECORD_API_VERSION, kind, metadata: { ...record.metadata, finalizers } },
-    })) as DNSRecord;
+    }, this.timeout)) as DNSRecord;
     this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
     return made;
   }
@@ -102,7 +114,7 @@ export class ApiHostWrites implements HostWrites {
         count: 1,
         reportingComponent: this.component,
       },
-    });
+    }, this.timeout);
   }
 }
 
