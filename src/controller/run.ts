@@ -21,7 +21,7 @@ import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
 import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, GatedHostWrites } from './host-writes.js';
+import { ApiHostWrites, HOST_REQUEST_TIMEOUT_MS, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
@@ -202,7 +202,10 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       })
     : undefined;
   const writing = () => !stopping && (elector ? elector.isLeader() : true);
-  const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup, undefined, own), { allowed: writing });
+  // A host write may take at most the time between the renew deadline (2/3 of the Lease, when the
+  // gate closes) and the Lease's expiry, so none lands once another replica may lead.
+  const hostWriteTimeoutMs = opts.leaderElect ? Math.max(1000, Math.round(opts.leaseDurationMs / 3)) : HOST_REQUEST_TIMEOUT_MS;
+  const writes = new GatedHostWrites(new ApiHostWrites(hostKc, opts.dnsEndpointGroup, undefined, own, hostWriteTimeoutMs), { allowed: writing });
   const events = eventRecorder(writes, logger);
 
   // ---- member cluster transitions: the records they serve, and one Event each ----
