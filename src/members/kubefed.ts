@@ -6,6 +6,7 @@
 import { CoreV1Api, KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { Value } from '@sinclair/typebox/value';
 import { KUBEFED_CORE_GROUP, KubeFedCluster } from '../api/schema.js';
+import { describeError, statusCodeOf } from '../errors.js';
 import { watchResource, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../kube/lists.js';
 import { timeoutOptions } from '../kube/request.js';
@@ -165,11 +166,11 @@ export class KubeFedClusterSource {
     try {
       return await this.core!.readNamespacedSecret({ name, namespace: this.namespace }, timeoutOptions(this.opts.requestTimeoutMs ?? 30_000));
     } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code === 404) return undefined;
-      const reason = code ? `HTTP ${code}` : err instanceof Error ? err.message : String(err);
+      if (statusCodeOf(err) === 404) return undefined;
+      // describeError: the API's Status message or the transport error, never a response body.
+      const reason = describeError(err);
       if (before && !('unreadable' in before)) {
-        this.logger.warn('could not read member cluster secret again; keeping the one read before', { secret: name, reason });
+        this.logger.warn('could not read member cluster secret again; keeping the one read before', { secretName: name, reason });
         return before;
       }
       return { unreadable: reason };

@@ -164,7 +164,7 @@ describe('KubeFedClusterSource', () => {
     startSource();
     await eventually(() => source.synced(), 3000, 'synced');
     expect(source.members().map((m) => m.name)).to.deep.equal(['east']);
-    expect(source.problems()).to.deep.equal([{ cluster: 'west', reason: `secret "west-token" in namespace ${NS} could not be read: HTTP 403` }]);
+    expect(source.problems()).to.deep.equal([{ cluster: 'west', reason: `secret "west-token" in namespace ${NS} could not be read: HTTP 403: injected failure 403` }]);
 
     host.failPaths.set(`${SECRETS}/east-token`, 500);
     await eventually(() => host.requests.filter((r) => r.path === `${SECRETS}/east-token`).length >= 3, 3000, 'failed re-reads');
