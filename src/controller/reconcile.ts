@@ -523,15 +523,9 @@ export class Reconciler {
     return 'updated';
   }
 
-  private async writeStatus(
-    key: RecordKey,
-    record: DNSRecord,
-    verdict: Verdict,
-    published: { dns?: unknown[]; domain?: string; targets?: string[] },
-    health?: RecordHealthStatus,
-    degraded?: DegradedChange,
-  ): Promise<ReconcileResult['status']> {
-    return (await this.persistStatus(key, record, verdict, published, health, degraded)) ? 'updated' : 'unchanged';
+  /** persistStatus, reported as a ReconcileResult's status. */
+  private async writeStatus(...args: Parameters<Reconciler['persistStatus']>): Promise<ReconcileResult['status']> {
+    return (await this.persistStatus(...args)) ? 'updated' : 'unchanged';
   }
 
   /** Writes the status a verdict gives, if it changes anything; returns the record as written, else undefined. */
