@@ -128,8 +128,8 @@ export interface RowCheck {
   /** What the zone held before the fault and must hold after recovery. */
   pre: Expected;
   post: Expected;
-  /** Targets the fault may remove for a while (e.g. an offline member's). */
-  mayDrop?: (name: string) => string[];
+  /** Targets the fault may remove for a while (e.g. an offline member's), at a sample's time. */
+  mayDrop?: (name: string, at: number) => string[];
   faultEnd: number;
   samples: Sample[];
   zone: ZoneView;
@@ -153,7 +153,7 @@ export function judge(name: string, c: RowCheck): RowResult {
   for (const s of c.samples) {
     for (const [n, pre] of c.pre) {
       const post = c.post.get(n) ?? [];
-      const drop = c.mayDrop?.(n) ?? [];
+      const drop = c.mayDrop?.(n, s.at) ?? [];
       const keep = pre.filter((t) => post.includes(t) && !drop.includes(t));
       const got = s.a.get(n) ?? [];
       const missing = keep.filter((t) => !got.includes(t));
