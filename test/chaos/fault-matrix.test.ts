@@ -13,7 +13,7 @@ import { startBed, type Bed } from '../env/bed.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { sleep } from '../env/process.js';
 import { ensureNamespace, eventually, installMcdnsCrds, putIngress, setIngressAddresses } from '../env/workloads.js';
-import { isLeader, kill9, leaderOf, LEASE_NS, OWNER, startReplica, stopReplica, writesSince, type Replica, type ReplicaOptions } from './controllers.js';
+import { isLeader, isReady, kill9, leaderOf, LEASE_NS, OWNER, startReplica, stopReplica, writesSince, type Replica, type ReplicaOptions } from './controllers.js';
 import { compare, judge, readDnsEndpoints, readZone, table, ZoneSampler, type Expected, type RowResult, type ZoneView } from './matrix.js';
 
 const NS = 'chaos';
@@ -165,6 +165,7 @@ describe('fault matrix: real servers, one fault per row', function () {
     await Promise.all(active.map(stopReplica));
     active = [];
     for (const [label, opts] of next) active.push(await start(label, opts));
+    await eventually('replicas ready', () => Promise.all(active.map(isReady)), (r) => r.every(Boolean), 90_000, 100);
   }
 
   before(async () => {
@@ -328,9 +329,9 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
     await waitConverged(`${LB.member2} back`);
   });
 
-  it('member API server down past the offline grace (5 s): its targets leave, and come back', async () => {
-    await replaceActive(['mcdns-4', { extra: ['--offline-grace=5s'] }]);
-    await waitConverged('mcdns-4 ready');
+  it('member API server down past the offline grace (5 s), mcdns restarted meanwhile: its targets leave, and come back', async () => {
+    const grace = { extra: ['--offline-grace=5s'] };
+    await replaceActive(['mcdns-4', grace]);
     const member2Targets = [...addr.member2.values(), LB.member2];
     await row('member API server down past the grace', { mayDrop: () => member2Targets }, async (run) => {
       const member = bed.apiServer('member2');
@@ -339,6 +340,10 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
       online.member2 = false;
       await waitConverged('member2 targets out');
       run.notes.push(`member2's targets left DNS ${((Date.now() - t) / 1000).toFixed(1)} s after its API server stopped`);
+      // A controller that starts while the member is down must still take it back when it returns.
+      kill9(active[0]!);
+      active = [await start('mcdns-5', grace)];
+      await eventually('mcdns-5 ready', () => isReady(active[0]!), (ok) => ok, 60_000, 100);
       run.faultEnd = Date.now();
       await member.start();
       online.member2 = true;
