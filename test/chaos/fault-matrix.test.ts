@@ -315,7 +315,7 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
     await Promise.all(lbs.filter((lb) => lb.address === LB.member2).map((lb) => lb.down()));
     lbUp[LB.member2] = false;
     await waitConverged(`${LB.member2} pruned`);
-    await row('restart with targets already pruned', { stableMs: 8_000 }, async (run) => {
+    await row('restart with targets already pruned', { stableMs: 3_000 }, async (run) => {
       kill9(active[0]!);
       active = [await start('mcdns-3')];
       run.faultEnd = Date.now();
