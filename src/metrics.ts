@@ -65,6 +65,17 @@ export function observeEvent(type: string, reason: string): void {
   events.inc({ type, reason });
 }
 
+const eventsRateLimited = new Counter({
+  name: 'mcdns_events_rate_limited_total',
+  help: 'Events on records not written because the record had used its Event budget (a burst of 25, then one per 5 minutes), by type and reason.',
+  labelNames: ['type', 'reason'] as const,
+  registers: [registry],
+});
+
+export function observeEventRateLimited(type: string, reason: string): void {
+  eventsRateLimited.inc({ type, reason });
+}
+
 const cleanups = new Counter({
   name: 'mcdns_finalizer_cleanups_total',
   help: 'Attempts to remove a deleted record\'s DNS records from the direct providers before releasing its finalizer, by result.',
@@ -216,6 +227,20 @@ const leaderTransitions = new Counter({
   labelNames: ['transition'] as const,
   registers: [registry],
 });
+
+// Renewals wait behind everything else on the event loop: a slow one is the warning before a
+// missed renew deadline (which stops this replica writing).
+const leaseRenewals = new Histogram({
+  name: 'mcdns_lease_renew_duration_seconds',
+  help: 'Time one renewal of the leader Lease by its holder took (read and update), by result (success; lost = another holder; error).',
+  labelNames: ['result'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export function observeLeaseRenewal(result: 'success' | 'lost' | 'error', seconds: number): void {
+  leaseRenewals.observe({ result }, seconds);
+}
 
 export function setLeader(isLeader: boolean): void {
   leader.set(isLeader ? 1 : 0);
