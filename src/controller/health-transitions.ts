@@ -126,7 +126,8 @@ export class HealthTransitions {
     this.untold.delete(record);
     if (!untold || untold.size === 0) return undefined;
     const key = parseKey(record);
-    const changes = [...untold].map(([target, c]) => ({ target, ...c }));
+    const byAddress = (a: { target: string }, b: { target: string }) => a.target.localeCompare(b.target, 'en', { numeric: true });
+    const changes = [...untold].map(([target, c]) => ({ target, ...c })).sort(byAddress);
     const failed = changes.filter((c) => !c.healthy);
     const recovered = changes.filter((c) => c.healthy);
     const parts: string[] = [];
