@@ -177,6 +177,17 @@ export function observeProbe(result: string, seconds: number): void {
   probeDuration.observe({ result }, seconds);
 }
 
+const healthTransitions = new Counter({
+  name: 'mcdns_health_transitions_total',
+  help: 'Health verdict changes of a record\'s targets (once per record sharing the target), by the new verdict (healthy = true, false).',
+  labelNames: ['healthy'] as const,
+  registers: [registry],
+});
+
+export function observeHealthTransition(healthy: boolean): void {
+  healthTransitions.inc({ healthy: String(healthy) });
+}
+
 // ---- member clusters ----
 
 const heartbeats = new Counter({

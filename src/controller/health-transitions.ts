@@ -1,7 +1,7 @@
 // Health verdict changes of a record's targets, batched per record. Targets behind one load
 // balancer, or a whole member's, tend to fail together: 200 of them used to write 200 Events
 // and queue 200 reconciles at once, enough to make the leader miss its Lease renewal. Here the
-// changes of one record within a short window (200 ms from the first) re-run the record once
+// changes of one record within a short window (100 ms from the first, which is all it adds to a failover) re-run the record once
 // and write at most one Event on it, naming the targets (a bounded list), through the outbox
 // (a few Events in flight at a time) and the recorder's per-record budget.
 //
@@ -9,12 +9,13 @@
 // record but is no news: no Event, as a member's unknown → online is none.
 import type { HealthTransition } from '../health/index.js';
 import type { Logger } from '../log.js';
+import { observeHealthTransition } from '../metrics.js';
 import { EventOutbox, type OutgoingEvent } from './event-outbox.js';
 import { EventReason, type EventRecorder } from './events.js';
 import { parseKey, type RecordKey } from './reconcile.js';
 
 /** Changes arriving within this long of a record's first one form one batch. */
-export const HEALTH_BATCH_WINDOW_MS = 200;
+export const HEALTH_BATCH_WINDOW_MS = 100;
 /** Targets an Event names by address; the rest are counted. */
 const LISTED = 10;
 
@@ -72,6 +73,7 @@ export class HealthTransitions {
 
   /** The prober's onTransition listener. */
   observe(t: HealthTransition): void {
+    observeHealthTransition(t.healthy);
     let batch = this.open.get(t.record);
     if (!batch) {
       batch = new Map();
@@ -135,9 +137,7 @@ export class HealthTransitions {
       const [c] = failed as [(typeof failed)[number]];
       parts.push(`target ${c.target} (cluster ${c.cluster}) failed its health check: ${c.lastError ?? 'unhealthy'}`);
     } else if (failed.length > 1) {
-      const errors = new Set(failed.map((c) => c.lastError ?? 'unhealthy'));
-      const why = errors.size === 1 ? ` (${[...errors][0]})` : '';
-      parts.push(`${failed.length} targets failed their health checks${why}: ${listed(failed)}`);
+      parts.push(`${failed.length} targets failed their health checks (${errorsOf(failed)}): ${listed(failed)}`);
     }
     if (recovered.length === 1) {
       const [c] = recovered as [(typeof recovered)[number]];
@@ -152,6 +152,16 @@ export class HealthTransitions {
       message: parts.join('; '),
     };
   }
+}
+
+/** "connection refused", or "198 connection refused, 2 connection reset": the classified errors, most common first. */
+function errorsOf(failed: Array<{ lastError?: string }>): string {
+  const counts = new Map<string, number>();
+  for (const c of failed) counts.set(c.lastError ?? 'unhealthy', (counts.get(c.lastError ?? 'unhealthy') ?? 0) + 1);
+  if (counts.size === 1) return [...counts.keys()][0] as string;
+  const kinds = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = kinds.slice(0, 3).map(([error, n]) => `${n} ${error}`);
+  return kinds.length > 3 ? `${shown.join(', ')}, ${kinds.length - 3} other errors` : shown.join(', ');
 }
 
 /** "a (cluster x), b (cluster y) and 190 more": at most LISTED addresses. */
