@@ -288,6 +288,14 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
       return keys;
     },
+    publishOutputs: (k) => reconciler.publishOutputs(k),
+    ...(direct.configured
+      ? {
+          // Only records this replica watches: another namespace's records are not ours to judge.
+          orphans: async () =>
+            (await direct.orphans((k) => view.record(k) !== undefined || (opts.namespace !== undefined && k.namespace !== opts.namespace))).map(keyOf),
+        }
+      : {}),
     reconciled: (key, result, k: RecordKey) => {
       if (result) served.set(k, result.clusters ?? []);
       fanOut?.settle(key);
