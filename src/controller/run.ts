@@ -364,7 +364,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
-  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));
+  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k, 'sweep'))));
 
   logger.info('mcdns started', {
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),

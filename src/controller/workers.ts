@@ -50,7 +50,7 @@ export class Workers {
       await this.outputsFirst(keys, ctrl.signal);
       if (ctrl.signal.aborted) return;
       logger.info('reconciling', { workers: this.opts.workers, queued: queue.depth });
-      for (const k of keys) queue.add(k); // whatever happened before, every record is checked once
+      for (const k of keys) queue.add(k, 'sweep'); // whatever happened before, every record is checked once
       await queue.run(this.opts.workers, (key) => this.handle(key), ctrl.signal);
     })();
     this.working = { ctrl, done };
