@@ -421,6 +421,10 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
         const cutAt = Date.now();
         leader.host!.cut();
         run.faultEnd = cutAt;
+        // Work for the cut-off leader once its renew deadline has passed: it still sees the
+        // members, so only its write gate keeps it from PowerDNS.
+        await sleep((LEASE_S * 2000) / 3 + 700);
+        await setAddresses('member2', PLAIN.slice(0, 5), '127.0.0.17');
         await eventually('the follower leads', () => isLeader(follower), (v) => v, 60_000, 100);
         run.notes.push(`takeover ${((Date.now() - cutAt) / 1000).toFixed(1)} s after the cut`);
         await waitConverged('the new leader finished the sync');
