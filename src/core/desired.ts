@@ -3,8 +3,6 @@
 // so a steady state makes zero writes downstream. An optional health input (probe verdicts,
 // fail-open, the endpoints published now) prunes unhealthy targets: see health.ts.
 import {
-  DEFAULT_TTL,
-  MAX_TTL,
   type ClusterIngressDNS,
   type ClusterServiceDNS,
   type Domain,
@@ -42,6 +40,7 @@ import {
   sortEndpoints,
   type NameEndpoints,
 } from './targets.js';
+import { chooseTtl } from './ttl.js';
 import {
   noClustersVerdict,
   noHostsVerdict,
@@ -77,11 +76,7 @@ export interface DesiredService {
   health?: RecordHealthStatus;
 }
 
-/** recordTTL, or KubeFed's 180 s when it is 0 or absent. */
-export function ttlOf(spec: { recordTTL?: number }): number {
-  const ttl = spec.recordTTL;
-  return ttl !== undefined && Number.isInteger(ttl) && ttl > 0 ? Math.min(ttl, MAX_TTL) : DEFAULT_TTL;
-}
+export { ttlOf } from './ttl.js';
 
 function byClusterName(clusters: ClusterObservation[]): ClusterObservation[] {
   return [...clusters].sort((a, b) => compareText(a.cluster, b.cluster));
@@ -260,7 +255,8 @@ export function desiredForIngressRecord(
   health?: HealthInput,
 ): DesiredIngress {
   const hosts = recordHosts(record);
-  const ttl = ttlOf(record.spec);
+  const { ttl, note: ttlNote } = chooseTtl('IngressDNSRecord', record.spec, health?.healthCheckedTtl);
+  const ttlNotes = ttlNote === undefined ? [] : [ttlNote];
   const views = byClusterName(clusters).map((c) => ingressView(record, hosts, c));
   const dns = views.filter((v) => v.matches.length > 0).map(ingressStatus);
   const policy = healthPolicy(record.spec, health);
@@ -283,7 +279,7 @@ export function desiredForIngressRecord(
   const choices = selectionNotes(perHost.map((h) => h.selection));
   const nameNotes = perHost.flatMap((h) => h.notes);
   if (endpoints.length === 0) {
-    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes]), ...healthStatus };
+    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes, ...ttlNotes]), ...healthStatus };
   }
 
   const unserved = perHost.filter((h) => h.endpoints.length === 0).map((h) => unservedNote(h, policy));
@@ -292,7 +288,7 @@ export function desiredForIngressRecord(
     targets: distinctTargets(endpoints),
     clusters: union(perHost.map((h) => h.sources)),
   };
-  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes]), failOpenNames);
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes, ...ttlNotes]), failOpenNames);
   return { endpoints, dns, ready, ...healthStatus };
 }
 
@@ -504,7 +500,8 @@ export function desiredForServiceRecord(
 ): DesiredService {
   const zone = domainOf(domain);
   const names = serviceNames(record, zone);
-  const ttl = ttlOf(record.spec);
+  const { ttl, note: ttlNote } = chooseTtl('ServiceDNSRecord', record.spec, health?.healthCheckedTtl);
+  const ttlNotes = ttlNote === undefined ? [] : [ttlNote];
   const policy = healthPolicy(record.spec, health);
   const views = byClusterName(clusters).map((c) => serviceView(record, c, policy));
   const present = views.filter((v) => v.service !== undefined);
@@ -525,7 +522,7 @@ export function desiredForServiceRecord(
   const globalSelection = selectFor(names.global, allPool, policy, 'top');
   const global = endpointsForName(names.global, addressesToPublish(globalSelection, allPool), ttl);
   if (global.endpoints.length === 0) {
-    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]), ...healthStatus([], []) };
+    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes, ...ttlNotes]), ...healthStatus([], []) };
   }
 
   // Fail-open only while no level has a healthy target; the global name holds every target.
@@ -541,6 +538,6 @@ export function desiredForServiceRecord(
     clusters: global.sources,
   };
   const choices = selectionNotes(selections.map((s) => s.selection));
-  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...locationNotes, ...published.notes]), failOpenNames);
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...locationNotes, ...published.notes, ...ttlNotes]), failOpenNames);
   return { ...nothing, endpoints, ready, ...healthStatus(endpoints, failOpenNames) };
 }
