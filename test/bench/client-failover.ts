@@ -54,6 +54,11 @@ export interface TtlSettingResult {
   /** Fault → the address is out of PowerDNS's authoritative answer (what mcdns controls). */
   authoritative: { probeFailure: Percentiles; readinessLoss: Percentiles };
   samplesMs: { probeFailure: number[]; readinessLoss: number[] };
+  /**
+   * Per sample (same order), the TTL the resolver had left on its cached answer at the fault,
+   * in seconds: the client's time is that, unless the cache refreshed before the address left.
+   */
+  cacheTtlLeftS: { probeFailure: number[]; readinessLoss: number[] };
 }
 
 export interface ClientFailoverResult {
@@ -98,6 +103,7 @@ interface Trial {
 interface TrialResult {
   clientMs: number;
   authoritativeMs: number;
+  cacheTtlLeftS: number;
 }
 
 /** Runs `items` through `fn`, at most `n` at once. */
@@ -229,7 +235,7 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
     const results = new Map<Trial, TrialResult>();
     await Promise.all(
       trials.map(async (t) => {
-        results.set(t, await runTrial(t, ttl[t.setting], resolver.resolve4, auth4));
+        results.set(t, await runTrial(t, ttl[t.setting], resolver, auth4));
         done++;
         if (done % 10 === 0 || done === trials.length) log(`  ${done}/${trials.length} trials done`);
       }),
@@ -245,6 +251,7 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
         readinessLoss: pct(of('readinessLoss', 'clientMs')),
         authoritative: { probeFailure: pct(of('probeFailure', 'authoritativeMs')), readinessLoss: pct(of('readinessLoss', 'authoritativeMs')) },
         samplesMs: { probeFailure: of('probeFailure', 'clientMs'), readinessLoss: of('readinessLoss', 'clientMs') },
+        cacheTtlLeftS: { probeFailure: of('probeFailure', 'cacheTtlLeftS'), readinessLoss: of('readinessLoss', 'cacheTtlLeftS') },
       };
     };
     const defaultTtl = setting('default');
@@ -299,15 +306,17 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
 async function runTrial(
   t: Trial,
   ttlS: number,
-  client: (name: string) => Promise<string[]>,
+  resolver: UnboundHandle,
   authoritative: (name: string) => Promise<string[]>,
 ): Promise<TrialResult> {
+  const client = resolver.resolve4;
   await eventually(`${t.name} through the resolver`, () => client(t.name), (a) => a.includes(t.dead), 60_000);
   const faultAt = performance.now() + Math.random() * ttlS * 1000;
   while (performance.now() < faultAt) {
     await client(t.name);
     await sleep(Math.max(0, Math.min(1000, faultAt - performance.now())));
   }
+  const cacheTtlLeftS = (await resolver.ttlLeft(t.name)) ?? NaN;
   const t0 = performance.now();
   await t.fault();
   const gone = (a: string[]) => a.length > 0 && !a.includes(t.dead);
@@ -321,5 +330,5 @@ async function runTrial(
     throw new Error(`client-failover: ${t.name}: ${t.dead} still in the ${where} answer ${Math.round((deadline - t0) / 1000)} s after the fault`);
   };
   const [authoritativeMs, clientMs] = await Promise.all([firstGone(authoritative, 50, 'authoritative'), firstGone(client, 250, "resolver's")]);
-  return { clientMs, authoritativeMs };
+  return { clientMs, authoritativeMs, cacheTtlLeftS };
 }

@@ -27,6 +27,8 @@ export interface UnboundHandle {
   version: string;
   /** The A records unbound answers for `name` (empty on any error). */
   resolve4(name: string): Promise<string[]>;
+  /** The TTL left on unbound's answer for `name` (how long it will serve it from cache), if any. */
+  ttlLeft(name: string): Promise<number | undefined>;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export async function startUnbound(opts: UnboundOptions): Promise<UnboundHandle>
     port,
     version: versionOf(bin),
     resolve4,
+    ttlLeft: async (name) => (await resolver.resolve4(name, { ttl: true }).catch(() => []))[0]?.ttl,
     logs: () => proc.logTail(40),
     stop: async () => {
       await proc.stop();
@@ -109,5 +112,6 @@ export async function startUnbound(opts: UnboundOptions): Promise<UnboundHandle>
 
 function versionOf(bin: string): string {
   const out = execFileSync(bin, ['-V'], { encoding: 'utf8' });
-  return out.split('\n')[0]?.trim() ?? 'unbound';
+  // "Version 1.17.1" on the first line.
+  return `unbound ${out.split('\n')[0]?.replace(/^Version\s*/i, '').trim() ?? ''}`.trim();
 }
