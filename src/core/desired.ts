@@ -190,6 +190,26 @@ function matchIngresses(record: IngressDNSRecord, hosts: string[], cluster: Clus
     .sort((a, b) => compareText(a.ingress.name, b.ingress.name));
 }
 
+/**
+ * Why an Ingress's load balancer cannot serve the record although it is up: every Service it
+ * routes to has EndpointSlices and none has a ready endpoint. Where mcdns cannot tell (a backend
+ * without EndpointSlices: missing, ExternalName, another controller's), nothing is assumed.
+ */
+function backendProblem(ingress: ObservedIngress): string | undefined {
+  const backends = ingress.backends ?? [];
+  const ready = new Map((ingress.backendEndpoints ?? []).map((b) => [b.service, b.ready] as const));
+  if (backends.length === 0 || !backends.every((b) => ready.get(b) === 0)) return undefined;
+  const services = backends.length === 1 ? `Service ${backends[0]}` : `Services ${shortList(backends)}`;
+  return `Ingress ${ingress.namespace}/${ingress.name}: backend ${services} ${backends.length === 1 ? 'has' : 'have'} no ready endpoints`;
+}
+
+/** Reachability, then the readiness of the Ingress's backends, as the health of its addresses. */
+function ingressHealth(cluster: ClusterObservation, ingress: ObservedIngress): ClusterHealth {
+  const reachable = reachability(cluster);
+  const problem = reachable.healthy ? backendProblem(ingress) : undefined;
+  return problem === undefined ? reachable : { cluster: cluster.cluster, healthy: false, problem };
+}
+
 function ingressProblem(record: IngressDNSRecord, hosts: string[], view: IngressClusterView): string | undefined {
   const { cluster, matches } = view;
   const namespace = record.metadata.namespace ?? '';
@@ -203,6 +223,8 @@ function ingressProblem(record: IngressDNSRecord, hosts: string[], view: Ingress
     const names = matches.map((m) => `${m.ingress.namespace}/${m.ingress.name}`).join(', ');
     return `Ingress ${names} has no load-balancer address yet`;
   }
+  const unready = matches.map((m) => backendProblem(m.ingress));
+  if (unready.every((p) => p !== undefined)) return unready.join('; ');
   return undefined;
 }
 
@@ -224,7 +246,7 @@ function hostPool(host: string, views: IngressClusterView[], policy: HealthPolic
     views.flatMap((v) =>
       v.matches
         .filter((m) => m.hosts.includes(host))
-        .map((m) => targetPool(reachability(v.cluster), m.ingress.loadBalancer, policy.probes)),
+        .map((m) => targetPool(ingressHealth(v.cluster, m.ingress), m.ingress.loadBalancer, policy.probes)),
     ),
   );
 }

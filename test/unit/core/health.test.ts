@@ -346,6 +346,53 @@ describe('health: IngressDNSRecord with a health input', () => {
   });
 });
 
+describe('health: IngressDNSRecord and the readiness of the Ingress\'s backends', () => {
+  // member2's Ingress routes to Services app and static of its namespace.
+  const backed = (backendEndpoints?: { service: string; ready: number }[]) => [
+    shopCluster('member1', '127.0.0.11'),
+    shopCluster('member2', '127.0.0.12', {
+      ingresses: [{ ...ingress('shop', [HOST], [ip('127.0.0.12')]), backends: ['app', 'static'], ...(backendEndpoints ? { backendEndpoints } : {}) }],
+    }),
+  ];
+  const published = [a(HOST, ['127.0.0.11', '127.0.0.12'])];
+
+  it('takes the address out when every backend Service has no ready endpoint, and says why', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }]), { probes: probes({}), published });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(d.ready.message).to.contain(`member2: Ingress ${NAMESPACE}/shop: backend Services app, static have no ready endpoints`);
+    expect(d.health?.targets?.find((t) => t.target === '127.0.0.12')).to.include({ healthy: false, published: false });
+  });
+
+  it('keeps it while one backend still has a ready endpoint', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 2 }]), { probes: probes({}), published });
+    expect(d.endpoints).to.deep.equal(published);
+  });
+
+  it('assumes nothing about a backend it cannot tell about (no EndpointSlice seen)', () => {
+    expect(desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }]), { probes: probes({}), published }).endpoints).to.deep.equal(published);
+    expect(desiredForIngressRecord(shopRecord(), backed(), { probes: probes({}), published }).endpoints).to.deep.equal(published);
+  });
+
+  it('lets it return only when readiness and probes agree', () => {
+    const none = [{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }];
+    const some = [{ service: 'app', ready: 1 }, { service: 'static', ready: 0 }];
+    const at = (backends: typeof none, probe: ProbeHealth) =>
+      desiredForIngressRecord(shopRecord(), backed(backends), { probes: probes({ '127.0.0.12': probe }), published }).endpoints;
+    expect(at(none, up(T1)), 'probes pass, no backend ready').to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(at(some, down()), 'a backend ready, probes failing').to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(at(some, up(T1)), 'both agree').to.deep.equal(published);
+  });
+
+  it('fails open, like any other cause, when no address of the host is left', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }]), {
+      probes: probes({ '127.0.0.11': down() }),
+      published,
+    });
+    expect(d.endpoints).to.have.length(1);
+    expect(d.ready.reason).to.equal('FailOpen');
+  });
+});
+
 describe('health: ServiceDNSRecord with a health input', () => {
   const PREFIX = `nginx.${NAMESPACE}.galactic.svc`;
   const GLOBAL = `${PREFIX}.example.com`;
