@@ -31,6 +31,7 @@ import {
 } from '@kubernetes/client-node';
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { observeLeaseRenewal } from '../metrics.js';
 
 /** The three Lease calls the elector makes; CoordinationV1Api in production. */
 export interface LeaseClient {
@@ -226,11 +227,15 @@ export class LeaderElector {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const started = this.now();
+      const renewing = this.leading;
+      const t0 = performance.now();
       let acquired = false;
       try {
         acquired = await this.tryAcquireOrRenew(started);
+        if (renewing) observeLeaseRenewal(acquired ? 'success' : 'lost', (performance.now() - t0) / 1000);
       } catch (err) {
         if (this.stopped) break;
+        if (renewing) observeLeaseRenewal('error', (performance.now() - t0) / 1000);
         this.log.log(this.leading ? 'warn' : 'debug', 'leader election: could not read or update the Lease', {
           status: statusCodeOf(err),
           error: describeError(err),

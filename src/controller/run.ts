@@ -19,7 +19,8 @@ import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
-import { EventReason, eventRecorder, type EventRecorder } from './events.js';
+import { eventRecorder, type EventRecorder } from './events.js';
+import { HealthTransitions } from './health-transitions.js';
 import { ApiHostView } from './host-view.js';
 import { ApiHostWrites, HOST_REQUEST_TIMEOUT_MS, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
@@ -270,17 +271,9 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     claims,
     namePolicy,
   });
-  // A probe verdict that changes re-runs the record at once, and says so on the record.
-  prober.onTransition((t) => {
-    queue.add(t.record);
-    const key = parseKey(t.record);
-    const uid = view.record(key)?.metadata.uid;
-    const message = t.healthy
-      ? `target ${t.target} (cluster ${t.cluster}) is healthy again`
-      : `target ${t.target} (cluster ${t.cluster}) failed its health check: ${t.lastError ?? 'unhealthy'}`;
-    logger.info('target health changed', { record: t.record, cluster: t.cluster, target: t.target, healthy: t.healthy, error: t.lastError });
-    if (writing()) void events.record({ ...key, uid }, t.healthy ? 'Normal' : 'Warning', t.healthy ? EventReason.TargetHealthy : EventReason.TargetUnhealthy, message);
-  });
+  // Verdict changes re-run the record and say so on it, batched per record (health-transitions.ts).
+  const health = new HealthTransitions({ events, enqueue: (r) => queue.add(r), uid: (k) => view.record(k)?.metadata.uid, writing, logger });
+  prober.onTransition((t) => health.observe(t));
 
   const readiness = new Readiness({
     hostSynced: () => view.synced() && (kubefed?.synced() ?? true) && namePolicy.synced(),
@@ -302,6 +295,14 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
       return keys;
     },
+    publishOutputs: (k) => reconciler.publishOutputs(k),
+    ...(direct.configured
+      ? {
+          // Only records this replica watches: another namespace's records are not ours to judge.
+          orphans: async () =>
+            (await direct.orphans((k) => view.record(k) !== undefined || (opts.namespace !== undefined && k.namespace !== opts.namespace))).map(keyOf),
+        }
+      : {}),
     reconciled: (key, result, k: RecordKey) => {
       if (result) served.set(k, result.clusters ?? []);
       fanOut?.settle(key);
@@ -330,6 +331,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
           onStoppedLeading: (reason) => {
             setLeader(false);
             transitions.clear();
+            health.clear();
             void prober.pause();
             reconciler.forgetPublished();
             logger.warn('stopped reconciling: not the leader any more', { reason });
@@ -369,7 +371,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
-  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));
+  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k, 'sweep'))));
 
   logger.info('mcdns started', {
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
@@ -386,6 +388,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const stop = async (): Promise<void> => {
     stopping = true;
     transitions.clear();
+    health.clear();
     // 1. Take no new work; in-flight reconciles finish, up to the timeout (the gate refuses the
     //    remaining writes of abandoned ones).
     const finished = await workers.stop(opts.shutdownTimeoutMs, true);
