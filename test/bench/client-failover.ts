@@ -26,6 +26,8 @@ import { startBed, type Bed } from '../env/bed.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { bedFlags, startMcdns } from '../env/mcdns.js';
 import { startUnbound, type UnboundHandle } from '../env/unbound.js';
+import { freePort } from '../env/ports.js';
+import { parseSamples } from '../env/prom.js';
 import { ensureNamespace, eventually, installMcdnsCrds, putIngress, putLoadBalancerService, setReadyEndpoints } from '../env/workloads.js';
 import { summarize } from './stats.js';
 
@@ -78,6 +80,8 @@ export interface ClientFailoverResult {
     met: { clientP95: boolean; clientP95VsDefault: boolean; readinessAuthoritativeP95: boolean };
   };
   machine: { cpus: number; loadavgStart: number[]; loadavgEnd: number[]; note: string };
+  /** The controller's event-loop delay while the trials ran (mcdns_event_loop_lag_seconds): how starved it was. */
+  controllerEventLoopLagS: { max: number; p99: number };
   durationS: number;
 }
 
@@ -199,9 +203,17 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
       }
     });
 
+    const metricsPort = await freePort();
+    const loopLag = async () => {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+      const lag = parseSamples(text, ['mcdns_event_loop_lag_seconds']);
+      const at = (q: string) => Math.round((lag.find((x) => x.labels['quantile'] === q)?.value ?? NaN) * 1000) / 1000;
+      return { max: at('1'), p99: at('0.99') };
+    };
     mcdns = startMcdns(
       [
         ...bedFlags(b),
+        `--metrics-address=127.0.0.1:${metricsPort}`,
         '--provider=powerdns',
         `--pdns-server=${pdns.apiUrl}`,
         '--txt-owner-id=mcdns-bench',
@@ -231,6 +243,7 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
     const resolver = unbound;
     log(`${resolver.version} on ${resolver.address}:${resolver.port}; ${trials.length} trials at once (TTL ${ttl.default} s and ${ttl.healthAware} s)`);
 
+    await loopLag(); // starts the delay histogram afresh: the next scrape covers the trials only
     let done = 0;
     const results = new Map<Trial, TrialResult>();
     await Promise.all(
@@ -241,6 +254,7 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
       }),
     );
 
+    const controllerEventLoopLagS = await loopLag();
     const setting = (s: Setting): TtlSettingResult => {
       const of = (kind: Trial['kind'], field: keyof TrialResult) =>
         trials.filter((t) => t.setting === s && t.kind === kind).map((t) => Math.round(results.get(t)![field]));
@@ -284,6 +298,7 @@ export async function clientFailoverScenario(opts: ClientFailoverOptions, log: (
         loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100),
         note: 'all trials of both settings ran at once on one bed, controller and resolver',
       },
+      controllerEventLoopLagS,
       durationS: Math.round((performance.now() - started) / 1000),
     };
   } catch (err) {
