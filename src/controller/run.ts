@@ -296,6 +296,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       return keys;
     },
     publishOutputs: (k) => reconciler.publishOutputs(k),
+    recordsSynced: () => view.recordsSynced(),
     ...(direct.configured
       ? {
           // Only records this replica watches: another namespace's records are not ours to judge.

@@ -28,6 +28,11 @@ export interface WorkersOptions {
   publishOutputs?: (record: RecordKey) => Promise<void>;
   /** Keys of records gone but still owning DNS records at a provider (read once per start). */
   orphans?: () => Promise<string[]>;
+  /**
+   * Whether the record caches hold every record: the sweep for orphans runs only then (workers
+   * may start before, after the offline grace, and a record not yet listed is not gone).
+   */
+  recordsSynced?: () => boolean;
   /** After each reconcile of a key (whatever its outcome). */
   reconciled?: (key: string, result: ReconcileResult | undefined, record: RecordKey) => void;
 }
@@ -102,7 +107,9 @@ export class Workers {
       await Promise.all(Array.from({ length: Math.min(this.opts.workers, keys.length) }, runner));
       logger.info('DNS outputs brought up to date', { records: next, failed, seconds: (Date.now() - t0) / 1000 });
     }
-    if (orphans && !signal.aborted) {
+    if (orphans && !signal.aborted && !(this.opts.recordsSynced?.() ?? true)) {
+      logger.warn('not looking for DNS records of deleted records: the record caches have not synced (the next start or term looks again)');
+    } else if (orphans && !signal.aborted) {
       try {
         const gone = await orphans();
         if (gone.length > 0) logger.info('DNS records of deleted records found at the provider: removing them', { records: gone.length });

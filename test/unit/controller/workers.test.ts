@@ -9,7 +9,7 @@ const silent = createLogger('silent');
 const keys = ['IngressDNSRecord/ns/a', 'IngressDNSRecord/ns/b', 'ServiceDNSRecord/ns/c'];
 
 /** Workers over a log of what happened, in order. */
-function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise<string[]>; outputs?: (k: RecordKey) => Promise<void> } = {}) {
+function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise<string[]>; outputs?: (k: RecordKey) => Promise<void>; recordsSynced?: () => boolean } = {}) {
   const log: string[] = [];
   const queue = new WorkQueue();
   const workers = new Workers({
@@ -27,6 +27,7 @@ function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise
     allKeys: () => keys,
     publishOutputs: opts.outputs ?? (async (k) => void log.push(`outputs ${keyOf(k)}`)),
     ...(opts.orphans ? { orphans: opts.orphans } : {}),
+    ...(opts.recordsSynced ? { recordsSynced: opts.recordsSynced } : {}),
   });
   return { log, queue, workers };
 }
@@ -60,6 +61,22 @@ describe('workers taking up work', () => {
     await tick(50);
     await workers.stop(1000, true);
     expect(log).to.include(`reconcile ${gone}`);
+  });
+
+  it('never look for orphans while the record caches have not synced (a record not yet listed is not gone)', async () => {
+    let asked = false;
+    const { log, workers } = workersLogging({
+      recordsSynced: () => false,
+      orphans: async () => {
+        asked = true;
+        return ['IngressDNSRecord/ns/not-listed-yet'];
+      },
+    });
+    workers.start();
+    await tick(50);
+    await workers.stop(1000, true);
+    expect(asked).to.equal(false);
+    expect(log).not.to.include('reconcile IngressDNSRecord/ns/not-listed-yet');
   });
 
   it('start reconciling even when the zones cannot be read for the sweep (nothing is deleted blind)', async () => {
