@@ -126,6 +126,8 @@ export interface ReconcilerOptions {
   prober?: Prober;
   /** Keep the last published targets of a name whose targets are all unhealthy (default true). */
   failOpen?: boolean;
+  /** TTL in seconds of health-checked names without a recordTTL (--health-checked-ttl; core default 30). */
+  healthCheckedTtl?: number;
   /**
    * Removes the DNS records a record owns at the direct providers (ProviderSink.deleteRecord).
    * Given: records carry CLEANUP_FINALIZER and deletion waits for this to succeed.
@@ -462,6 +464,7 @@ export class Reconciler {
         ? withRecorded(this.options.prober.health(keyOf(key), record.spec.healthCheck), recorded)
         : this.options.prober.health(keyOf(key), record.spec.healthCheck),
       failOpen: this.options.failOpen ?? true,
+      ...(this.options.healthCheckedTtl === undefined ? {} : { healthCheckedTtl: this.options.healthCheckedTtl }),
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
       ...(live === undefined && !this.lastPublished.has(keyOf(key)) && recordedTargets ? { recordedTargets } : {}),
     };

@@ -79,6 +79,8 @@ export interface ControllerOptions {
   dnsEndpoints: boolean;
   /** Keep the last published targets of a name whose targets all fail (default on). */
   failOpen: boolean;
+  /** TTL (seconds) of health-checked names without a recordTTL; 0: KubeFed's 180 s. */
+  healthCheckedTtlS: number;
   probeConcurrency: number;
   /** Extra CA bundle (PEM file) trusted by https probes. */
   probeCaFile?: string;
@@ -110,6 +112,7 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     providers: providerSettings(raw),
     dnsEndpoints: raw.dnsendpoints !== false && raw.dnsendpoints !== 'false',
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
+    healthCheckedTtlS: Number(raw.healthCheckedTtl ?? 30_000) / 1000,
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
     probePolicy: {
@@ -126,6 +129,9 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
   }
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
+  if (!Number.isInteger(opts.healthCheckedTtlS) || opts.healthCheckedTtlS < 0) {
+    throw new Error('--health-checked-ttl must be a whole number of seconds (0 turns it off)');
+  }
   if (!(opts.leaseDurationMs >= 1000) || opts.leaseDurationMs % 1000 !== 0) {
     throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
   }
@@ -261,6 +267,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     dnsEndpoints: opts.dnsEndpoints,
     prober,
     failOpen: opts.failOpen,
+    healthCheckedTtl: opts.healthCheckedTtlS,
     claims,
     namePolicy,
   });

@@ -11,7 +11,7 @@ import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
-import { ensureNamespace, eventually, installMcdnsCrds, putIngress } from '../env/workloads.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putIngress, setReadyEndpoints } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health';
@@ -112,6 +112,21 @@ ${extra}`;
   it('puts it back once it answers again', async () => {
     await lb2.up();
     await eventually(`${WEB} with 127.0.0.12 again`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+  });
+
+  it('takes an address out while the Service behind its Ingress has no ready endpoint, although its probes pass', async () => {
+    // Both Ingresses route to Service helloworld; member2's loses its ready endpoints.
+    await setReadyEndpoints(bed.kubeConfig('member2'), NS, 'helloworld', 0);
+    await eventually(`${WEB} without 127.0.0.12`, () => answer(WEB), (a) => a === '127.0.0.11');
+    const r = await record('web');
+    expect(targetHealth(r, '127.0.0.12')).to.include({
+      healthy: false,
+      published: false,
+      lastError: `Ingress ${NS}/web: backend Service helloworld has no ready endpoints`,
+    });
+    await setReadyEndpoints(bed.kubeConfig('member2'), NS, 'helloworld', 1);
+    await eventually(`${WEB} with 127.0.0.12 again`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+    await eventually(`${PRIMARY} back on member2`, () => answer(PRIMARY), (a) => a === '127.0.0.12');
   });
 
   it('keeps the last healthy set when every address fails (fail-open), and says so in Ready', async () => {
