@@ -359,8 +359,11 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
       await waitConverged('the leader in charge');
     });
 
-    it('takeover with nothing changed: zero PowerDNS writes, zero DNSEndpoint updates', async () => {
-      await row('takeover, nothing changed', {}, async (run) => {
+    it('takeover with nothing changed, a target already pruned: no resurrection, zero PowerDNS writes, zero DNSEndpoint updates', async () => {
+      await Promise.all(lbs.filter((lb) => lb.address === LB.member2).map((lb) => lb.down()));
+      lbUp[LB.member2] = false;
+      await waitConverged(`${LB.member2} pruned`);
+      await row('takeover, nothing changed (a target pruned)', { stableMs: 3_000 }, async (run) => {
         const leader = await leaderOf(active);
         const follower = active.find((r) => r !== leader)!;
         const before = (await endpoints()).versions;
@@ -377,6 +380,9 @@ ${PROBED.includes(r) ? `  healthCheck: ${check}\n` : ''}`)
         if (writes > 0) run.failures.push(`${writes} PowerDNS writes after a takeover with nothing changed`);
         if (updated > 0) run.failures.push(`${updated} DNSEndpoints updated after a takeover with nothing changed`);
       });
+      await Promise.all(lbs.map((lb) => lb.up()));
+      lbUp[LB.member2] = true;
+      await waitConverged(`${LB.member2} back`);
       active.push(await start('le-c', { leaderElect: true, leaseSeconds: LEASE_S }));
     });
 
