@@ -122,6 +122,12 @@ addProviderOptions(program.command('run'))
     ),
   )
   .addOption(
+    new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, or Services by readiness) without a recordTTL; 0 = 180s like other names')
+      .default(30_000, '30s')
+      .argParser(dur)
+      .env('MCDNS_HEALTH_CHECKED_TTL'),
+  )
+  .addOption(
     new Option('--probe-concurrency <n>', 'health probes in flight at most').default(32).argParser(Number).env('MCDNS_PROBE_CONCURRENCY'),
   )
   .addOption(new Option('--probe-ca-file <path>', 'extra CA bundle (PEM) trusted by https probes').env('MCDNS_PROBE_CA_FILE'))

@@ -65,6 +65,17 @@ export function observeEvent(type: string, reason: string): void {
   events.inc({ type, reason });
 }
 
+const eventsRateLimited = new Counter({
+  name: 'mcdns_events_rate_limited_total',
+  help: 'Events on records not written because the record had used its Event budget (a burst of 25, then one per 5 minutes), by type and reason.',
+  labelNames: ['type', 'reason'] as const,
+  registers: [registry],
+});
+
+export function observeEventRateLimited(type: string, reason: string): void {
+  eventsRateLimited.inc({ type, reason });
+}
+
 const cleanups = new Counter({
   name: 'mcdns_finalizer_cleanups_total',
   help: 'Attempts to remove a deleted record\'s DNS records from the direct providers before releasing its finalizer, by result.',
@@ -166,6 +177,17 @@ export function observeProbe(result: string, seconds: number): void {
   probeDuration.observe({ result }, seconds);
 }
 
+const healthTransitions = new Counter({
+  name: 'mcdns_health_transitions_total',
+  help: 'Health verdict changes of a record\'s targets (once per record sharing the target), by the new verdict (healthy = true, false).',
+  labelNames: ['healthy'] as const,
+  registers: [registry],
+});
+
+export function observeHealthTransition(healthy: boolean): void {
+  healthTransitions.inc({ healthy: String(healthy) });
+}
+
 // ---- member clusters ----
 
 const heartbeats = new Counter({
@@ -216,6 +238,20 @@ const leaderTransitions = new Counter({
   labelNames: ['transition'] as const,
   registers: [registry],
 });
+
+// Renewals wait behind everything else on the event loop: a slow one is the warning before a
+// missed renew deadline (which stops this replica writing).
+const leaseRenewals = new Histogram({
+  name: 'mcdns_lease_renew_duration_seconds',
+  help: 'Time one renewal of the leader Lease by its holder took (read and update), by result (success; lost = another holder; error).',
+  labelNames: ['result'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export function observeLeaseRenewal(result: 'success' | 'lost' | 'error', seconds: number): void {
+  leaseRenewals.observe({ result }, seconds);
+}
 
 export function setLeader(isLeader: boolean): void {
   leader.set(isLeader ? 1 : 0);

@@ -92,7 +92,7 @@ const TTL = Type.Integer({
   format: 'int64',
   minimum: 0,
   maximum: MAX_TTL,
-  description: `record TTL in seconds; 0 or absent means ${DEFAULT_TTL}`,
+  description: `record TTL in seconds; 0 or absent means ${DEFAULT_TTL}, or the controller's --health-checked-ttl (default 30) when the targets are health-checked`,
 });
 
 export const Condition = Type.Object({

@@ -49,6 +49,11 @@ export interface ProviderSinkOptions {
   zoneListTtlMs?: number;
   /** Longest a change waits for others to share its batch (default 50 ms). */
   batchWindowMs?: number;
+  /**
+   * Most records planned into one batch (default 500): a cold start queues thousands at once,
+   * and one request must stay far below the provider's body limit (PowerDNS: 2 MB by default).
+   */
+  maxBatchRecords?: number;
   /** How often every zone is read again to find and repair drift (default 60 s; 0 = never). */
   driftIntervalMs?: number;
   /**
@@ -136,6 +141,8 @@ interface Unit {
   resource: string;
   changes: Change[];
 }
+
+const DEFAULT_MAX_BATCH_RECORDS = 500;
 
 class ZoneWorker {
   content?: ZoneContent;
@@ -234,6 +241,25 @@ export class ProviderSink {
     const result = await this.publish(resource, [], 'sync');
     if (result.zoneErrors.length === 0 && this.desired.get(resource)?.endpoints.length === 0) this.forget(resource);
     return result;
+  }
+
+  /**
+   * The resources (ours, by their ownership TXTs) holding records in any managed zone, after
+   * every zone was read once; throws when a zone cannot be read. What the controller compares
+   * with the records that exist, to remove what a deleted record left behind.
+   */
+  async ownedResources(): Promise<Set<string>> {
+    const zones = await this.loadAll();
+    const owners = new Set<string>();
+    for (const zone of zones) for (const r of this.workers.get(zone)?.content?.owners() ?? []) owners.add(r);
+    return owners;
+  }
+
+  /** Whether this process published for `resource`, or a zone as read holds records it owns. */
+  holds(resource: string): boolean {
+    if ((this.desired.get(resource)?.endpoints.length ?? 0) > 0) return true;
+    for (const w of this.workers.values()) if ((w.content?.ownedBy(resource).size ?? 0) > 0) return true;
+    return false;
   }
 
   /** Dry run: what syncRecord would do now, against the zones as read, without writing. */
@@ -517,8 +543,8 @@ export class ProviderSink {
     w.timer = undefined;
     if (w.running || w.pending.size === 0) return;
     w.running = true;
-    const batch = [...w.pending.values()];
-    w.pending.clear();
+    const batch = [...w.pending.values()].slice(0, this.opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
+    for (const p of batch) w.pending.delete(p.resource);
     try {
       const outcomes = await this.serial(w, () => this.writeBatch(w, batch));
       for (const p of batch) {

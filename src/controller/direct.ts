@@ -7,7 +7,7 @@ import type { Endpoint } from '../api/schema.js';
 import type { Verdict } from '../core/status.js';
 import { observeProviderBatch, observeProviderCall, observeProviderZoneRead } from '../metrics.js';
 import { sinkFromConfig, type ProviderSettings } from '../apply/config.js';
-import { resourceId } from '../registry/ownership.js';
+import { parseResourceId, resourceId } from '../registry/ownership.js';
 import type { ProviderSink, SyncResult } from '../apply/sink.js';
 import { NotLeaderError } from './host-writes.js';
 import type { RecordKey } from './reconcile.js';
@@ -135,6 +135,28 @@ export class DirectOutputs {
       return { applied, retry: false, failure: { status: 'False', reason: 'NoZone', message } };
     }
     return { applied, retry: false };
+  }
+
+  /** Whether any provider holds (or this process published) DNS records of the record. */
+  holds(key: RecordKey): boolean {
+    const resource = resourceId(key.kind, key.namespace, key.name);
+    return this.sinks.some(({ sink }) => sink.holds(resource));
+  }
+
+  /**
+   * The records that own DNS records at some provider (by their ownership TXTs) but for which
+   * `exists` says no record exists: what a record deleted without its finalizer having run left
+   * behind (deleted while mcdns was down, before its first full reconcile). Reads every zone once.
+   */
+  async orphans(exists: (key: RecordKey) => boolean): Promise<RecordKey[]> {
+    const found = new Map<string, RecordKey>();
+    for (const { sink } of this.sinks) {
+      for (const resource of await sink.ownedResources()) {
+        const key = parseResourceId(resource);
+        if (key && !exists(key)) found.set(resource, key);
+      }
+    }
+    return [...found.values()];
   }
 
   /** Removes everything the record owns at every provider; throws (to retry) if any part failed. */

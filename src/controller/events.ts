@@ -7,10 +7,15 @@
 // (Controller.events) and call
 //   events.record({ kind, namespace, name, uid }, 'Warning', EventReason.TargetUnhealthy, '...')
 // on a transition, not on every probe: Events are for changes an admin should notice.
+//
+// Every record has a budget of Events, as client-go's EventSourceObjectSpamFilter gives each
+// source and object: a burst of 25, then one more every 5 minutes. Whatever flaps (a target, a
+// member, a spec edited in a loop), it cannot write more than that about one record; an Event
+// over budget is dropped, logged at debug level and counted.
 import type { RecordRef } from '../core/dnsendpoint.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { observeEvent } from '../metrics.js';
+import { observeEvent, observeEventRateLimited } from '../metrics.js';
 import { NotLeaderError } from './host-writes.js';
 import type { HostWrites } from './reconcile.js';
 
@@ -43,10 +48,60 @@ export interface EventRecorder {
   record(ref: RecordRef, type: EventType, reason: string, message: string): Promise<void>;
 }
 
-export function eventRecorder(writes: Pick<HostWrites, 'event'>, log: Logger): EventRecorder {
+export interface EventBudgetOptions {
+  /** Events a record may get at once (default 25, as client-go). */
+  burst?: number;
+  /** Then one more per this many ms (default 5 minutes, as client-go). */
+  refillMs?: number;
+  now?: () => number;
+}
+
+/** A token bucket per record: spent by each Event, refilled at a fixed rate up to the burst. */
+export class EventBudget {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly burst: number;
+  private readonly refillMs: number;
+  private readonly now: () => number;
+  private prunedAt = 0;
+
+  constructor(opts: EventBudgetOptions = {}) {
+    this.burst = opts.burst ?? 25;
+    this.refillMs = opts.refillMs ?? 300_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Takes one Event from `record`'s budget; false when it has none left. */
+  take(record: string): boolean {
+    const now = this.now();
+    this.prune(now);
+    const b = this.buckets.get(record);
+    const tokens = b ? this.refilled(b, now) : this.burst;
+    if (tokens < 1) return false;
+    this.buckets.set(record, { tokens: tokens - 1, at: now });
+    return true;
+  }
+
+  private refilled(b: { tokens: number; at: number }, now: number): number {
+    return Math.min(this.burst, b.tokens + (now - b.at) / this.refillMs);
+  }
+
+  /** A full bucket is the same as none: dropping those keeps the map to records with recent Events. */
+  private prune(now: number): void {
+    if (now - this.prunedAt < this.refillMs) return;
+    this.prunedAt = now;
+    for (const [record, b] of this.buckets) if (this.refilled(b, now) >= this.burst) this.buckets.delete(record);
+  }
+}
+
+export function eventRecorder(writes: Pick<HostWrites, 'event'>, log: Logger, budget = new EventBudget()): EventRecorder {
   return {
     async record(ref, type, reason, message) {
       const record = `${ref.kind}/${ref.namespace}/${ref.name}`;
+      if (!budget.take(record)) {
+        log.debug('event not recorded: over the record\'s event budget', { record, reason });
+        observeEventRateLimited(type, reason);
+        return;
+      }
       try {
         await writes.event(ref, type, reason, message);
         observeEvent(type, reason);

@@ -80,7 +80,7 @@ export class FanOut {
         this.enqueue(this.served.recordsOf(cluster, 'ServiceDNSRecord'));
         break;
       case 'State':
-        if (change.replaced) for (const k of this.allKeys()) this.queue.add(k);
+        if (change.replaced) for (const k of this.allKeys()) this.queue.add(k, 'sweep');
         else this.enqueue(this.served.recordsOf(cluster));
         break;
     }

@@ -102,6 +102,11 @@ export class ApiHostView implements HostView {
     return [this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].every((w) => w.synced);
   }
 
+  /** Both record caches hold every record: a record missing from them is gone. */
+  recordsSynced(): boolean {
+    return this.ingressRecords.synced && this.serviceRecords.synced;
+  }
+
   /** The caches that have not synced yet, with their last error (e.g. a CRD that is not installed). */
   unsynced(): string[] {
     const watches = { IngressDNSRecord: this.ingressRecords, ServiceDNSRecord: this.serviceRecords, Domain: this.domains, DNSEndpoint: this.dnsEndpoints };

@@ -31,6 +31,7 @@ import {
 } from '@kubernetes/client-node';
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { observeLeaseRenewal } from '../metrics.js';
 
 /** The three Lease calls the elector makes; CoordinationV1Api in production. */
 export interface LeaseClient {
@@ -226,11 +227,15 @@ export class LeaderElector {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const started = this.now();
+      const renewing = this.leading;
+      const t0 = performance.now();
       let acquired = false;
       try {
         acquired = await this.tryAcquireOrRenew(started);
+        if (renewing) observeLeaseRenewal(acquired ? 'success' : 'lost', (performance.now() - t0) / 1000);
       } catch (err) {
         if (this.stopped) break;
+        if (renewing) observeLeaseRenewal('error', (performance.now() - t0) / 1000);
         this.log.log(this.leading ? 'warn' : 'debug', 'leader election: could not read or update the Lease', {
           status: statusCodeOf(err),
           error: describeError(err),
@@ -306,10 +311,31 @@ export class LeaderElector {
     };
   }
 
+  /**
+   * A renewal may take most of the renew deadline (client-go gives each round all of it): under
+   * a loaded API server a short per-request timeout gives up on renewals that would have kept
+   * the lead. The Lease's resourceVersion fences it, and one that lands after this replica
+   * stepped down only makes it leader again.
+   */
+  private renewalSignal(): AbortSignal {
+    return AbortSignal.any([this.stopCtrl.signal, AbortSignal.timeout(Math.max(this.requestTimeoutMs, this.renewDeadlineMs - this.retryPeriodMs))]);
+  }
+
   private async tryAcquireOrRenew(now: number): Promise<boolean> {
+    // The leader's fast path (client-go's too): update the Lease as last seen, no read first; a
+    // conflict (someone wrote it since) falls back to read and decide.
+    if (this.leading && this.lease?.spec?.holderIdentity === this.identity) {
+      const next: V1Lease = { ...this.lease, spec: { ...this.lease.spec, ...this.spec(now, this.lease.spec) } };
+      try {
+        this.observe(await this.client.replace(this.namespace, this.name, next, this.renewalSignal()));
+        return true;
+      } catch (err) {
+        if (statusCodeOf(err) !== 409) throw err;
+      }
+    }
     let current: V1Lease;
     try {
-      current = await this.client.read(this.namespace, this.name, this.signal());
+      current = await this.client.read(this.namespace, this.name, this.leading ? this.renewalSignal() : this.signal());
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw err;
       try {
@@ -336,7 +362,7 @@ export class LeaderElector {
     }
     const next: V1Lease = { ...current, spec: { ...spec, ...this.spec(now, spec) } };
     try {
-      this.observe(await this.client.replace(this.namespace, this.name, next, this.signal()));
+      this.observe(await this.client.replace(this.namespace, this.name, next, this.leading ? this.renewalSignal() : this.signal()));
       return true;
     } catch (err) {
       if (statusCodeOf(err) === 409) return false; // someone else wrote it since we read it

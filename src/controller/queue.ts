@@ -1,8 +1,15 @@
 // A keyed work queue in the manner of client-go's rate-limited workqueue: a key is queued at
 // most once, never processed by two workers at a time (a key added while it is being processed
 // runs again afterwards), and failures come back after a per-key exponential backoff.
+//
+// Two lanes, as controller-runtime's priority queue has: keys queued because something changed
+// go before keys queued by a sweep over every record (the start of work, the periodic resync).
+// A resync of 10,000 records must not make one real change wait behind all of them.
 
 import { backoffDelay } from '../backoff.js';
+
+/** `change`: something this key depends on changed. `sweep`: every record is checked again. */
+export type Lane = 'change' | 'sweep';
 
 export interface QueueOptions {
   baseDelayMs?: number;
@@ -10,10 +17,12 @@ export interface QueueOptions {
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  private readonly lanes: Record<Lane, string[]> = { change: [], sweep: [] };
+  /** The lane each queued key waits in (an entry of another lane for it is stale, skipped). */
+  private readonly queued = new Map<string, Lane>();
   private readonly processing = new Set<string>();
-  private readonly dirty = new Set<string>();
+  /** Keys added while processed, with the lane they come back in. */
+  private readonly dirty = new Map<string, Lane>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly waiters: Array<() => void> = [];
@@ -27,18 +36,20 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queued.size;
   }
 
-  add(key: string): void {
+  /** Queues `key` (once); a key waiting in the sweep lane moves up when it changes. */
+  add(key: string, lane: Lane = 'change'): void {
     if (this.stopped) return;
     if (this.processing.has(key)) {
-      this.dirty.add(key);
+      if (this.dirty.get(key) !== 'change') this.dirty.set(key, lane);
       return;
     }
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(key);
+    const at = this.queued.get(key);
+    if (at === 'change' || at === lane) return;
+    this.queued.set(key, lane);
+    (lane === 'change' ? this.lanes.change : this.lanes.sweep).push(key);
     this.waiters.shift()?.();
   }
 
@@ -124,20 +135,33 @@ export class WorkQueue {
   }
 
   private async next(signal?: AbortSignal): Promise<string | undefined> {
-    while (!this.stopped && !signal?.aborted && this.queue.length === 0) await new Promise<void>((r) => this.waiters.push(r));
+    while (!this.stopped && !signal?.aborted && this.queued.size === 0) await new Promise<void>((r) => this.waiters.push(r));
     if (this.stopped || signal?.aborted) {
       // Another run()'s worker may be waiting for the key this one was woken for.
-      if (this.queue.length > 0) this.waiters.shift()?.();
+      if (this.queued.size > 0) this.waiters.shift()?.();
       return undefined;
     }
-    const key = this.queue.shift() as string;
+    const key = this.take('change') ?? (this.take('sweep') as string);
     this.queued.delete(key);
     this.processing.add(key);
     return key;
   }
 
+  /** The next key waiting in `lane`, skipping entries of keys that moved to the other lane. */
+  private take(lane: Lane): string | undefined {
+    const list = lane === 'change' ? this.lanes.change : this.lanes.sweep;
+    while (list.length > 0) {
+      const key = list.shift() as string;
+      if (this.queued.get(key) === lane) return key;
+    }
+    return undefined;
+  }
+
   private done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.delete(key)) this.add(key);
+    const lane = this.dirty.get(key);
+    if (lane === undefined) return;
+    this.dirty.delete(key);
+    this.add(key, lane);
   }
 }

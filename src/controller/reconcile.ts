@@ -2,12 +2,20 @@
 // compute the desired endpoints with the pure core, make the DNSEndpoint say exactly that,
 // and tell the admin what happened through status and Events. Writes only on change.
 //
+// DNS first: `publishOutputs` writes only a record's DNS outputs (DNSEndpoint and providers),
+// no status, finalizer or Event. When the workers take up work (a cold start, a new term as
+// leader) every record gets that pass first, so DNS converges at the pace of one host write per
+// record; the full reconciles that follow find the outputs in place and write the status.
+//
 // Finalizer: when a direct DNS provider is configured (the `cleanup` option), every live record
-// carries CLEANUP_FINALIZER before anything is published for it, and deleting the record first
-// removes its DNS records from the providers, then releases the finalizer. While the provider
-// cannot be reached the deletion waits, the Ready condition says why (reason CleanupFailed) and
-// the queue retries with backoff. Without a provider mcdns keeps no finalizer (and removes one
-// left from an earlier configuration, so that records can always be deleted).
+// gets CLEANUP_FINALIZER with its first full reconcile, and deleting the record first removes
+// its DNS records from the providers, then releases the finalizer. While the provider cannot be
+// reached the deletion waits, the Ready condition says why (reason CleanupFailed) and the queue
+// retries with backoff. A record deleted before it had the finalizer (it was published by the
+// DNS-first pass only) is cleaned up from its key alone: at once when its deletion is seen, and
+// by the sweep of owned records without a record when the workers start. Without a provider
+// mcdns keeps no finalizer (and removes one left from an earlier configuration, so that records
+// can always be deleted).
 import {
   RECORD_API_VERSION,
   type DNSEndpoint,
@@ -118,11 +126,18 @@ export interface ReconcilerOptions {
   prober?: Prober;
   /** Keep the last published targets of a name whose targets are all unhealthy (default true). */
   failOpen?: boolean;
+  /** TTL in seconds of health-checked names without a recordTTL (--health-checked-ttl; core default 30). */
+  healthCheckedTtl?: number;
   /**
    * Removes the DNS records a record owns at the direct providers (ProviderSink.deleteRecord).
    * Given: records carry CLEANUP_FINALIZER and deletion waits for this to succeed.
    */
   cleanup?: (key: RecordKey) => Promise<void>;
+  /**
+   * Whether the providers hold DNS records of a record (DirectOutputs.holds): a record gone
+   * without the finalizer is cleaned up when this says so. Absent: never.
+   */
+  holds?: (key: RecordKey) => boolean;
   /** Event recorder shared with the rest of the controller (default: one on `writes`). */
   events?: EventRecorder;
   /** A changed CleanupFailed message is written to status at most this often (default 60 s). */
@@ -160,6 +175,26 @@ export class CleanupError extends Error {
   }
 }
 
+/** What the pure core says a record publishes. */
+interface Desired {
+  endpoints: Endpoint[];
+  ready: Verdict;
+  dns: unknown[];
+  domain?: string;
+  probeTargets?: ProbeTarget[];
+  health?: RecordHealthStatus;
+}
+
+/** A valid record's outputs: the core's answer and what is left of it after claims and policy. */
+interface Decision {
+  members: ClusterObservation[];
+  recorded: HealthView;
+  desired: Desired;
+  endpoints: Endpoint[];
+  ready: Verdict;
+  clusters: string[];
+}
+
 const hasFinalizer = (r: DNSRecord) => (r.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER);
 const withoutFinalizer = (r: DNSRecord) => (r.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
 
@@ -183,7 +218,7 @@ export class Reconciler {
     this.events = options.events ?? eventRecorder(writes, log);
     if (options.direct?.configured && !options.cleanup) {
       const direct = options.direct;
-      this.options = { ...options, cleanup: (key) => direct.cleanup(key) };
+      this.options = { ...options, cleanup: (key) => direct.cleanup(key), holds: (key) => direct.holds(key) };
     }
   }
 
@@ -197,26 +232,50 @@ export class Reconciler {
 
   async reconcile(key: RecordKey): Promise<ReconcileResult> {
     const cached = this.view.record(key);
-    if (!cached) return this.forget(key);
+    if (!cached) return this.forget(key, true);
     if (cached.metadata.deletionTimestamp) return this.finalize(key, cached);
     let record = cached;
     let finalizer: ReconcileResult['finalizer'];
-    // The finalizer goes on before anything can be published at a provider for this record.
-    if (this.options.cleanup && !hasFinalizer(record)) {
-      record = await this.writes.updateFinalizers(key.kind, record, [...(record.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
-      finalizer = 'added';
-    } else if (!this.options.cleanup && hasFinalizer(record)) {
+    if (!this.options.cleanup && hasFinalizer(record)) {
       record = await this.writes.updateFinalizers(key.kind, record, withoutFinalizer(record));
       finalizer = 'removed';
       this.log.info('removed the cleanup finalizer: no direct DNS provider is configured', { record: keyOf(key) });
     }
-    const result = await this.publish(key, record);
-    return finalizer ? { ...result, finalizer } : result;
+    const published = await this.publish(key, record);
+    // After the status: the status is what the admin waits for, and a record deleted before its
+    // finalizer is cleaned up from its key (forget) or by the workers' sweep.
+    if (this.options.cleanup && !hasFinalizer(published.record)) {
+      await this.writes.updateFinalizers(key.kind, published.record, [...(published.record.metadata.finalizers ?? []), CLEANUP_FINALIZER]);
+      finalizer = 'added';
+    }
+    if (published.retry) throw published.retry;
+    return finalizer ? { ...published.result, finalizer } : published.result;
   }
 
-  private async publish(key: RecordKey, record: DNSRecord): Promise<ReconcileResult> {
+  /**
+   * Brings the record's DNS outputs up to date, and only them: the DNSEndpoint is written (when
+   * it differs) and the providers are handed the endpoints, without waiting for their batch. No
+   * status, finalizer or Event: the full reconcile that follows writes those. Invalid records,
+   * and records being deleted, are left to it.
+   */
+  async publishOutputs(key: RecordKey): Promise<void> {
+    const record = this.view.record(key);
+    if (!record || record.metadata.deletionTimestamp) return;
+    const decision = this.decide(key, record);
+    if ('invalid' in decision) return;
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
+    if (this.options.direct?.configured) {
+      // The full reconcile publishes the same endpoints again and reads the outcome there.
+      this.options.direct.publish(key, decision.endpoints, { only: this.options.dnsEndpoints === false }).catch(() => undefined);
+    }
+    if (this.options.dnsEndpoints !== false) await this.writeDNSEndpoint(dnsEndpointFor(ref, decision.endpoints, this.group));
+  }
 
+  /**
+   * What the record publishes now, from the caches through the pure core, after the names it
+   * may not hold are dropped (claims, DNSNamePolicies); or the verdict on its invalid spec.
+   */
+  private decide(key: RecordKey, record: DNSRecord): Decision | { invalid: Verdict; healthCheck?: true } {
     // Items of a list answer carry no apiVersion/kind: the key says what the record is.
     const problems = validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind });
     let domain: Domain | undefined;
@@ -228,47 +287,54 @@ export class Reconciler {
         problems.push({ path: 'spec.domainRef', message: `Domain "${domainRef}" not found in namespace(s) ${where}` });
       }
     }
-    if (problems.length > 0) {
-      // Nothing already published is touched: the DNSEndpoint keeps its last good content.
-      const verdict: Verdict = { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) };
-      return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
-    }
+    if (problems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) } };
 
-    const k = keyOf(key);
     const members = this.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
     const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
     const health = this.healthInput(key, record, recorded);
-    const desired: {
-      endpoints: Endpoint[];
-      ready: Verdict;
-      dns: unknown[];
-      domain?: string;
-      probeTargets?: ProbeTarget[];
-      health?: RecordHealthStatus;
-    } =
+    const desired: Desired =
       key.kind === 'IngressDNSRecord'
         ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
         : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
-    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
     const check = record.spec.healthCheck;
     const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
-    if (checkProblems.length > 0) {
-      this.options.prober?.untrack(k);
-      const verdict: Verdict = { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) };
-      return { dnsEndpoint: 'skipped', status: await this.writeStatus(key, record, verdict, {}), verdict };
+    if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
+    // One owner per name: names an older record holds leave every output of this one.
+    const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
+    const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
+    return { members, recorded, desired, endpoints, ready, clusters };
+  }
+
+  /** The full reconcile of a live record; returns the record as last written and, after a provider failure, what to throw. */
+  private async publish(key: RecordKey, record: DNSRecord): Promise<{ result: ReconcileResult; record: DNSRecord; retry?: RetryLater }> {
+    const ref: RecordRef = { ...key, uid: record.metadata.uid };
+    const k = keyOf(key);
+    const decision = this.decide(key, record);
+    if ('invalid' in decision) {
+      if (decision.healthCheck) this.options.prober?.untrack(k);
+      // Nothing already published is touched: the DNSEndpoint keeps its last good content.
+      const written = await this.persistStatus(key, record, decision.invalid, {});
+      const result: ReconcileResult = { dnsEndpoint: 'skipped', status: written ? 'updated' : 'unchanged', verdict: decision.invalid };
+      return { result, record: written ?? record };
     }
+    const { members, recorded, desired, endpoints, ready, clusters } = decision;
+    const check = record.spec.healthCheck;
     if (this.options.prober) {
       if (check) this.options.prober.track(k, desired.probeTargets ?? [], check, recorded);
       else this.options.prober.untrack(k);
     }
 
-    // One owner per name: names an older record holds leave every output of this one.
-    const { endpoints, ready } = this.claim(key, record, domain, desired.endpoints, desired.ready);
-    const dnsEndpoint =
-      this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
+    // The provider's batch and the DNSEndpoint write go on at the same time.
+    const attempt = this.options.direct?.configured ? this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false }) : undefined;
+    let dnsEndpoint: ReconcileResult['dnsEndpoint'];
+    try {
+      dnsEndpoint = this.options.dnsEndpoints === false ? 'skipped' : await this.writeDNSEndpoint(dnsEndpointFor(ref, endpoints, this.group));
+    } catch (err) {
+      await attempt?.catch(() => undefined);
+      throw err;
+    }
     let direct: DirectOutcome | undefined;
-    if (this.options.direct?.configured) {
-      const attempt = this.options.direct.publish(key, endpoints, { only: this.options.dnsEndpoints === false });
+    if (attempt) {
       record = await this.whilePublishing(key, record, endpoints, ready, attempt);
       direct = await attempt;
     }
@@ -289,9 +355,10 @@ export class Reconciler {
       now: this.now(),
     });
     const healthStatus = withPublished(desired.health, targets);
-    const status = await this.writeStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, healthStatus, degraded);
-    if (direct?.retry) throw new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs);
-    return { dnsEndpoint, status, verdict, clusters };
+    const written = await this.persistStatus(key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, healthStatus, degraded);
+    const result: ReconcileResult = { dnsEndpoint, status: written ? 'updated' : 'unchanged', verdict, clusters };
+    const retry = direct?.retry ? new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs) : undefined;
+    return { result, record: written ?? record, ...(retry ? { retry } : {}) };
   }
 
   /**
@@ -397,6 +464,7 @@ export class Reconciler {
         ? withRecorded(this.options.prober.health(keyOf(key), record.spec.healthCheck), recorded)
         : this.options.prober.health(keyOf(key), record.spec.healthCheck),
       failOpen: this.options.failOpen ?? true,
+      ...(this.options.healthCheckedTtl === undefined ? {} : { healthCheckedTtl: this.options.healthCheckedTtl }),
       published: live?.spec.endpoints ?? this.lastPublished.get(keyOf(key)) ?? [],
       ...(live === undefined && !this.lastPublished.has(keyOf(key)) && recordedTargets ? { recordedTargets } : {}),
     };
@@ -407,8 +475,8 @@ export class Reconciler {
    * the providers go next, and only then the finalizer.
    */
   private async finalize(key: RecordKey, record: DNSRecord): Promise<ReconcileResult> {
-    const result = await this.forget(key);
-    if (!hasFinalizer(record)) return result;
+    if (!hasFinalizer(record)) return this.forget(key, true);
+    const result = await this.forget(key, false);
     const k = keyOf(key);
     if (this.options.cleanup) {
       try {
@@ -455,10 +523,26 @@ export class Reconciler {
     }
   }
 
-  private async forget(key: RecordKey): Promise<ReconcileResult> {
+  /**
+   * A record that is gone (or going without our finalizer): its DNSEndpoint goes, and with
+   * `providers`, whatever the providers hold for it, so that a record deleted before its first
+   * full reconcile leaves nothing behind. A failed removal throws, and the queue retries the key.
+   */
+  private async forget(key: RecordKey, providers: boolean): Promise<ReconcileResult> {
     this.options.prober?.untrack(keyOf(key));
     this.options.claims?.release(keyOf(key));
     this.lastPublished.delete(keyOf(key));
+    if (providers && this.options.cleanup && this.options.holds?.(key)) {
+      try {
+        await this.options.cleanup(key);
+        observeCleanup(true);
+        this.log.info('removed the DNS records of a deleted record', { record: keyOf(key) });
+      } catch (err) {
+        observeCleanup(false);
+        this.log.warn('could not remove DNS records of a deleted record, will retry', { record: keyOf(key), error: describeError(err) });
+        throw new CleanupError(`could not remove the DNS records of deleted record ${keyOf(key)}: ${describeError(err)}`);
+      }
+    }
     // The garbage collector removes DNSEndpoints by ownerReference; doing it here too covers
     // clusters without one and makes a deletion reach ExternalDNS without waiting for it.
     const name = dnsEndpointName(key.kind, key.name);

@@ -19,7 +19,8 @@ import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
-import { EventReason, eventRecorder, type EventRecorder } from './events.js';
+import { eventRecorder, type EventRecorder } from './events.js';
+import { HealthTransitions } from './health-transitions.js';
 import { ApiHostView } from './host-view.js';
 import { ApiHostWrites, HOST_REQUEST_TIMEOUT_MS, GatedHostWrites } from './host-writes.js';
 import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
@@ -78,6 +79,8 @@ export interface ControllerOptions {
   dnsEndpoints: boolean;
   /** Keep the last published targets of a name whose targets all fail (default on). */
   failOpen: boolean;
+  /** TTL (seconds) of health-checked names without a recordTTL; 0: KubeFed's 180 s. */
+  healthCheckedTtlS: number;
   probeConcurrency: number;
   /** Extra CA bundle (PEM file) trusted by https probes. */
   probeCaFile?: string;
@@ -109,6 +112,7 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     providers: providerSettings(raw),
     dnsEndpoints: raw.dnsendpoints !== false && raw.dnsendpoints !== 'false',
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
+    healthCheckedTtlS: Number(raw.healthCheckedTtl ?? 30_000) / 1000,
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
     probePolicy: {
@@ -125,6 +129,9 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
   }
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
+  if (!Number.isInteger(opts.healthCheckedTtlS) || opts.healthCheckedTtlS < 0) {
+    throw new Error('--health-checked-ttl must be a whole number of seconds (0 turns it off)');
+  }
   if (!(opts.leaseDurationMs >= 1000) || opts.leaseDurationMs % 1000 !== 0) {
     throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
   }
@@ -260,20 +267,13 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     dnsEndpoints: opts.dnsEndpoints,
     prober,
     failOpen: opts.failOpen,
+    healthCheckedTtl: opts.healthCheckedTtlS,
     claims,
     namePolicy,
   });
-  // A probe verdict that changes re-runs the record at once, and says so on the record.
-  prober.onTransition((t) => {
-    queue.add(t.record);
-    const key = parseKey(t.record);
-    const uid = view.record(key)?.metadata.uid;
-    const message = t.healthy
-      ? `target ${t.target} (cluster ${t.cluster}) is healthy again`
-      : `target ${t.target} (cluster ${t.cluster}) failed its health check: ${t.lastError ?? 'unhealthy'}`;
-    logger.info('target health changed', { record: t.record, cluster: t.cluster, target: t.target, healthy: t.healthy, error: t.lastError });
-    if (writing()) void events.record({ ...key, uid }, t.healthy ? 'Normal' : 'Warning', t.healthy ? EventReason.TargetHealthy : EventReason.TargetUnhealthy, message);
-  });
+  // Verdict changes re-run the record and say so on it, batched per record (health-transitions.ts).
+  const health = new HealthTransitions({ events, enqueue: (r) => queue.add(r), uid: (k) => view.record(k)?.metadata.uid, writing, logger });
+  prober.onTransition((t) => health.observe(t));
 
   const readiness = new Readiness({
     hostSynced: () => view.synced() && (kubefed?.synced() ?? true) && namePolicy.synced(),
@@ -295,6 +295,15 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
       return keys;
     },
+    publishOutputs: (k) => reconciler.publishOutputs(k),
+    recordsSynced: () => view.recordsSynced(),
+    ...(direct.configured
+      ? {
+          // Only records this replica watches: another namespace's records are not ours to judge.
+          orphans: async () =>
+            (await direct.orphans((k) => view.record(k) !== undefined || (opts.namespace !== undefined && k.namespace !== opts.namespace))).map(keyOf),
+        }
+      : {}),
     reconciled: (key, result, k: RecordKey) => {
       if (result) served.set(k, result.clusters ?? []);
       fanOut?.settle(key);
@@ -323,6 +332,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
           onStoppedLeading: (reason) => {
             setLeader(false);
             transitions.clear();
+            health.clear();
             void prober.pause();
             reconciler.forgetPublished();
             logger.warn('stopped reconciling: not the leader any more', { reason });
@@ -362,7 +372,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   manager.run(runnable('metrics sources', () => (unbindMetrics = bindMetricSources(metricSources)), () => unbindMetrics()));
 
   // Last started, first stopped: no resync is queued once shutdown begins.
-  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k))));
+  manager.run(new Resync(opts.resyncSchedule, () => allKeys().forEach((k) => queue.add(k, 'sweep'))));
 
   logger.info('mcdns started', {
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
@@ -379,6 +389,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
   const stop = async (): Promise<void> => {
     stopping = true;
     transitions.clear();
+    health.clear();
     // 1. Take no new work; in-flight reconciles finish, up to the timeout (the gate refuses the
     //    remaining writes of abandoned ones).
     const finished = await workers.stop(opts.shutdownTimeoutMs, true);

@@ -2,9 +2,10 @@
 // offline → online, on each record the cluster serves, once per record per transition.
 // unknown → online (start-up) is not news. They go out with bounded concurrency, and a newer
 // transition of the same cluster replaces one still waiting for a record, so a flapping member
-// cannot pile Events up (thousands at once used to exhaust file descriptors).
+// cannot pile Events up (event-outbox.ts).
 import type { ClusterObservation, ClusterState } from '../core/observation.js';
 import type { Logger } from '../log.js';
+import { EventOutbox } from './event-outbox.js';
 import { EventReason, type EventRecorder, type EventType } from './events.js';
 import { keyOf, type RecordKey } from './reconcile.js';
 
@@ -20,26 +21,17 @@ export interface TransitionEventsOptions {
   concurrency?: number;
 }
 
-interface Pending {
-  key: RecordKey;
-  type: EventType;
-  reason: string;
-  message: string;
-}
-
 export class TransitionEvents {
   private readonly states = new Map<string, ClusterState>();
-  private readonly pending = new Map<string, Pending>();
-  private readonly concurrency: number;
-  private pumping = 0;
+  private readonly outbox: EventOutbox;
 
   constructor(private readonly opts: TransitionEventsOptions) {
-    this.concurrency = opts.concurrency ?? 4;
+    this.outbox = new EventOutbox({ events: opts.events, writing: opts.writing, concurrency: opts.concurrency });
   }
 
   /** Events waiting to be sent. */
   get backlog(): number {
-    return this.pending.size;
+    return this.outbox.backlog;
   }
 
   /** Compares each member's state with the last one seen; records Events for the news. */
@@ -57,39 +49,16 @@ export class TransitionEvents {
         : `member cluster ${s.cluster} is online again: its addresses are published again`;
       const served = this.opts.served(s.cluster);
       this.opts.logger.info('member cluster transition', { cluster: s.cluster, from: before ?? 'unknown', to: s.state, records: served.length });
+      const type: EventType = offline ? 'Warning' : 'Normal';
+      const reason = offline ? EventReason.ClusterOffline : EventReason.ClusterOnline;
       for (const key of served) {
-        this.pending.set(`${s.cluster}|${keyOf(key)}`, {
-          key,
-          type: offline ? 'Warning' : 'Normal',
-          reason: offline ? EventReason.ClusterOffline : EventReason.ClusterOnline,
-          message,
-        });
+        this.outbox.put(`${s.cluster}|${keyOf(key)}`, () => ({ ref: { ...key, uid: this.opts.uid(key) }, type, reason, message }));
       }
-      this.pump();
     }
   }
 
   /** Drops Events not sent yet (stopping, or the Lease is lost). */
   clear(): void {
-    this.pending.clear();
-  }
-
-  /** At most `concurrency` drains run, each sending one Event at a time. */
-  private pump(): void {
-    while (this.pumping < this.concurrency && this.pending.size > 0) {
-      this.pumping++;
-      void this.drain().finally(() => this.pumping--);
-    }
-  }
-
-  private async drain(): Promise<void> {
-    for (;;) {
-      const next = this.pending.entries().next();
-      if (next.done) return;
-      const [id, e] = next.value;
-      this.pending.delete(id);
-      if (!this.opts.writing()) continue;
-      await this.opts.events.record({ ...e.key, uid: this.opts.uid(e.key) }, e.type, e.reason, e.message);
-    }
+    this.outbox.clear();
   }
 }

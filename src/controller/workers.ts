@@ -1,6 +1,11 @@
 // The workers: take record keys from the queue and reconcile them, with per-key backoff on
 // failure. They run only while this replica may write (started and stopped by leader election)
 // and only once the caches are ready (see readiness.ts).
+//
+// Taking up work (a cold start, a new term as leader) goes DNS first: every record's DNS
+// outputs are brought up to date in one pass (one host write per record at most, providers
+// batched), then the records whose ownership TXTs remain at a provider without a record are
+// queued for removal, then every record is reconciled fully (status, finalizer, Events).
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeReconcile } from '../metrics.js';
@@ -19,6 +24,15 @@ export interface WorkersOptions {
   mayStart: () => boolean;
   /** Every record key, queued once when work starts (level-triggered). */
   allKeys: () => string[];
+  /** The DNS-first pass of one record (Reconciler.publishOutputs); none: no such pass. */
+  publishOutputs?: (record: RecordKey) => Promise<void>;
+  /** Keys of records gone but still owning DNS records at a provider (read once per start). */
+  orphans?: () => Promise<string[]>;
+  /**
+   * Whether the record caches hold every record: the sweep for orphans runs only then (workers
+   * may start before, after the offline grace, and a record not yet listed is not gone).
+   */
+  recordsSynced?: () => boolean;
   /** After each reconcile of a key (whatever its outcome). */
   reconciled?: (key: string, result: ReconcileResult | undefined, record: RecordKey) => void;
 }
@@ -37,8 +51,11 @@ export class Workers {
     const done = (async () => {
       while (!this.opts.mayStart() && !ctrl.signal.aborted) await new Promise((r) => setTimeout(r, 100));
       if (ctrl.signal.aborted) return;
+      const keys = this.opts.allKeys();
+      await this.outputsFirst(keys, ctrl.signal);
+      if (ctrl.signal.aborted) return;
       logger.info('reconciling', { workers: this.opts.workers, queued: queue.depth });
-      for (const k of this.opts.allKeys()) queue.add(k); // whatever happened before, every record is checked once
+      for (const k of keys) queue.add(k, 'sweep'); // whatever happened before, every record is checked once
       await queue.run(this.opts.workers, (key) => this.handle(key), ctrl.signal);
     })();
     this.working = { ctrl, done };
@@ -62,6 +79,46 @@ export class Workers {
     ]);
     clearTimeout(timer);
     return finished;
+  }
+
+  /**
+   * The DNS-first pass over `keys` on `workers` concurrent runners, then the sweep for orphans.
+   * A failure leaves the key to its full reconcile, which reports it; losing the right to write
+   * ends the pass.
+   */
+  private async outputsFirst(keys: string[], signal: AbortSignal): Promise<void> {
+    const { publishOutputs, orphans, logger, queue } = this.opts;
+    if (publishOutputs) {
+      const t0 = Date.now();
+      let next = 0;
+      let failed = 0;
+      const runner = async (): Promise<void> => {
+        while (next < keys.length && !signal.aborted && this.opts.writing()) {
+          const key = keys[next++] as string;
+          try {
+            await publishOutputs(parseKey(key));
+          } catch (err) {
+            failed++;
+            logger.debug('DNS-first pass: left to the full reconcile', { record: key, error: describeError(err) });
+          }
+          await new Promise<void>((resolve) => setImmediate(resolve)); // let heartbeats and watches run
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.opts.workers, keys.length) }, runner));
+      logger.info('DNS outputs brought up to date', { records: next, failed, seconds: (Date.now() - t0) / 1000 });
+    }
+    if (orphans && !signal.aborted && !(this.opts.recordsSynced?.() ?? true)) {
+      logger.warn('not looking for DNS records of deleted records: the record caches have not synced (the next start or term looks again)');
+    } else if (orphans && !signal.aborted) {
+      try {
+        const gone = await orphans();
+        if (gone.length > 0) logger.info('DNS records of deleted records found at the provider: removing them', { records: gone.length });
+        for (const k of gone) queue.add(k);
+      } catch (err) {
+        // The zones could not be read: the next start or term looks again; nothing is deleted blind.
+        logger.warn('could not look for DNS records of deleted records', { error: describeError(err) });
+      }
+    }
   }
 
   private async handle(key: string): Promise<void> {

@@ -3,8 +3,6 @@
 // so a steady state makes zero writes downstream. An optional health input (probe verdicts,
 // fail-open, the endpoints published now) prunes unhealthy targets: see health.ts.
 import {
-  DEFAULT_TTL,
-  MAX_TTL,
   type ClusterIngressDNS,
   type ClusterServiceDNS,
   type Domain,
@@ -42,6 +40,7 @@ import {
   sortEndpoints,
   type NameEndpoints,
 } from './targets.js';
+import { chooseTtl } from './ttl.js';
 import {
   noClustersVerdict,
   noHostsVerdict,
@@ -77,11 +76,7 @@ export interface DesiredService {
   health?: RecordHealthStatus;
 }
 
-/** recordTTL, or KubeFed's 180 s when it is 0 or absent. */
-export function ttlOf(spec: { recordTTL?: number }): number {
-  const ttl = spec.recordTTL;
-  return ttl !== undefined && Number.isInteger(ttl) && ttl > 0 ? Math.min(ttl, MAX_TTL) : DEFAULT_TTL;
-}
+export { ttlOf } from './ttl.js';
 
 function byClusterName(clusters: ClusterObservation[]): ClusterObservation[] {
   return [...clusters].sort((a, b) => compareText(a.cluster, b.cluster));
@@ -195,6 +190,26 @@ function matchIngresses(record: IngressDNSRecord, hosts: string[], cluster: Clus
     .sort((a, b) => compareText(a.ingress.name, b.ingress.name));
 }
 
+/**
+ * Why an Ingress's load balancer cannot serve the record although it is up: every Service it
+ * routes to has EndpointSlices and none has a ready endpoint. Where mcdns cannot tell (a backend
+ * without EndpointSlices: missing, ExternalName, another controller's), nothing is assumed.
+ */
+function backendProblem(ingress: ObservedIngress): string | undefined {
+  const backends = ingress.backends ?? [];
+  const ready = new Map((ingress.backendEndpoints ?? []).map((b) => [b.service, b.ready] as const));
+  if (backends.length === 0 || !backends.every((b) => ready.get(b) === 0)) return undefined;
+  const services = backends.length === 1 ? `Service ${backends[0]}` : `Services ${shortList(backends)}`;
+  return `Ingress ${ingress.namespace}/${ingress.name}: backend ${services} ${backends.length === 1 ? 'has' : 'have'} no ready endpoints`;
+}
+
+/** Reachability, then the readiness of the Ingress's backends, as the health of its addresses. */
+function ingressHealth(cluster: ClusterObservation, ingress: ObservedIngress): ClusterHealth {
+  const reachable = reachability(cluster);
+  const problem = reachable.healthy ? backendProblem(ingress) : undefined;
+  return problem === undefined ? reachable : { cluster: cluster.cluster, healthy: false, problem };
+}
+
 function ingressProblem(record: IngressDNSRecord, hosts: string[], view: IngressClusterView): string | undefined {
   const { cluster, matches } = view;
   const namespace = record.metadata.namespace ?? '';
@@ -208,6 +223,8 @@ function ingressProblem(record: IngressDNSRecord, hosts: string[], view: Ingress
     const names = matches.map((m) => `${m.ingress.namespace}/${m.ingress.name}`).join(', ');
     return `Ingress ${names} has no load-balancer address yet`;
   }
+  const unready = matches.map((m) => backendProblem(m.ingress));
+  if (unready.every((p) => p !== undefined)) return unready.join('; ');
   return undefined;
 }
 
@@ -229,7 +246,7 @@ function hostPool(host: string, views: IngressClusterView[], policy: HealthPolic
     views.flatMap((v) =>
       v.matches
         .filter((m) => m.hosts.includes(host))
-        .map((m) => targetPool(reachability(v.cluster), m.ingress.loadBalancer, policy.probes)),
+        .map((m) => targetPool(ingressHealth(v.cluster, m.ingress), m.ingress.loadBalancer, policy.probes)),
     ),
   );
 }
@@ -260,7 +277,8 @@ export function desiredForIngressRecord(
   health?: HealthInput,
 ): DesiredIngress {
   const hosts = recordHosts(record);
-  const ttl = ttlOf(record.spec);
+  const { ttl, note: ttlNote } = chooseTtl('IngressDNSRecord', record.spec, health?.healthCheckedTtl);
+  const ttlNotes = ttlNote === undefined ? [] : [ttlNote];
   const views = byClusterName(clusters).map((c) => ingressView(record, hosts, c));
   const dns = views.filter((v) => v.matches.length > 0).map(ingressStatus);
   const policy = healthPolicy(record.spec, health);
@@ -283,7 +301,7 @@ export function desiredForIngressRecord(
   const choices = selectionNotes(perHost.map((h) => h.selection));
   const nameNotes = perHost.flatMap((h) => h.notes);
   if (endpoints.length === 0) {
-    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes]), ...healthStatus };
+    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes, ...ttlNotes]), ...healthStatus };
   }
 
   const unserved = perHost.filter((h) => h.endpoints.length === 0).map((h) => unservedNote(h, policy));
@@ -292,7 +310,7 @@ export function desiredForIngressRecord(
     targets: distinctTargets(endpoints),
     clusters: union(perHost.map((h) => h.sources)),
   };
-  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes]), failOpenNames);
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes, ...ttlNotes]), failOpenNames);
   return { endpoints, dns, ready, ...healthStatus };
 }
 
@@ -504,7 +522,8 @@ export function desiredForServiceRecord(
 ): DesiredService {
   const zone = domainOf(domain);
   const names = serviceNames(record, zone);
-  const ttl = ttlOf(record.spec);
+  const { ttl, note: ttlNote } = chooseTtl('ServiceDNSRecord', record.spec, health?.healthCheckedTtl);
+  const ttlNotes = ttlNote === undefined ? [] : [ttlNote];
   const policy = healthPolicy(record.spec, health);
   const views = byClusterName(clusters).map((c) => serviceView(record, c, policy));
   const present = views.filter((v) => v.service !== undefined);
@@ -525,7 +544,7 @@ export function desiredForServiceRecord(
   const globalSelection = selectFor(names.global, allPool, policy, 'top');
   const global = endpointsForName(names.global, addressesToPublish(globalSelection, allPool), ttl);
   if (global.endpoints.length === 0) {
-    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes]), ...healthStatus([], []) };
+    return { ...nothing, ready: noTargetsVerdict([...problems, ...global.notes, ...locationNotes, ...ttlNotes]), ...healthStatus([], []) };
   }
 
   // Fail-open only while no level has a healthy target; the global name holds every target.
@@ -541,6 +560,6 @@ export function desiredForServiceRecord(
     clusters: global.sources,
   };
   const choices = selectionNotes(selections.map((s) => s.selection));
-  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...locationNotes, ...published.notes]), failOpenNames);
+  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...locationNotes, ...published.notes, ...ttlNotes]), failOpenNames);
   return { ...nothing, endpoints, ready, ...healthStatus(endpoints, failOpenNames) };
 }

@@ -100,6 +100,11 @@ export interface HealthInput {
    * published yet: --no-dnsendpoints after a restart).
    */
   recordedTargets?: string[];
+  /**
+   * TTL in seconds of names whose targets are health-checked and whose record sets no recordTTL
+   * (--health-checked-ttl; default 30, 0: KubeFed's 180 like any other name). See ttl.ts.
+   */
+  healthCheckedTtl?: number;
 }
 
 /** Health of a member cluster as a record sees it: reachability, and readiness for Services. */

@@ -12,6 +12,13 @@ export interface ObservedIngress {
   hosts: string[];
   /** status.loadBalancer.ingress */
   loadBalancer: LoadBalancerIngress[];
+  /** The Services (same namespace) its default backend and paths route to; absent when none. */
+  backends?: string[];
+  /**
+   * Ready endpoints of those backends that mcdns can tell about (Services with EndpointSlices
+   * observed); a backend absent here is unknown, not unready.
+   */
+  backendEndpoints?: { service: string; ready: number }[];
 }
 
 export interface ObservedService {

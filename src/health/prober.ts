@@ -54,6 +54,11 @@ export interface HealthTransition {
   healthy: boolean;
   since: string;
   lastError?: string;
+  /**
+   * The record had no verdict of this address before: its first judgement, or the record just
+   * joined a probe that has one. A first "healthy" is no recovery (no Event says so).
+   */
+  first: boolean;
 }
 
 /** One probe result, for metrics (counters and a duration histogram). */
@@ -380,6 +385,7 @@ export class Prober {
       this.log.debug('probe failed', { record: records.join(','), target: result.target, error: outcome.error, statusCode: outcome.statusCode });
     }
 
+    const judged = entry.state.healthy !== undefined;
     const { state, changed } = observe(entry.state, outcome, entry.settings, this.now());
     entry.state = state;
     if (!changed) {
@@ -392,17 +398,17 @@ export class Prober {
       return;
     }
     this.counters.transitions++;
-    for (const [record, cluster] of entry.subscribers) this.announce(record, cluster, entry);
+    for (const [record, cluster] of entry.subscribers) this.announce(record, cluster, entry, !judged);
   }
 
   private catchUp(record: string, entry: ProbeEntry): void {
     setImmediate(() => {
       const cluster = entry.subscribers.get(record);
-      if (!entry.removed && !this.stopped && cluster !== undefined) this.announce(record, cluster, entry, false);
+      if (!entry.removed && !this.stopped && cluster !== undefined) this.announce(record, cluster, entry, true, false);
     });
   }
 
-  private announce(record: string, cluster: string, entry: ProbeEntry, logIt = true): void {
+  private announce(record: string, cluster: string, entry: ProbeEntry, first: boolean, logIt = true): void {
     const { healthy, since, lastError } = entry.state;
     if (healthy === undefined || since === undefined) return;
     const transition: HealthTransition = {
@@ -412,6 +418,7 @@ export class Prober {
       healthy,
       since,
       ...(healthy || lastError === undefined ? {} : { lastError }),
+      first,
     };
     if (logIt) {
       const fields = { record, cluster, target: transition.target, since, ...(transition.lastError ? { lastError: transition.lastError } : {}) };

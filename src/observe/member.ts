@@ -10,6 +10,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { ClusterObservation, ClusterState } from '../core/observation.js';
+import { normaliseHostname } from '../core/targets.js';
 import { describeError } from '../errors.js';
 import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
 import { timeoutOptions } from '../kube/request.js';
@@ -257,12 +258,24 @@ export class MemberObserver {
       case 'Service':
         if (this.index.setService(k, projection as ReturnType<typeof project.service>)) this.emit({ kind, ...id });
         break;
-      case 'EndpointSlice':
-        for (const svc of this.index.setSlice(k, projection as ReturnType<typeof project.slice> | undefined)) {
+      case 'EndpointSlice': {
+        const next = projection as ReturnType<typeof project.slice> | undefined;
+        // Ingresses re-run only when a backend's readiness flips (none ↔ some ready, or known ↔
+        // unknown), not on every endpoint that comes and goes.
+        const owners = [this.index.sliceService(k), next?.service].filter((s): s is string => s !== undefined);
+        const before = new Map(owners.map((svc) => [svc, this.index.readiness(svc)]));
+        for (const svc of this.index.setSlice(k, next)) {
           const [namespace = '', name = ''] = svc.split('/');
           this.emit({ kind, namespace, name });
         }
+        for (const [svc, was] of before) {
+          if (this.index.readiness(svc) === was) continue;
+          for (const i of this.index.ingressesBackedBy(svc)) {
+            this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseHostname).sort() });
+          }
+        }
         break;
+      }
       case 'Node':
         if (this.index.setNode(id.name, projection as ReturnType<typeof project.node> | undefined)) this.emit({ kind });
         break;

@@ -88,6 +88,8 @@ export class ClusterIndex {
   private readonly nodes = new Map<string, NodeProjection>();
   private readonly zoneCounts = new Map<string, number>();
   private readonly regionCounts = new Map<string, number>();
+  /** Backend Service "namespace/name" → the Ingresses ("namespace/name") that route to it. */
+  private readonly ingressesByBackend = new Map<string, Set<string>>();
 
   /**
    * Sets (or, with undefined, removes) an Ingress. Returns the normalised hosts it had before and
@@ -95,8 +97,18 @@ export class ClusterIndex {
    */
   setIngress(k: string, next: ObservedIngress | undefined): { hosts: string[] } | undefined {
     const before = this.ingresses.get(k);
-    if (before && next && sameStrings(before.hosts, next.hosts) && sameLoadBalancer(before.loadBalancer, next.loadBalancer)) return undefined;
+    if (
+      before &&
+      next &&
+      sameStrings(before.hosts, next.hosts) &&
+      sameLoadBalancer(before.loadBalancer, next.loadBalancer) &&
+      sameStrings(before.backends ?? [], next.backends ?? [])
+    ) {
+      return undefined;
+    }
     if (!before && !next) return undefined;
+    for (const b of before?.backends ?? []) this.unindexBackend(key(before!.namespace, b), k);
+    for (const b of next?.backends ?? []) this.indexBackend(key(next!.namespace, b), k);
     const hosts = new Set<string>();
     for (const h of before?.hosts ?? []) {
       const n = normaliseHostname(h);
@@ -190,7 +202,51 @@ export class ClusterIndex {
   }
 
   ingress(k: string): ObservedIngress | undefined {
-    return this.ingresses.get(k);
+    const i = this.ingresses.get(k);
+    return i && this.withBackendEndpoints(i);
+  }
+
+  /**
+   * What mcdns can tell about a Service's readiness: unknown without any EndpointSlice of it,
+   * else whether it has a ready endpoint.
+   */
+  readiness(svc: string): 'unknown' | 'none' | 'ready' {
+    if (!this.slicesByService.has(svc)) return 'unknown';
+    return (this.readyCounts.get(svc) ?? 0) > 0 ? 'ready' : 'none';
+  }
+
+  /** The Service ("namespace/name") an EndpointSlice belongs to, as indexed now. */
+  sliceService(k: string): string | undefined {
+    return this.slices.get(k)?.service;
+  }
+
+  /** The Ingresses that route to a Service ("namespace/name"). */
+  ingressesBackedBy(svc: string): ObservedIngress[] {
+    return [...(this.ingressesByBackend.get(svc) ?? [])].flatMap((k) => {
+      const i = this.ingresses.get(k);
+      return i ? [i] : [];
+    });
+  }
+
+  /** The Ingress with the ready endpoint counts of the backends mcdns can tell about. */
+  private withBackendEndpoints(i: ObservedIngress): ObservedIngress {
+    if (!i.backends) return i;
+    const backendEndpoints = i.backends
+      .filter((b) => this.slicesByService.has(key(i.namespace, b)))
+      .map((b) => ({ service: b, ready: this.readyCounts.get(key(i.namespace, b)) ?? 0 }));
+    return backendEndpoints.length > 0 ? { ...i, backendEndpoints } : i;
+  }
+
+  private indexBackend(svc: string, k: string): void {
+    let set = this.ingressesByBackend.get(svc);
+    if (!set) this.ingressesByBackend.set(svc, (set = new Set()));
+    set.add(k);
+  }
+
+  private unindexBackend(svc: string, k: string): void {
+    const set = this.ingressesByBackend.get(svc);
+    set?.delete(k);
+    if (set?.size === 0) this.ingressesByBackend.delete(svc);
   }
 
   /** A LoadBalancer Service with its ready endpoints, as the core reads it. */
@@ -219,7 +275,7 @@ export class ClusterIndex {
         if (i && i.namespace === q.namespace) out.set(k, i);
       }
     }
-    return [...out.values()];
+    return [...out.values()].map((i) => this.withBackendEndpoints(i));
   }
 
   private indexHost(host: string, k: string): void {
@@ -240,7 +296,7 @@ export class ClusterIndex {
   }
 
   allIngresses(): ObservedIngress[] {
-    return [...this.ingresses.values()];
+    return [...this.ingresses.values()].map((i) => this.withBackendEndpoints(i));
   }
 
   allServices(): ObservedService[] {

@@ -61,7 +61,20 @@ export function ingressOf(o: unknown): ObservedIngress | undefined {
   };
   for (const rule of arr(at(o, 'spec', 'rules'))) add(obj(rule)?.['host']);
   for (const tls of arr(at(o, 'spec', 'tls'))) for (const h of arr(obj(tls)?.['hosts'])) add(h);
-  return { namespace: key.namespace, name: key.name, hosts: hosts.slice(), loadBalancer: loadBalancerOf(o) };
+  const backends = backendsOf(o);
+  return { namespace: key.namespace, name: key.name, hosts: hosts.slice(), loadBalancer: loadBalancerOf(o), ...(backends.length > 0 ? { backends } : {}) };
+}
+
+/** The Services an Ingress routes to (spec.defaultBackend and every rule's paths), sorted, once each. */
+export function backendsOf(o: unknown): string[] {
+  const names = new Set<string>();
+  const add = (backend: unknown) => {
+    const name = str(at(backend, 'service', 'name'));
+    if (name) names.add(name);
+  };
+  add(at(o, 'spec', 'defaultBackend'));
+  for (const rule of arr(at(o, 'spec', 'rules'))) for (const path of arr(at(rule, 'http', 'paths'))) add(obj(path)?.['backend']);
+  return [...names].sort();
 }
 
 /** A LoadBalancer Service; any other type is not observed (undefined). */

@@ -58,6 +58,15 @@ export function resourceId(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', namesp
   return `${kind.toLowerCase()}/${namespace}/${name}`;
 }
 
+/** The record a resource label names, or undefined for a label mcdns does not write. */
+export function parseResourceId(resource: string): { kind: 'IngressDNSRecord' | 'ServiceDNSRecord'; namespace: string; name: string } | undefined {
+  const [kind, namespace, name, ...rest] = resource.split('/');
+  if (rest.length > 0 || !namespace || !name) return undefined;
+  if (kind === 'ingressdnsrecord') return { kind: 'IngressDNSRecord', namespace, name };
+  if (kind === 'servicednsrecord') return { kind: 'ServiceDNSRecord', namespace, name };
+  return undefined;
+}
+
 /** Ownership labels (keys without the `external-dns/` prefix). */
 export type OwnerLabels = Readonly<Record<string, string>>;
 

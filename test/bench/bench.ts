@@ -1,7 +1,8 @@
-// `npm run bench [-- --scenario latency|failover|scale|scale-chart] [--json FILE] ...`
+// `npm run bench [-- --scenario latency|failover|client-failover|scale|scale-chart] [--json FILE] ...`
 // Runs a scenario on the real sandbox and prints its figures; --json writes them to FILE.
 //   latency   --changes N --idle-trials N --idle-ms MS --min-event-sync-interval D
 //   failover  --trials N
+//   client-failover --trials N (per fault and TTL setting; all run at once, ~4 minutes)
 //   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
   } else if (values.scenario === 'failover') {
     const { failoverScenario } = await import('./failover.js');
     result = await failoverScenario({ trials: Number(values.trials) }, log);
+  } else if (values.scenario === 'client-failover') {
+    const { clientFailoverScenario } = await import('./client-failover.js');
+    result = await clientFailoverScenario({ trials: int('trials', values.trials) }, log);
   } else if (values.scenario === 'scale') {
     const { scaleScenario } = await import('./scale.js');
     const defaults = values['externaldns-defaults'];
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     const parts = values.from.split(',').map((f) => JSON.parse(readFileSync(f.trim(), 'utf8')) as import('./scale.js').ScaleResult);
     result = { ...parts[0]!, runs: parts.flatMap((p) => p.runs).sort((a, b) => a.records - b.records || a.clusters - b.clusters) };
   } else {
-    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, scale or scale-chart`);
+    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, client-failover, scale or scale-chart`);
   }
   clearInterval(keepAlive);
   console.log(JSON.stringify(result, null, 2));

@@ -36,7 +36,7 @@ import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
-import { EndpointTracker, LeaseTracker, type EndpointObject, type LeaseObject } from './scale/trackers.js';
+import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsNodeOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -112,6 +112,11 @@ export interface ScaleRun {
   ratioLifted: number | null;
   /** dnsEndpointsConvergedS / apiWriteFloorS. */
   floorRatio: number | null;
+  /**
+   * mcdns spawn → every record Ready=True/Published with its K targets and the cleanup finalizer:
+   * the end of the cold start's host writes (mcdns writes DNS first, then status and finalizer).
+   */
+  statusesConvergedS: number | null;
   /** mcdns spawn → /readyz (caches synced). */
   cachesSyncedS: number | null;
   dnsEndpointsAfterSyncS: number | null;
@@ -179,6 +184,7 @@ export function headline(r: ScaleRun): Record<string, unknown> {
     dnsEndpointsConvergedS: r.dnsEndpointsConvergedS,
     apiWriteFloorS: r.apiWriteFloorS,
     powerdnsConvergedS: r.powerdnsConvergedS,
+    statusesConvergedS: r.statusesConvergedS,
     externalDnsConvergedS: r.externalDnsConvergedS,
     externalDnsLiftedS: r.externalDnsLiftedS,
     peakRssMiB: r.peakRssMiB,
@@ -204,6 +210,7 @@ interface Servers {
 interface ColdStart {
   dnsEndpointsConvergedS: number | null;
   powerdnsConvergedS: number | null;
+  statusesConvergedS: number | null;
   cachesSyncedS: number | null;
   dnsEndpointsAfterSyncS: number | null;
   powerdnsAfterSyncS: number | null;
@@ -219,6 +226,7 @@ class ScaleRunner {
   private readonly abort = new AbortController();
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private readonly tracker: EndpointTracker;
+  private readonly records: RecordTracker;
   private readonly lease = new LeaseTracker(RENEW_DEADLINE_MS);
   private bed: Bed | undefined;
   private mcdns: McdnsHandle | undefined;
@@ -232,6 +240,7 @@ class ScaleRunner {
   ) {
     this.fleet = new Fleet(n, opts.clusters, opts.zones);
     this.tracker = new EndpointTracker(this.fleet);
+    this.records = new RecordTracker(this.fleet);
   }
 
   async run(): Promise<ScaleRun> {
@@ -280,6 +289,7 @@ class ScaleRunner {
       ratio: ratio(cold.powerdnsConvergedS, externalDns.defaults?.convergedS),
       ratioLifted: ratio(cold.powerdnsConvergedS, externalDns.lifted?.convergedS),
       floorRatio: ratio(cold.dnsEndpointsConvergedS, apiWriteFloorS),
+      statusesConvergedS: cold.statusesConvergedS,
       cachesSyncedS: cold.cachesSyncedS,
       dnsEndpointsAfterSyncS: cold.dnsEndpointsAfterSyncS,
       powerdnsAfterSyncS: cold.powerdnsAfterSyncS,
@@ -409,6 +419,7 @@ class ScaleRunner {
   private async watch(s: Servers): Promise<void> {
     const onError = (what: string) => (e: Error) => this.log(`  (watch ${what}: ${e.message}; watching again)`);
     await s.host.listWatch<EndpointObject>(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints`, this.tracker.on, this.abort.signal, { onError: onError('dnsendpoints') });
+    await s.host.listWatch<RecordObject>(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, this.records.on, this.abort.signal, { onError: onError('ingressdnsrecords') });
     await s.host.listWatch<LeaseObject>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, this.lease.on, this.abort.signal, { onError: onError('leases') });
   }
 
@@ -457,10 +468,11 @@ class ScaleRunner {
         if (holding === n) pdnsAt = performance.now();
         pollEvery = Math.max(1000, 4 * (performance.now() - lastPoll));
       }
-      if (tracker.completedAt !== undefined && pdnsAt !== undefined) break;
+      // The steady state starts only once the cold start's status and finalizer writes are done.
+      if (tracker.completedAt !== undefined && pdnsAt !== undefined && this.records.completedAt !== undefined) break;
       if (performance.now() - lastReport > 10_000) {
         lastReport = performance.now();
-        this.log(`  ${secs(performance.now() - t0)} s: DNSEndpoints complete ${tracker.complete.size}/${n}, PowerDNS ${holding}/${n}${syncedAt ? '' : ', caches not synced yet'}`);
+        this.log(`  ${secs(performance.now() - t0)} s: DNSEndpoints complete ${tracker.complete.size}/${n}, PowerDNS ${holding}/${n}, statuses ${this.records.done.size}/${n}${syncedAt ? '' : ', caches not synced yet'}`);
       }
       await sleep(100);
     }
@@ -468,6 +480,8 @@ class ScaleRunner {
     const epAt = tracker.completedAt;
     if (epAt === undefined) this.notes.push(`DNSEndpoints did not converge within ${opts.convergeTimeoutS} s (${tracker.complete.size}/${n} complete)`);
     if (pdnsAt === undefined) this.notes.push(`PowerDNS (direct) did not converge within ${opts.convergeTimeoutS} s (${holding}/${n} names)`);
+    const statusAt = this.records.completedAt;
+    if (statusAt === undefined) this.notes.push(`record statuses did not converge within ${opts.convergeTimeoutS} s (${this.records.done.size}/${n} Published)`);
     const hostAfter = await apiRequests(s.host);
     const membersAfter = await Promise.all(members.map((m) => apiRequests(s.rest[m]!)));
     const memberByVerb: Record<string, number> = {};
@@ -478,6 +492,7 @@ class ScaleRunner {
     const cold: ColdStart = {
       dnsEndpointsConvergedS: after(epAt, t0),
       powerdnsConvergedS: after(pdnsAt, t0),
+      statusesConvergedS: after(statusAt, t0),
       cachesSyncedS: after(syncedAt, t0),
       dnsEndpointsAfterSyncS: after(epAt, syncedAt),
       powerdnsAfterSyncS: after(pdnsAt, syncedAt),
@@ -488,7 +503,7 @@ class ScaleRunner {
         powerdnsRequestsDuringConvergence: diffCounts(pdnsBefore, s.proxyA.counts()),
       },
     };
-    this.log(`  cold start: DNSEndpoints ${cold.dnsEndpointsConvergedS ?? 'no'} s, PowerDNS ${cold.powerdnsConvergedS ?? 'no'} s, caches synced ${cold.cachesSyncedS ?? '?'} s, CPU ${cost.cpuS} s, RSS ${cost.rssMiB} MiB`);
+    this.log(`  cold start: DNSEndpoints ${cold.dnsEndpointsConvergedS ?? 'no'} s, PowerDNS ${cold.powerdnsConvergedS ?? 'no'} s, statuses ${cold.statusesConvergedS ?? 'no'} s, caches synced ${cold.cachesSyncedS ?? '?'} s, CPU ${cost.cpuS} s, RSS ${cost.rssMiB} MiB`);
     this.log(`  host requests: ${JSON.stringify(cold.requests.hostRequestsDuringConvergence.byVerb)}; PowerDNS: ${JSON.stringify(cold.requests.powerdnsRequestsDuringConvergence?.byRoute)}`);
     return cold;
   }

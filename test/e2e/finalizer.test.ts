@@ -1,7 +1,8 @@
 // The cleanup finalizer when the DNS provider is down: deleting a record waits, says why in
 // Ready=False/CleanupFailed and a Warning Event, retries with backoff, and finishes on its own
-// once the provider answers again. Real API server, real PowerDNS behind a TCP proxy the test
-// can cut.
+// once the provider answers again; and what a record deleted while mcdns was down left behind
+// is removed at the next start. Real API server, real PowerDNS behind a TCP proxy the test can
+// cut.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -12,6 +13,7 @@ import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 import { sample } from '../unit/metrics-text.js';
+import { formatOwnership, resourceId } from '../../src/registry/ownership.js';
 
 /** A TCP proxy on 127.0.0.1 that can be taken down (connections refused) and brought back. */
 class CuttableProxy {
@@ -48,6 +50,7 @@ class CuttableProxy {
 }
 
 const NS = 'fed-namespace';
+const OWNER = 'mcdns-finalizer-e2e';
 const NAME = 'gone.example.org';
 
 describe('deleting a record while its DNS provider is down', function () {
@@ -73,19 +76,22 @@ describe('deleting a record while its DNS provider is down', function () {
     await proxy.up();
     const port = await freePort();
     metrics = `127.0.0.1:${port}`;
-    mcdns = startMcdns(
+    mcdns = start();
+  });
+
+  const start = () =>
+    startMcdns(
       [
         ...bedFlags(bed, ['member1']),
         '--heartbeat-interval=1s',
         '--provider=powerdns',
         `--pdns-server=http://127.0.0.1:${proxy.port}`,
-        '--txt-owner-id=mcdns-finalizer-e2e',
+        `--txt-owner-id=${OWNER}`,
         '--no-dnsendpoints',
         `--metrics-address=${metrics}`,
       ],
       { MCDNS_PDNS_API_KEY: bed.powerdns!.apiKey },
     );
-  });
 
   after(async function () {
     if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs());
@@ -139,5 +145,29 @@ spec: {hosts: [${NAME}], recordTTL: 30}
     expect(await bed.powerdns!.query(`a-${NAME}`, 'TXT')).to.deep.equal([]);
     const text = await (await fetch(`http://${metrics}/metrics`)).text();
     expect(sample(text, 'mcdns_finalizer_cleanups_total', { result: 'success' })).to.equal(1);
+  });
+
+  it('removes at its next start what a record deleted while mcdns was down left behind, and nothing else', async () => {
+    await mcdns.stop();
+    // As a record published by the DNS-first pass and deleted before its finalizer, while mcdns
+    // was down, leaves it: an A and its ownership TXT naming a record that no longer exists.
+    const rrset = (name: string, type: string, content: string) => ({ name: `${name}.`, type, ttl: 60, changetype: 'REPLACE', records: [{ content, disabled: false }] });
+    const txt = (owner: string, name: string) => formatOwnership({ owner, resource: resourceId('IngressDNSRecord', NS, name) });
+    await bed.powerdns!.api('PATCH', '/servers/localhost/zones/example.org.', {
+      rrsets: [
+        rrset('orphan.example.org', 'A', '127.0.0.12'),
+        rrset('a-orphan.example.org', 'TXT', txt(OWNER, 'orphan')),
+        rrset('foreign.example.org', 'A', '127.0.0.13'),
+        rrset('a-foreign.example.org', 'TXT', txt('someone-else', 'foreign')),
+        rrset('plain.example.org', 'A', '127.0.0.14'),
+      ],
+    });
+    expect(await bed.powerdns!.query('orphan.example.org', 'A')).to.deep.equal(['127.0.0.12']);
+    mcdns = start();
+    await eventually('orphan removed', () => bed.powerdns!.query('orphan.example.org', 'A'), (a) => a.length === 0, 60_000);
+    expect(await bed.powerdns!.query('a-orphan.example.org', 'TXT'), 'its ownership TXT with it').to.deep.equal([]);
+    expect(await bed.powerdns!.query('foreign.example.org', 'A'), "another owner's").to.deep.equal(['127.0.0.13']);
+    expect((await bed.powerdns!.query('a-foreign.example.org', 'TXT')).length).to.equal(1);
+    expect(await bed.powerdns!.query('plain.example.org', 'A'), 'owner-less').to.deep.equal(['127.0.0.14']);
   });
 });

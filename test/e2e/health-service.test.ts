@@ -13,7 +13,7 @@ import type { ServiceDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
-import { ensureNamespace, eventually, installMcdnsCrds, putLoadBalancerService, putNode } from '../env/workloads.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putLoadBalancerService, putNode, setReadyEndpoints } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health-svc';
@@ -95,6 +95,23 @@ spec:
   it('brings the zone back when its load balancer recovers', async () => {
     await lb1.up();
     await eventually('zonal eu-1a again', () => a(name('eu-1a', 'eu')), (v) => v === '127.0.0.21');
+    await eventually('global with both', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22');
+  });
+
+  it('takes a member out as soon as its Service has no ready endpoint, while its probes still pass, and back with it', async () => {
+    await setReadyEndpoints(bed.kubeConfig('member1'), NS, 'db', 0);
+    await eventually('global without member1', () => a(name()), (v) => v === '127.0.0.22');
+    const probed = lb1.requests;
+    expect(await a(name('eu'))).to.equal('127.0.0.22');
+    await eventually('zonal eu-1a answered with the region', () => a(name('eu-1a', 'eu')), (v) => v === '127.0.0.22');
+    // Its load balancer is up and still probed: readiness alone took the address out.
+    await eventually('probes still reaching 127.0.0.21', async () => lb1.requests, (n) => n > probed);
+    const r = await record();
+    expect(r.status?.health?.clusters?.find((c) => c.cluster === 'member1')).to.include({
+      healthy: false,
+      lastError: `Service ${NS}/db has no ready endpoints`,
+    });
+    await setReadyEndpoints(bed.kubeConfig('member1'), NS, 'db', 1);
     await eventually('global with both', () => a(name()), (v) => v === '127.0.0.21,127.0.0.22');
   });
 

@@ -6,12 +6,12 @@
 //
 // Needs the controller wiring of the health prober (flag --probe-concurrency; fail-open is on by default).
 import { expect } from 'chai';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { DNSEndpoint, IngressDNSRecord } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { tearDownSuite } from '../env/teardown.js';
-import { ensureNamespace, eventually, installMcdnsCrds, putIngress } from '../env/workloads.js';
+import { ensureNamespace, eventually, installMcdnsCrds, putIngress, setReadyEndpoints } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 
 const NS = 'health';
@@ -35,6 +35,16 @@ describe('end to end: health checks take failing addresses out of DNS and bring 
     (await custom().getNamespacedCustomObject({
       group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: NS, plural: 'dnsendpoints', name: `ingress-${name}`,
     })) as DNSEndpoint;
+  /** The health Events on a record, as `kubectl describe` lists them. */
+  const healthEvents = async (name: string) =>
+    (
+      await bed.kubeConfig('host').makeApiClient(CoreV1Api).listNamespacedEvent({
+        namespace: NS,
+        fieldSelector: `involvedObject.kind=IngressDNSRecord,involvedObject.name=${name}`,
+      })
+    ).items
+      .filter((e) => e.reason?.startsWith('Target'))
+      .map((e) => `${e.type} ${e.reason}: ${e.message}`);
   const targetHealth = (r: IngressDNSRecord, target: string) => r.status?.health?.targets?.find((t) => t.target === target);
 
   const recordYaml = (name: string, host: string, port: number, extra = '') => `
@@ -94,11 +104,29 @@ ${extra}`;
     const r = await eventually('status shows 127.0.0.12 unhealthy', () => record('web'), (x) => targetHealth(x, '127.0.0.12')?.healthy === false);
     expect(targetHealth(r, '127.0.0.12')).to.include({ cluster: 'member2', published: false, lastError: 'connection refused' });
     expect(r.status?.conditions?.[0]?.message).to.contain('127.0.0.12 failing health checks');
+    // One Event for the change; the first verdicts ("healthy") were no news and wrote none.
+    const events = await eventually('a TargetUnhealthy Event', () => healthEvents('web'), (e) => e.length > 0);
+    expect(events).to.deep.equal(['Warning TargetUnhealthy: target 127.0.0.12 (cluster member2) failed its health check: connection refused']);
   });
 
   it('puts it back once it answers again', async () => {
     await lb2.up();
     await eventually(`${WEB} with 127.0.0.12 again`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+  });
+
+  it('takes an address out while the Service behind its Ingress has no ready endpoint, although its probes pass', async () => {
+    // Both Ingresses route to Service helloworld; member2's loses its ready endpoints.
+    await setReadyEndpoints(bed.kubeConfig('member2'), NS, 'helloworld', 0);
+    await eventually(`${WEB} without 127.0.0.12`, () => answer(WEB), (a) => a === '127.0.0.11');
+    const r = await record('web');
+    expect(targetHealth(r, '127.0.0.12')).to.include({
+      healthy: false,
+      published: false,
+      lastError: `Ingress ${NS}/web: backend Service helloworld has no ready endpoints`,
+    });
+    await setReadyEndpoints(bed.kubeConfig('member2'), NS, 'helloworld', 1);
+    await eventually(`${WEB} with 127.0.0.12 again`, () => answer(WEB), (a) => a === '127.0.0.11,127.0.0.12');
+    await eventually(`${PRIMARY} back on member2`, () => answer(PRIMARY), (a) => a === '127.0.0.12');
   });
 
   it('keeps the last healthy set when every address fails (fail-open), and says so in Ready', async () => {

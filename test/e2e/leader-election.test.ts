@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { apiLeaseClient, LeaderElector, type LeaseClient } from '../../src/controller/leader.js';
 import { createLogger } from '../../src/log.js';
+import { registry } from '../../src/metrics.js';
 import type { DNSEndpoint } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
@@ -83,8 +84,12 @@ describe('leader election on a real API server', function () {
       const bLog = leading(b);
       const first = await readLease(host, 'one-of-two');
       expect(first.spec).to.include({ holderIdentity: 'a', leaseDurationSeconds: 3, leaseTransitions: 0 });
+      const renewals = async () => sample(await registry.metrics(), 'mcdns_lease_renew_duration_seconds_count', { result: 'success' }) ?? 0;
+      const renewedBefore = await renewals();
       // Three lease durations: b would have taken over if a's renewals did not count.
       await sleep(9_000);
+      // a renews every retry period (0.4 s), each renewal timed for the operator.
+      expect((await renewals()) - renewedBefore).to.be.at.least(5);
       const later = await readLease(host, 'one-of-two');
       expect(later.spec?.holderIdentity).to.equal('a');
       expect(new Date(later.spec!.renewTime!).getTime()).to.be.greaterThan(new Date(first.spec!.renewTime!).getTime());
@@ -271,7 +276,7 @@ spec: {hosts: [${NAME}], recordTTL: 60}
       expect(sample(text, 'mcdns_endpoints_published', { kind: 'IngressDNSRecord' })).to.equal(1);
       expect(sample(text, 'mcdns_host_writes_total', { resource: 'dnsendpoints', verb: 'create', result: 'success' })).to.equal(1);
       expect(sample(text, 'mcdns_events_total', { type: 'Normal', reason: 'Published' }) ?? 0, 'a routine first publish records no Event').to.equal(0);
-      for (const declared of ['mcdns_provider_requests_total', 'mcdns_provider_request_duration_seconds', 'mcdns_probe_total']) {
+      for (const declared of ['mcdns_provider_requests_total', 'mcdns_provider_request_duration_seconds', 'mcdns_probe_total', 'mcdns_lease_renew_duration_seconds']) {
         expect(text).to.contain(`# TYPE ${declared} `);
       }
       // The follower is a ready, warm standby.

@@ -12,3 +12,4 @@ export * from './powerdns.js';
 export * from './process.js';
 export * from './promql.js';
 export * from './tools.js';
+export * from './unbound.js';

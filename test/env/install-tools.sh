@@ -23,6 +23,7 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v dig >/dev/null || need_apt+=(dnsutils)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v unbound >/dev/null || [ -x /usr/sbin/unbound ] || need_apt+=(unbound)  # the client-failover bench's caching resolver
 command -v zsh >/dev/null || need_apt+=(zsh)  # the completion test checks the zsh script
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
@@ -33,7 +34,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
   # Stop any system copies that got started anyway; tests start their own.
-  systemctl stop pdns etcd 2>/dev/null || true
+  systemctl stop pdns etcd unbound 2>/dev/null || true
   pkill -x pdns_server 2>/dev/null || true
 fi
 

@@ -49,6 +49,7 @@ export const bins = {
   etcd: () => systemBinary('etcd', 'etcd-server'),
   pdnsServer: () => systemBinary('pdns_server', 'pdns-server'),
   dig: () => systemBinary('dig', 'dnsutils'),
+  unbound: () => systemBinary('unbound', 'unbound'),
   kubeApiserver: () => cachedBinary('kube-apiserver', versions.kube),
   kubectl: () => cachedBinary('kubectl', versions.kube),
   externalDns: (version = versions.externalDns) => cachedBinary('external-dns', version),

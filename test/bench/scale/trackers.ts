@@ -102,3 +102,36 @@ export class LeaseTracker {
   };
 }
 
+
+export interface RecordObject extends KubeObject {
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string }>; targets?: string[] };
+}
+
+/**
+ * Follows the IngressDNSRecords in the bench namespace: how many say Ready=True/Published with
+ * all K targets of the fleet and carry the cleanup finalizer, and when the last one did: the end
+ * of a cold start's status and finalizer writes (DNS itself comes first).
+ */
+export class RecordTracker {
+  readonly done = new Set<string>();
+  completedAt: number | undefined;
+  private readonly expected = new Map<string, string>();
+
+  constructor(readonly fleet: Fleet) {
+    for (let i = 0; i < fleet.n; i++) this.expected.set(fleet.name(i), [...fleet.addrs(i)].sort().join(','));
+  }
+
+  on = (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: RecordObject): void => {
+    const name = obj.metadata.name;
+    const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    const finished =
+      type !== 'DELETED' &&
+      ready?.status === 'True' &&
+      ready.reason === 'Published' &&
+      [...(obj.status?.targets ?? [])].sort().join(',') === this.expected.get(name) &&
+      ((obj.metadata.finalizers as string[] | undefined) ?? []).includes('multiclusterdns.kubefed.io/cleanup');
+    if (finished) this.done.add(name);
+    else this.done.delete(name);
+    if (this.completedAt === undefined && this.done.size === this.fleet.n) this.completedAt = performance.now();
+  };
+}

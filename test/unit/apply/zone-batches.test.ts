@@ -248,4 +248,31 @@ describe('apply/sink: zone batches', () => {
     await sink.checkDrift();
     expect(p.list('example.org')).to.deep.equal(['TXT a-web-1.example.org "hand-written"']);
   });
+
+  it('sends a cold start of thousands of records as batches of at most maxBatchRecords records', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p, { maxBatchRecords: 100 });
+    const n = 1000;
+    await Promise.all(Array.from({ length: n }, (_, i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])])));
+    expect(p.list('example.org')).to.have.length(2 * n);
+    expect(Math.max(...p.batches), 'an A and its TXT per record').to.be.at.most(200);
+    expect(p.batches.length).to.be.within(10, 12);
+  });
+
+  it('finds the records that own DNS records but no longer exist, and only ours', async () => {
+    const p = new MemoryProvider(['example.org']);
+    p.seed('example.org',
+      { name: 'a-gone.example.org', type: 'TXT', ttl: 300, targets: [owner(resourceId('IngressDNSRecord', 'shop', 'gone'))] },
+      { name: 'gone.example.org', type: 'A', ttl: 300, targets: ['192.0.2.9'] },
+      { name: 'a-theirs.example.org', type: 'TXT', ttl: 300, targets: [owner(resourceId('IngressDNSRecord', 'shop', 'theirs'), 'someone-else')] },
+      { name: 'theirs.example.org', type: 'A', ttl: 300, targets: ['192.0.2.8'] },
+    );
+    const sink = sinkFor(p);
+    await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    const direct = new DirectOutputs([{ name: 'memory', sink }]);
+    const orphans = await direct.orphans((k) => k.name === 'web-1');
+    expect(orphans).to.deep.equal([{ kind: 'IngressDNSRecord', namespace: 'shop', name: 'gone' }]);
+    expect(direct.holds({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'gone' })).to.equal(true);
+    expect(direct.holds({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'theirs' }), 'another owner\'s').to.equal(false);
+  });
 });

@@ -44,6 +44,15 @@ describe('mcdns CLI', () => {
     expect(env.stderr).to.contain("from env 'MCDNS_OFFLINE_GRACE' is invalid");
   });
 
+  it('takes --health-checked-ttl in whole seconds only, and names the flag otherwise', async () => {
+    const r = await mcdns(['run', '--member-contexts', 'm1', '--health-checked-ttl', '1500ms']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal('mcdns: --health-checked-ttl must be a whole number of seconds (0 turns it off)\n');
+    const env = await mcdns(['run', '--member-contexts', 'm1'], { MCDNS_HEALTH_CHECKED_TTL: 'soon' });
+    expect(env.code).to.not.equal(0);
+    expect(env.stderr).to.contain("from env 'MCDNS_HEALTH_CHECKED_TTL' is invalid");
+  });
+
   it('validate -o json: counts and every problem with file, object, field path and message', async () => {
     const r = await mcdns(['validate', '-o', 'json', 'test/fixtures/broken-records.yaml', 'manifests/samples/ingressdnsrecord.yaml']);
     expect(r.code).to.equal(1);

@@ -64,7 +64,7 @@ class Host implements HostView, HostWrites {
 const key: RecordKey = { kind: 'IngressDNSRecord', namespace: 'ns', name: 'web' };
 const silent = createLogger('silent');
 
-function setup(cleanup?: (key: RecordKey) => Promise<void>, now = () => new Date('2026-11-21T00:00:00Z')) {
+function setup(cleanup?: (key: RecordKey) => Promise<void>, now = () => new Date('2026-11-21T00:00:00Z'), holds?: (key: RecordKey) => boolean) {
   const host = new Host();
   const record: IngressDNSRecord = {
     apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
@@ -73,21 +73,58 @@ function setup(cleanup?: (key: RecordKey) => Promise<void>, now = () => new Date
     spec: { hosts: ['web.example.org'], recordTTL: 60 },
   };
   host.records.set(keyOf(key), record);
-  const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, now, cleanup ? { cleanup } : {});
+  const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, now, cleanup ? { cleanup, ...(holds ? { holds } : {}) } : {});
   return { host, reconciler };
 }
 
 describe('the cleanup finalizer', () => {
-  it('is added before anything is published when a direct provider is configured', async () => {
+  it('is added by the first full reconcile, after the DNS outputs and the status, when a direct provider is configured', async () => {
     const { host, reconciler } = setup(async () => undefined);
     const result = await reconciler.reconcile(key);
     expect(result.finalizer).to.equal('added');
-    expect(host.writes[0]).to.equal(`finalizers [${CLEANUP_FINALIZER}]`);
-    expect(host.writes.slice(1)).to.deep.equal(['create dnsendpoint', 'status']);
+    expect(host.writes).to.deep.equal(['create dnsendpoint', 'status', `finalizers [${CLEANUP_FINALIZER}]`]);
     expect(host.record(key)?.metadata.finalizers).to.deep.equal([CLEANUP_FINALIZER]);
     host.writes = [];
     expect((await reconciler.reconcile(key)).finalizer).to.equal(undefined);
     expect(host.writes, 'steady state').to.deep.equal([]);
+  });
+
+  it('is not written by the DNS-first pass, which writes the DNSEndpoint only', async () => {
+    const { host, reconciler } = setup(async () => undefined);
+    await reconciler.publishOutputs(key);
+    expect(host.writes).to.deep.equal(['create dnsendpoint']);
+    expect(host.record(key)?.metadata.finalizers).to.equal(undefined);
+    host.writes = [];
+    await reconciler.reconcile(key);
+    expect(host.writes, 'the full reconcile finds the DNSEndpoint in place').to.deep.equal(['status', `finalizers [${CLEANUP_FINALIZER}]`]);
+  });
+
+  it('a record deleted before it had the finalizer: its DNS records are removed from its key alone', async () => {
+    const calls: string[] = [];
+    const { host, reconciler } = setup(async (k) => void calls.push(keyOf(k)), undefined, () => true);
+    await reconciler.publishOutputs(key);
+    host.delete(key);
+    expect(host.record(key), 'no finalizer held it').to.equal(undefined);
+    const result = await reconciler.reconcile(key);
+    expect(calls).to.deep.equal(['IngressDNSRecord/ns/web']);
+    expect(result.dnsEndpoint).to.equal('deleted');
+  });
+
+  it('a record deleted before it had the finalizer, while the provider is down: fails so the queue retries the key', async () => {
+    const { host, reconciler } = setup(async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:8081'); }, undefined, () => true);
+    await reconciler.publishOutputs(key);
+    host.delete(key);
+    let err: unknown;
+    await reconciler.reconcile(key).catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(CleanupError);
+    expect((err as Error).message).to.contain('ECONNREFUSED');
+  });
+
+  it('a gone record the providers hold nothing of costs no provider call', async () => {
+    const calls: string[] = [];
+    const { reconciler } = setup(async (k) => void calls.push(keyOf(k)), undefined, () => false);
+    await reconciler.reconcile({ ...key, name: 'never-existed' });
+    expect(calls).to.deep.equal([]);
   });
 
   it('keeps the finalizers of others', async () => {

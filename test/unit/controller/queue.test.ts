@@ -4,6 +4,43 @@ import { WorkQueue } from '../../../src/controller/queue.js';
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 describe('work queue', () => {
+  it('takes keys queued by a change before keys queued by a sweep over every record', async () => {
+    const q = new WorkQueue();
+    const seen: string[] = [];
+    for (const k of ['s1', 's2', 's3']) q.add(k, 'sweep');
+    q.add('changed');
+    q.add('s3'); // a swept key that changes moves up, and runs once
+    const running = q.run(1, async (k) => void seen.push(k));
+    await tick();
+    q.shutDown();
+    await running;
+    expect(seen).to.deep.equal(['changed', 's3', 's1', 's2']);
+  });
+
+  it('counts a key once in its depth whichever lanes it was added to', () => {
+    const q = new WorkQueue();
+    q.add('a', 'sweep');
+    q.add('a');
+    q.add('a', 'sweep');
+    expect(q.depth).to.equal(1);
+    q.shutDown();
+  });
+
+  it('runs a key changed during its reconcile again in the change lane, ahead of the sweep', async () => {
+    const q = new WorkQueue();
+    const seen: string[] = [];
+    const running = q.run(1, async (k) => {
+      seen.push(k);
+      if (seen.length === 1) q.add('k');
+    });
+    q.add('k', 'sweep');
+    q.add('other', 'sweep');
+    await tick(20);
+    q.shutDown();
+    await running;
+    expect(seen).to.deep.equal(['k', 'k', 'other']);
+  });
+
   it('queues a key once however often it is added', async () => {
     const q = new WorkQueue();
     const seen: string[] = [];

@@ -257,8 +257,9 @@ describe('health: IngressDNSRecord with a health input', () => {
         probes: probes({ '127.0.0.11': down('refused', T1), '127.0.0.12': down('refused', new Date(Date.parse(T1) + ms).toISOString()) }),
         published: [a(HOST, ['127.0.0.12'])],
       }).endpoints;
-    expect(apart(2_000)).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'])]);
-    expect(apart(2_001)).to.deep.equal([a(HOST, ['127.0.0.12'])]);
+    // spec.healthCheck makes the name health-checked: the 30 s TTL.
+    expect(apart(2_000)).to.deep.equal([a(HOST, ['127.0.0.11', '127.0.0.12'], 30)]);
+    expect(apart(2_001)).to.deep.equal([a(HOST, ['127.0.0.12'], 30)]);
   });
 
   it('is a fixed point: fail-open fed its own output publishes the same again', () => {
@@ -345,13 +346,62 @@ describe('health: IngressDNSRecord with a health input', () => {
   });
 });
 
+describe('health: IngressDNSRecord and the readiness of the Ingress\'s backends', () => {
+  // member2's Ingress routes to Services app and static of its namespace.
+  const backed = (backendEndpoints?: { service: string; ready: number }[]) => [
+    shopCluster('member1', '127.0.0.11'),
+    shopCluster('member2', '127.0.0.12', {
+      ingresses: [{ ...ingress('shop', [HOST], [ip('127.0.0.12')]), backends: ['app', 'static'], ...(backendEndpoints ? { backendEndpoints } : {}) }],
+    }),
+  ];
+  const published = [a(HOST, ['127.0.0.11', '127.0.0.12'])];
+
+  it('takes the address out when every backend Service has no ready endpoint, and says why', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }]), { probes: probes({}), published });
+    expect(d.endpoints).to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(d.ready.message).to.contain(`member2: Ingress ${NAMESPACE}/shop: backend Services app, static have no ready endpoints`);
+    expect(d.health?.targets?.find((t) => t.target === '127.0.0.12')).to.include({ healthy: false, published: false });
+  });
+
+  it('keeps it while one backend still has a ready endpoint', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 2 }]), { probes: probes({}), published });
+    expect(d.endpoints).to.deep.equal(published);
+  });
+
+  it('assumes nothing about a backend it cannot tell about (no EndpointSlice seen)', () => {
+    expect(desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }]), { probes: probes({}), published }).endpoints).to.deep.equal(published);
+    expect(desiredForIngressRecord(shopRecord(), backed(), { probes: probes({}), published }).endpoints).to.deep.equal(published);
+  });
+
+  it('lets it return only when readiness and probes agree', () => {
+    const none = [{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }];
+    const some = [{ service: 'app', ready: 1 }, { service: 'static', ready: 0 }];
+    const at = (backends: typeof none, probe: ProbeHealth) =>
+      desiredForIngressRecord(shopRecord(), backed(backends), { probes: probes({ '127.0.0.12': probe }), published }).endpoints;
+    expect(at(none, up(T1)), 'probes pass, no backend ready').to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(at(some, down()), 'a backend ready, probes failing').to.deep.equal([a(HOST, ['127.0.0.11'])]);
+    expect(at(some, up(T1)), 'both agree').to.deep.equal(published);
+  });
+
+  it('fails open, like any other cause, when no address of the host is left', () => {
+    const d = desiredForIngressRecord(shopRecord(), backed([{ service: 'app', ready: 0 }, { service: 'static', ready: 0 }]), {
+      probes: probes({ '127.0.0.11': down() }),
+      published,
+    });
+    expect(d.endpoints).to.have.length(1);
+    expect(d.ready.reason).to.equal('FailOpen');
+  });
+});
+
 describe('health: ServiceDNSRecord with a health input', () => {
   const PREFIX = `nginx.${NAMESPACE}.galactic.svc`;
   const GLOBAL = `${PREFIX}.example.com`;
   const regional = (region: string) => `${PREFIX}.${region}.example.com`;
   const zonal = (zone: string, region: string) => `${PREFIX}.${zone}.${region}.example.com`;
   const DOMAIN = domainObject('example.com');
-  const cname = (dnsName: string, target: string): Endpoint => ({ dnsName, targets: [target], recordType: 'CNAME', recordTTL: 180 });
+  // Readiness-driven names publish with the health-checked TTL (30 s) unless recordTTL is set.
+  const a = (dnsName: string, targets: string[]): Endpoint => ({ dnsName, targets, recordType: 'A', recordTTL: 30 });
+  const cname = (dnsName: string, target: string): Endpoint => ({ dnsName, targets: [target], recordType: 'CNAME', recordTTL: 30 });
   const record = (spec: Partial<ServiceDNSRecord['spec']> = {}) => serviceRecord('nginx', spec);
   const svcCluster = (name: string, address: string, zone: string, readyEndpoints = 1) =>
     online(name, { region: 'eu', zones: [zone], stateSince: T0, services: [lbService('nginx', [ip(address)], { readyEndpoints })] });
@@ -450,6 +500,55 @@ describe('health: ServiceDNSRecord with a health input', () => {
       lastError: `Service ${NAMESPACE}/nginx has no ready endpoints`,
     });
     expect(d.health?.targets?.[0]).to.include({ target: '127.0.0.21', healthy: false, published: false });
+  });
+
+  describe('readiness and probes together', () => {
+    // c1's Service in zone eu-1a, c2's in eu-1b; healthy output published before each step.
+    const step = (ready1: number, verdict1: ProbeHealth | undefined) =>
+      desiredForServiceRecord(
+        record({ healthCheck: { protocol: 'tcp', port: 5432, intervalSeconds: 1, failureThreshold: 3 } }),
+        DOMAIN,
+        [svcCluster('c1', '127.0.0.21', 'eu-1a', ready1), svcCluster('c2', '127.0.0.22', 'eu-1b')],
+        { probes: probes(verdict1 === undefined ? {} : { '127.0.0.21': verdict1 }), published: healthyOutput() },
+      );
+
+    it('takes the address out as soon as its Service has no ready endpoint, while its probes still pass', () => {
+      const d = step(0, up());
+      expect(byName(d.endpoints, GLOBAL)[0]?.targets).to.deep.equal(['127.0.0.22']);
+      expect(d.health?.targets?.find((t) => t.target === '127.0.0.21')).to.include({ healthy: false, published: false });
+    });
+
+    it('takes the address out when its probes fail, while its Service still has ready endpoints', () => {
+      const d = step(1, down());
+      expect(byName(d.endpoints, GLOBAL)[0]?.targets).to.deep.equal(['127.0.0.22']);
+      expect(d.ready.message).to.contain('c1: 127.0.0.21 failing health checks');
+    });
+
+    it('keeps it out when readiness is back but the probes still fail (both must agree before it returns)', () => {
+      const d = step(1, down());
+      expect(byName(d.endpoints, GLOBAL)[0]?.targets).to.deep.equal(['127.0.0.22']);
+      expect(byName(d.endpoints, zonal('eu-1a', 'eu'))[0]?.targets, 'its zone answers with the region').to.deep.equal(['127.0.0.22']);
+    });
+
+    it('keeps it out when the probes pass again but the Service still has no ready endpoint', () => {
+      const d = step(0, up(T1));
+      expect(byName(d.endpoints, GLOBAL)[0]?.targets).to.deep.equal(['127.0.0.22']);
+    });
+
+    it('brings it back once both agree', () => {
+      expect(byName(step(1, up(T1)).endpoints, GLOBAL)[0]?.targets).to.deep.equal(['127.0.0.21', '127.0.0.22']);
+    });
+
+    it('fails open, not empty, when readiness and probes together leave no healthy target', () => {
+      const d = desiredForServiceRecord(
+        record({ healthCheck: { protocol: 'tcp', port: 5432 } }),
+        DOMAIN,
+        [svcCluster('c1', '127.0.0.21', 'eu-1a', 0), svcCluster('c2', '127.0.0.22', 'eu-1b')],
+        { probes: probes({ '127.0.0.22': down() }), published: healthyOutput() },
+      );
+      expect(byName(d.endpoints, GLOBAL)[0]?.targets).to.not.be.empty;
+      expect(d.ready.reason).to.equal('FailOpen');
+    });
   });
 
   it('failover across clusters on the global name', () => {

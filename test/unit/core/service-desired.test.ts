@@ -11,8 +11,10 @@ const regional = (region: string) => `${PREFIX}.${region}.example.com`;
 const zonal = (zone: string, region: string) => `${PREFIX}.${zone}.${region}.example.com`;
 const DOMAIN = domainObject('example.com');
 
-const a = (dnsName: string, targets: string[], recordTTL = 180): Endpoint => ({ dnsName, targets, recordType: 'A', recordTTL });
-const cname = (dnsName: string, target: string, recordTTL = 180): Endpoint => ({ dnsName, targets: [target], recordType: 'CNAME', recordTTL });
+// A ServiceDNSRecord's names follow its Services' readiness, so without recordTTL they publish
+// with the health-checked TTL (30 s; see ttl.test.ts).
+const a = (dnsName: string, targets: string[], recordTTL = 30): Endpoint => ({ dnsName, targets, recordType: 'A', recordTTL });
+const cname = (dnsName: string, target: string, recordTTL = 30): Endpoint => ({ dnsName, targets: [target], recordType: 'CNAME', recordTTL });
 
 function cluster(
   name: string,
@@ -121,10 +123,12 @@ describe('ServiceDNSRecord → endpoints', () => {
       ]);
     });
 
-    it('puts recordTTL on every endpoint, and 180 when it is 0', () => {
+    it('puts recordTTL on every endpoint; when it is 0, the health-checked 30 s, or 180 without readiness', () => {
       const clusters = [cluster('c1', '192.0.2.1', us), cluster('c2', undefined, eu)];
-      expect(endpointsOf(clusters, { recordTTL: 30 }).map((e) => e.recordTTL)).to.deep.equal([30, 30, 30, 30, 30]);
-      expect(endpointsOf(clusters, { recordTTL: 0 }).map((e) => e.recordTTL)).to.deep.equal([180, 180, 180, 180, 180]);
+      expect(endpointsOf(clusters, { recordTTL: 300 }).map((e) => e.recordTTL)).to.deep.equal([300, 300, 300, 300, 300]);
+      expect(endpointsOf(clusters, { recordTTL: 0 }).map((e) => e.recordTTL)).to.deep.equal([30, 30, 30, 30, 30]);
+      const withoutReadiness = { recordTTL: 0, allowServiceWithoutEndpoints: true };
+      expect(endpointsOf(clusters, withoutReadiness).map((e) => e.recordTTL)).to.deep.equal([180, 180, 180, 180, 180]);
     });
   });
 
@@ -149,9 +153,9 @@ describe('ServiceDNSRecord → endpoints', () => {
       expect(endpointsOf(clusters)[0]).to.deep.equal(a(GLOBAL, ['192.0.2.1']));
     });
 
-    it('publishes them anyway with allowServiceWithoutEndpoints', () => {
+    it('publishes them anyway with allowServiceWithoutEndpoints (not readiness-driven, so KubeFed\'s 180 s TTL)', () => {
       const clusters = [cluster('c1', '192.0.2.1', us), cluster('c2', '192.0.2.2', us, { readyEndpoints: 0 })];
-      expect(endpointsOf(clusters, { allowServiceWithoutEndpoints: true })[0]).to.deep.equal(a(GLOBAL, ['192.0.2.1', '192.0.2.2']));
+      expect(endpointsOf(clusters, { allowServiceWithoutEndpoints: true })[0]).to.deep.equal(a(GLOBAL, ['192.0.2.1', '192.0.2.2'], 180));
     });
 
     it('takes the domain from the Domain object, lower-cased, without trailing dot, into status.domain', () => {

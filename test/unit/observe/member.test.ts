@@ -172,6 +172,32 @@ describe('MemberObserver', () => {
     expect(snap.ingresses).to.deep.equal([]);
   });
 
+  it('re-runs an Ingress when a Service it routes to loses or regains its last ready endpoint, not on every endpoint change', async () => {
+    const routed: FakeObject = {
+      ...ingress('web', ['WWW.example.org'], '192.0.2.10'),
+      spec: { rules: [{ host: 'WWW.example.org', http: { paths: [{ path: '/', backend: { service: { name: 'app', port: { number: 80 } } } }] } }] },
+    };
+    server.put(INGRESSES, routed);
+    server.put(SLICES, slice('app-1', 'app', [true, true]));
+    const { o, changes } = observe();
+    o.start();
+    await eventually(() => o.snapshot().state === 'online', 3000, 'online');
+    await sleep(50);
+    changes.length = 0;
+    const ingressChanges = () => changes.filter((c) => c.kind === 'Ingress');
+
+    server.put(SLICES, slice('app-1', 'app', [true, false])); // still one ready: nothing for the Ingress
+    await eventually(() => changes.length >= 1, 3000, 'the slice change');
+    expect(ingressChanges()).to.deep.equal([]);
+    server.put(SLICES, slice('app-1', 'app', [false, false])); // none ready
+    await eventually(() => ingressChanges().length >= 1, 3000, 'the Ingress re-run');
+    expect(ingressChanges()).to.deep.equal([{ kind: 'Ingress', namespace: 'shop', name: 'web', hosts: ['www.example.org'] }]);
+    expect(o.snapshot().ingresses[0]?.backendEndpoints).to.deep.equal([{ service: 'app', ready: 0 }]);
+    server.put(SLICES, slice('app-1', 'app', [true, false])); // back
+    await eventually(() => ingressChanges().length >= 2, 3000, 'the Ingress re-run again');
+    expect(o.snapshot().ingresses[0]?.backendEndpoints).to.deep.equal([{ service: 'app', ready: 1 }]);
+  });
+
   it("goes 'offline' with the last error once unreachable past the grace, and back 'online' after recovery, restarting its informers", async () => {
     populate(server);
     // Informer backoff far longer than the test: only the heartbeat's recovery can restart them.

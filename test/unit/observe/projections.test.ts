@@ -53,6 +53,32 @@ describe('ClusterIndex (what one member holds, indexed for records)', () => {
     expect(project.service({ metadata: { name: 'c', namespace: 'shop' }, spec: { type: 'ClusterIP' } })).to.equal(undefined);
   });
 
+  it('hands an Ingress out with the readiness of the backends it can tell about, and knows which Ingresses a Service backs', () => {
+    const idx = new ClusterIndex();
+    const routed = project.ingress({
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        defaultBackend: { service: { name: 'fallback', port: { number: 80 } } },
+        rules: [{ host: 'www.example.org', http: { paths: [{ path: '/', backend: { service: { name: 'app', port: { number: 80 } } } }] } }],
+      },
+    });
+    expect(routed?.backends).to.deep.equal(['app', 'fallback']);
+    idx.setIngress('shop/web', routed);
+    const query = { kind: 'IngressDNSRecord' as const, namespace: 'shop', name: 'web' };
+    expect(idx.ingressesFor(query)[0]?.backendEndpoints, 'no EndpointSlice yet: nothing known').to.equal(undefined);
+    expect(idx.readiness('shop/app')).to.equal('unknown');
+    idx.setSlice('shop/app-1', slice('app', [false, false]));
+    expect(idx.readiness('shop/app')).to.equal('none');
+    expect(idx.ingressesFor(query)[0]?.backendEndpoints).to.deep.equal([{ service: 'app', ready: 0 }]);
+    idx.setSlice('shop/app-1', slice('app', [true, false]));
+    expect(idx.readiness('shop/app')).to.equal('ready');
+    expect(idx.sliceService('shop/app-1')).to.equal('shop/app');
+    expect(idx.ingressesBackedBy('shop/app').map((i) => i.name)).to.deep.equal(['web']);
+    expect(idx.ingressesBackedBy('shop/fallback').map((i) => i.name)).to.deep.equal(['web']);
+    idx.setIngress('shop/web', undefined);
+    expect(idx.ingressesBackedBy('shop/app')).to.deep.equal([]);
+  });
+
   it('keeps topology incrementally, agreeing with a full reduction of the same nodes', () => {
     const idx = new ClusterIndex();
     const nodes: Record<string, Record<string, string>> = {

@@ -35,6 +35,20 @@ describe('reducing member objects to observations', () => {
       });
     });
 
+    it('lists the Services an Ingress routes to (default backend and paths), once each, sorted', () => {
+      const ing = {
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          defaultBackend: { service: { name: 'fallback', port: { number: 80 } } },
+          rules: [
+            { host: 'www.example.org', http: { paths: [{ backend: { service: { name: 'web', port: { name: 'http' } } } }, { backend: { resource: { kind: 'Bucket', name: 'b' } } }] } },
+            { host: 'api.example.org', http: { paths: [{ backend: { service: { name: 'api' } } }, { backend: { service: { name: 'web' } } }] } },
+          ],
+        },
+      };
+      expect(ingressOf(ing)?.backends).to.deep.equal(['api', 'fallback', 'web']);
+    });
+
     it('observes an Ingress without hosts or load balancer as empty lists, and ignores nameless objects', () => {
       expect(ingressOf({ metadata: { name: 'bare', namespace: 'x' }, spec: {} })).to.deep.equal({
         namespace: 'x',
