@@ -78,7 +78,7 @@ addProviderOptions(program.command('run'))
       .argParser(dur)
       .env('MCDNS_HEARTBEAT_INTERVAL'),
   )
-  .addOption(new Option('--workers <n>', 'records reconciled concurrently (each mostly waits on the API server or a DNS provider batch)').default(64).argParser(Number).env('MCDNS_WORKERS'))
+  .addOption(new Option('--workers <n>', 'records reconciled at once (a record waiting for its DNS provider batch gives its place back)').default(64).argParser(Number).env('MCDNS_WORKERS'))
   .addOption(
     new Option('--metrics-address <host:port>', 'serve /metrics, /healthz and /readyz here (e.g. :8080, 127.0.0.1:8080; 0 = off)')
       .default('0')

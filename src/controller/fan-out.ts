@@ -67,13 +67,13 @@ export class FanOut {
     switch (change.kind) {
       case 'Ingress': {
         const own: RecordKey = { kind: 'IngressDNSRecord', namespace, name };
-        this.enqueue([...(this.view.record(own) ? [own] : []), ...this.view.ingressRecordsForHosts(namespace, change.hosts ?? [])]);
+        this.enqueue([...(this.view.record(own) ? [own] : []), ...this.view.ingressRecordsForHosts(namespace, change.hosts ?? [])], cluster);
         break;
       }
       case 'Service':
       case 'EndpointSlice': {
         const own: RecordKey = { kind: 'ServiceDNSRecord', namespace, name };
-        if (this.view.record(own)) this.enqueue([own]);
+        if (this.view.record(own)) this.enqueue([own], cluster);
         break;
       }
       case 'Node':
@@ -86,7 +86,14 @@ export class FanOut {
     }
   }
 
-  private enqueue(keys: RecordKey[]): void {
-    for (const k of keys) this.queue.add(keyOf(k));
+  /**
+   * With `cluster`, the keys were woken by that cluster's objects: they count as served by it
+   * from now on, since their reconcile may still read the cluster in its previous state.
+   */
+  private enqueue(keys: RecordKey[], cluster?: string): void {
+    for (const k of keys) {
+      if (cluster !== undefined) this.served.add(k, cluster);
+      this.queue.add(keyOf(k));
+    }
   }
 }

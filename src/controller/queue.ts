@@ -95,33 +95,44 @@ export class WorkQueue {
   }
 
   /**
-   * Runs `handle` on `concurrency` workers until shutDown() or until `signal` aborts. Resolves
-   * when they have all stopped; a worker busy with a key finishes it first. Aborting stops only
-   * these workers: the queue keeps collecting keys, and a later run() picks them up (this is how
-   * a replica stops working when it loses the leader lease and resumes when it regains it).
+   * Runs `handle` for queued keys, at most `concurrency` of them working at once, until
+   * shutDown() or until `signal` aborts. A handler that only waits (for a provider batch) gives
+   * its place back with `slot.release()` and takes one again with `slot.reacquire()` before it
+   * works again; those waiting to come back go before new keys. Resolves when every handler
+   * started has finished: a key being handled is finished first. Aborting stops only this run:
+   * the queue keeps collecting keys, and a later run() picks them up (this is how a replica
+   * stops working when it loses the leader lease and resumes when it regains it).
    */
-  async run(concurrency: number, handle: (key: string) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  async run(concurrency: number, handle: (key: string, slot: Slot) => Promise<void>, signal?: AbortSignal): Promise<void> {
     const wake = () => {
       for (const w of this.waiters.splice(0)) w();
     };
     signal?.addEventListener('abort', wake, { once: true });
-    const worker = async (): Promise<void> => {
+    const permits = new Permits(concurrency);
+    const handling = new Set<Promise<void>>();
+    try {
       for (;;) {
+        await permits.acquire('new');
         const key = await this.next(signal);
-        if (key === undefined) return;
-        try {
-          await handle(key);
-        } finally {
-          this.done(key);
+        if (key === undefined) {
+          permits.release();
+          break;
         }
+        const slot = permits.slot();
+        const done = handle(key, slot)
+          .catch(() => undefined) // handlers report their own failures
+          .finally(() => {
+            slot.release();
+            this.done(key);
+            handling.delete(done);
+          });
+        handling.add(done);
         // A reconcile that needed no I/O resolves in microtasks: without this the workers would
         // chain keys without ever letting timers and sockets run (heartbeats, Lease renewals,
         // watch events, /metrics).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-    };
-    try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
+      while (handling.size > 0) await Promise.all(handling);
     } finally {
       signal?.removeEventListener('abort', wake);
     }
@@ -163,5 +174,51 @@ export class WorkQueue {
     if (lane === undefined) return;
     this.dirty.delete(key);
     this.add(key, lane);
+  }
+}
+
+/** A handler's place among the `concurrency` working at once. */
+export interface Slot {
+  /** Gives the place back while waiting (idempotent). */
+  release(): void;
+  /** Takes a place again, before those not started yet (no-op while held). */
+  reacquire(): Promise<void>;
+}
+
+/** Counting places, where handlers coming back go before new keys. */
+class Permits {
+  private readonly returning: Array<() => void> = [];
+  private readonly starting: Array<() => void> = [];
+
+  constructor(private free: number) {}
+
+  acquire(who: 'new' | 'returning'): Promise<void> {
+    if (this.free > 0 && (who === 'returning' || this.returning.length === 0)) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => (who === 'returning' ? this.returning : this.starting).push(resolve));
+  }
+
+  release(): void {
+    const next = this.returning.shift() ?? this.starting.shift();
+    if (next) next();
+    else this.free++;
+  }
+
+  slot(): Slot {
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.release();
+      },
+      reacquire: async () => {
+        if (held) return;
+        await this.acquire('returning');
+        held = true;
+      },
+    };
   }
 }

@@ -56,6 +56,7 @@ import type { DirectOutcome, DirectOutputs } from './direct.js';
 import { observeCleanup } from '../metrics.js';
 import type { Logger } from 'winston';
 import { EventReason, eventRecorder, type EventRecorder } from './events.js';
+import type { Slot } from './queue.js';
 
 export interface RecordKey {
   kind: RecordKind;
@@ -230,7 +231,12 @@ export class Reconciler {
     this.lastPublished.clear();
   }
 
-  async reconcile(key: RecordKey): Promise<ReconcileResult> {
+  /**
+   * `slot`: the record's place among the workers; it is given back while the record waits for
+   * its provider batch, so that a slow provider does not keep every other record queued (and
+   * saying an old `Published`) behind the ones waiting.
+   */
+  async reconcile(key: RecordKey, slot?: Slot): Promise<ReconcileResult> {
     const cached = this.view.record(key);
     if (!cached) return this.forget(key, true);
     if (cached.metadata.deletionTimestamp) return this.finalize(key, cached);
@@ -241,7 +247,7 @@ export class Reconciler {
       finalizer = 'removed';
       this.log.info('removed the cleanup finalizer: no direct DNS provider is configured', { record: keyOf(key) });
     }
-    const published = await this.publish(key, record);
+    const published = await this.publish(key, record, slot);
     // After the status: the status is what the admin waits for, and a record deleted before its
     // finalizer is cleaned up from its key (forget) or by the workers' sweep.
     if (this.options.cleanup && !hasFinalizer(published.record)) {
@@ -306,7 +312,7 @@ export class Reconciler {
   }
 
   /** The full reconcile of a live record; returns the record as last written and, after a provider failure, what to throw. */
-  private async publish(key: RecordKey, record: DNSRecord): Promise<{ result: ReconcileResult; record: DNSRecord; retry?: RetryLater }> {
+  private async publish(key: RecordKey, record: DNSRecord, slot?: Slot): Promise<{ result: ReconcileResult; record: DNSRecord; retry?: RetryLater }> {
     const ref: RecordRef = { ...key, uid: record.metadata.uid };
     const k = keyOf(key);
     const decision = this.decide(key, record);
@@ -335,8 +341,13 @@ export class Reconciler {
     }
     let direct: DirectOutcome | undefined;
     if (attempt) {
-      record = await this.whilePublishing(key, record, endpoints, ready, attempt);
-      direct = await attempt;
+      slot?.release();
+      try {
+        record = await this.whilePublishing(key, record, endpoints, ready, attempt, slot);
+        direct = await attempt;
+      } finally {
+        await slot?.reacquire();
+      }
     }
     if (direct && !direct.retry) this.lastPublished.set(k, endpoints);
     // A provider's refusal or failure is what the admin must see first; the core's own verdict
@@ -420,6 +431,7 @@ export class Reconciler {
     endpoints: Endpoint[],
     ready: Verdict,
     attempt: Promise<DirectOutcome>,
+    slot?: Slot,
   ): Promise<DNSRecord> {
     if (!this.unconfirmed(key, record, endpoints)) return record;
     let timer: NodeJS.Timeout | undefined;
@@ -429,12 +441,15 @@ export class Reconciler {
     ]);
     clearTimeout(timer);
     if (!slow) return record;
+    await slot?.reacquire();
     try {
       const written = await this.persistStatus(key, record, publishingVerdict(this.now(), ready.message), {});
       return written ?? record;
     } catch (err) {
       this.log.warn('could not write the Publishing status', { record: keyOf(key), error: describeError(err) });
       return record;
+    } finally {
+      slot?.release();
     }
   }
 

@@ -42,10 +42,9 @@ import { TransitionEvents } from './transitions.js';
 import { Workers } from './workers.js';
 
 /**
- * Records reconciled at once. A reconcile is mostly waiting (API writes, and with a direct
- * provider the zone batch its changes go out in, which holds at most this many records), so
- * this is a bound on concurrent I/O, not on CPU: 2 made a cold start of 10,000 records with a
- * provider 5,000 PATCHes long.
+ * Records reconciled at once. A reconcile is mostly waiting on host API writes, so this is a
+ * bound on concurrent I/O, not on CPU; one waiting for its provider batch gives its place back
+ * (queue.ts Slot), so batches are not bounded by it.
  */
 export const DEFAULT_WORKERS = 64;
 

@@ -27,6 +27,20 @@ export class ServedRecords {
     }
   }
 
+  /**
+   * `key` can use an object of `cluster` just seen: known at once, not only after its reconcile,
+   * so that a transition of the cluster in between (e.g. its first sync completing) wakes it.
+   */
+  add(key: RecordKey, cluster: string): void {
+    const k = keyOf(key);
+    const clusters = this.byRecord.get(k) ?? [];
+    if (clusters.includes(cluster)) return;
+    this.byRecord.set(k, [...clusters, cluster]);
+    let m = this.byCluster.get(cluster);
+    if (!m) this.byCluster.set(cluster, (m = new Map()));
+    m.set(k, key);
+  }
+
   /** Records served by `cluster`, optionally of one kind. */
   recordsOf(cluster: string, kind?: RecordKey['kind']): RecordKey[] {
     const all = [...(this.byCluster.get(cluster)?.values() ?? [])];

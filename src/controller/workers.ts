@@ -10,7 +10,7 @@ import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeReconcile } from '../metrics.js';
 import { NotLeaderError } from './host-writes.js';
-import type { WorkQueue } from './queue.js';
+import type { Slot, WorkQueue } from './queue.js';
 import { Reconciler, RetryLater, parseKey, type ReconcileResult, type RecordKey } from './reconcile.js';
 
 export interface WorkersOptions {
@@ -56,7 +56,7 @@ export class Workers {
       if (ctrl.signal.aborted) return;
       logger.info('reconciling', { workers: this.opts.workers, queued: queue.depth });
       for (const k of keys) queue.add(k, 'sweep'); // whatever happened before, every record is checked once
-      await queue.run(this.opts.workers, (key) => this.handle(key), ctrl.signal);
+      await queue.run(this.opts.workers, (key, slot) => this.handle(key, slot), ctrl.signal);
     })();
     this.working = { ctrl, done };
   }
@@ -121,14 +121,14 @@ export class Workers {
     }
   }
 
-  private async handle(key: string): Promise<void> {
+  private async handle(key: string, slot?: Slot): Promise<void> {
     const { queue, logger, reconciler } = this.opts;
     const k = parseKey(key);
     const t0 = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
     let result: ReconcileResult | undefined;
     try {
-      result = await reconciler.reconcile(k);
+      result = await reconciler.reconcile(k, slot);
       observeReconcile(k.kind, true, seconds());
       queue.forget(key);
       logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });

@@ -1,8 +1,10 @@
 // A loopback HTTP proxy that counts what a client asks of a server (e.g. a DNS provider's API):
 // requests by method and by path, and the bytes answered. The benchmarks put it between a
 // controller and PowerDNS so that provider reads and writes are counted outside the controller.
+// The fault-matrix suite also makes it slow (every request held for a while) or down (the port
+// refuses connections, open ones are cut), and reads when each write arrived.
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ProxyCounts {
   requests: number;
@@ -16,11 +18,31 @@ export interface ProxyCounts {
   bytesDown: number;
 }
 
+/** One request as it arrived at the proxy. */
+export interface ProxiedRequest {
+  /** Date.now() on arrival. */
+  at: number;
+  method: string;
+  route: string;
+  write: boolean;
+}
+
 export interface CountingProxy {
   /** http://127.0.0.1:<port>, to give the client instead of the server's URL. */
   url: string;
   counts(): ProxyCounts;
   reset(): void;
+  /** Every request since start (or the last reset), in arrival order. */
+  requests(): ProxiedRequest[];
+  /** Writes received whose answer has not been sent yet. */
+  writesInFlight(): number;
+  /**
+   * Holds each request this long before passing it on (0: none). A held request is passed on even
+   * if its client has gone meanwhile: what was sent before a crash may still land.
+   */
+  setDelay(ms: number, opts?: { writesOnly?: boolean }): void;
+  /** Down: the port refuses connections and open ones are cut. Up: it listens again on the same port. */
+  setDown(down: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,44 +59,100 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
   if (!/^127\./.test(target.hostname)) throw new Error(`counting proxy: upstream ${upstream} is not on 127.0.0.0/8`);
   const agent = new http.Agent({ keepAlive: true });
   let counts = empty();
+  let log: ProxiedRequest[] = [];
+  let inFlight = 0;
+  let delay = { ms: 0, writesOnly: false };
+  const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
+    const write = method !== 'GET' && method !== 'HEAD';
     counts.requests++;
-    if (method === 'GET' || method === 'HEAD') counts.reads++;
-    else counts.writes++;
+    if (write) counts.writes++;
+    else counts.reads++;
     const route = routeOf(method, req.url ?? '/');
     counts.byRoute[route] = (counts.byRoute[route] ?? 0) + 1;
-    const up = http.request(
-      { host: target.hostname, port: target.port, method, path: req.url, headers: req.headers, agent },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.on('data', (c: Buffer) => {
-          counts.bytesDown += c.length;
+    log.push({ at: Date.now(), method, route, write });
+    if (write) inFlight++;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (write) inFlight--;
+    };
+    res.on('error', () => undefined);
+    const holdMs = delay.ms > 0 && (write || !delay.writesOnly) ? delay.ms : 0;
+    // The whole body is read first, so that a held request can still be sent after its client died.
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      const forward = (): void => {
+        const up = http.request(
+          { host: target.hostname, port: target.port, method, path: req.url, headers: req.headers, agent },
+          (upRes) => {
+            if (!res.destroyed) res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.on('data', (c: Buffer) => {
+              counts.bytesDown += c.length;
+            });
+            upRes.on('end', finish);
+            upRes.pipe(res);
+          },
+        );
+        up.on('error', (e) => {
+          finish();
+          if (res.destroyed) return;
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end(`counting proxy: ${e.message}\n`);
         });
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', (e) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`counting proxy: ${e.message}\n`);
+        up.end(Buffer.concat(body));
+      };
+      if (holdMs > 0) setTimeout(forward, holdMs);
+      else forward();
     });
-    req.pipe(up);
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
   });
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
+  let down = false;
   return {
     url: `http://127.0.0.1:${port}`,
     counts: () => structuredClone(counts),
     reset: () => {
       counts = empty();
+      log = [];
+    },
+    requests: () => [...log],
+    writesInFlight: () => inFlight,
+    setDelay: (ms, opts = {}) => {
+      delay = { ms, writesOnly: opts.writesOnly ?? false };
+    },
+    setDown: async (want) => {
+      if (want === down) return;
+      down = want;
+      if (want) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+      } else {
+        await listen(port);
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        if (down) resolve();
+        else server.close(() => resolve());
         server.closeAllConnections();
         agent.destroy();
       }),

@@ -119,6 +119,18 @@ describe('fan-out: a change queues only the records it can affect', () => {
     expect(await queued(queue)).to.deep.equal(['IngressDNSRecord/a/web', 'ServiceDNSRecord/b/db']);
   });
 
+  it('a record woken by a cluster\'s objects is woken by that cluster\'s next transition, even before its reconcile has finished', async () => {
+    // A member's first list arrives (its Ingresses wake their records), then it comes online
+    // while those reconciles still read it as not synced: the transition must reach them.
+    fan.member({ cluster: 'east', kind: 'Ingress', namespace: 'a', name: 'web', hosts: ['www.a.example'] });
+    fan.member({ cluster: 'east', kind: 'Service', namespace: 'a', name: 'db' });
+    expect((await queued(queue)).sort()).to.deep.equal(['IngressDNSRecord/a/web', 'ServiceDNSRecord/a/db']);
+    fan.member({ cluster: 'east', kind: 'State' });
+    expect((await queued(queue)).sort()).to.deep.equal(['IngressDNSRecord/a/web', 'ServiceDNSRecord/a/db']);
+    fan.member({ cluster: 'west', kind: 'State' });
+    expect(await queued(queue)).to.deep.equal([]);
+  });
+
   it("does not queue a record for the echo of mcdns's own write, but does for anyone else's change", async () => {
     const object = (rv: string) => ({ key: ownKey('IngressDNSRecord', 'a', 'web'), resourceVersion: rv });
     own.wrote(ownKey('IngressDNSRecord', 'a', 'web'), '41');

@@ -9,6 +9,8 @@ import type { ClusterObservation } from '../../../src/core/observation.js';
 import type { DirectOutcome, DirectOutputs } from '../../../src/controller/direct.js';
 import { Reconciler, RetryLater, keyOf, type RecordKey } from '../../../src/controller/reconcile.js';
 import { until } from '../../env/fake-lb.js';
+import { WorkQueue } from '../../../src/controller/queue.js';
+import { Workers } from '../../../src/controller/workers.js';
 import { MemoryHost } from './memory-host.js';
 
 const silent = winston.createLogger({ silent: true });
@@ -179,5 +181,28 @@ describe('status while a DNS provider is slow or failing', function () {
     provider.answer({ applied: 0, retry: false } as DirectOutcome);
     await running;
     expect(host.writes).to.deep.equal([]);
+  });
+
+  it('with more changed records than workers behind a slow provider, every one of them says Publishing, not only those a worker holds', async () => {
+    const { host, provider, reconciler } = setup(0);
+    const keys = ['a', 'b', 'c', 'd', 'e'].map((name): RecordKey => ({ ...key, name }));
+    for (const k of keys) host.records.set(keyOf(k), { ...record(), metadata: { ...record().metadata, name: k.name, uid: `uid-${k.name}` } });
+    const queue = new WorkQueue();
+    const workers = new Workers({
+      queue,
+      reconciler,
+      workers: 2,
+      logger: silent,
+      writing: () => true,
+      mayStart: () => true,
+      allKeys: () => keys.map(keyOf),
+    });
+    workers.start();
+    const readyOf = (name: string) => (host.records.get(`IngressDNSRecord/web/${name}`)?.status as { conditions?: Condition[] } | undefined)?.conditions?.find((c) => c.type === 'Ready');
+    await until('every record says Publishing', () => keys.every((k) => readyOf(k.name)?.reason === 'Publishing'));
+    expect(provider.held, 'all five wait on the provider at once').to.equal(5);
+    for (let i = 0; i < 5; i++) provider.answer({ applied: 1, retry: false } as DirectOutcome);
+    await until('every record Published', () => keys.every((k) => readyOf(k.name)?.reason === 'Published'));
+    await workers.stop(1000, true);
   });
 });

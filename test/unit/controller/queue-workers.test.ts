@@ -65,4 +65,63 @@ describe('work queue workers that stop and resume (leader election)', () => {
     expect(seen).to.deep.equal([]);
     expect(q.depth).to.equal(1);
   });
+
+  it('lets a handler that only waits give its place back: every key starts, and no more than `concurrency` work at once', async () => {
+    const q = new WorkQueue();
+    let open: () => void = () => undefined;
+    const provider = new Promise<void>((r) => (open = r));
+    const started: string[] = [];
+    let working = 0;
+    let maxWorking = 0;
+    const work = async () => {
+      working++;
+      maxWorking = Math.max(maxWorking, working);
+      await tick(1);
+      working--;
+    };
+    const running = q.run(2, async (k, slot) => {
+      started.push(k);
+      await work();
+      slot.release();
+      await provider; // a slow provider batch
+      await slot.reacquire();
+      await work();
+    });
+    for (let i = 0; i < 10; i++) q.add(`k${i}`);
+    await tick(50);
+    expect(started, 'all ten reached their provider while it was slow').to.have.length(10);
+    open();
+    await tick(50);
+    q.shutDown();
+    await running;
+    expect(maxWorking).to.be.at.most(2);
+    expect(q.inFlight).to.equal(0);
+  });
+
+  it('gives a place to a handler coming back before a key not started yet', async () => {
+    const q = new WorkQueue();
+    const order: string[] = [];
+    let open: () => void = () => undefined;
+    const provider = new Promise<void>((r) => (open = r));
+    const running = q.run(1, async (k, slot) => {
+      order.push(`start ${k}`);
+      if (k === 'waits') {
+        slot.release();
+        await provider;
+        await slot.reacquire();
+        order.push('waits is back');
+        return;
+      }
+      if (k === 'first') open();
+      await tick(5);
+    });
+    q.add('waits');
+    await tick(5);
+    q.add('first');
+    q.add('second');
+    await tick(60);
+    q.shutDown();
+    await running;
+    expect(order).to.deep.equal(['start waits', 'start first', 'waits is back', 'start second']);
+  });
 });
