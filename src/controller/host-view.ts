@@ -8,6 +8,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } fr
 import type { ClusterObservation } from '../core/observation.js';
 import { watchResource, type ListFn, type ResourceWatch } from '../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../kube/lists.js';
+import { dnsEndpointCacheEntry, stripManagedFields } from '../kube/slim.js';
 import type { Logger } from '../log.js';
 import type { RecordQuery } from '../observe/projections.js';
 import { ownKey } from './own-writes.js';
@@ -42,16 +43,6 @@ export interface HostViewOptions {
   onChange: (change: HostChange) => void;
 }
 
-/**
- * Drops metadata.managedFields, often the larger part of a small object, from what the caches
- * keep. Our updates (PUT) then carry none, which the API server reads as "unchanged": only an
- * explicit list replaces them.
- */
-function withoutManagedFields(o: KubernetesObject): KubernetesObject {
-  if (o.metadata?.managedFields) delete o.metadata.managedFields;
-  return o;
-}
-
 export class ApiHostView implements HostView {
   private readonly ingressRecords: ResourceWatch<DNSRecord & KubernetesObject>;
   private readonly serviceRecords: ResourceWatch<DNSRecord & KubernetesObject>;
@@ -65,6 +56,7 @@ export class ApiHostView implements HostView {
       namespace: string | undefined,
       changed: (obj: T, deleted: boolean) => void,
       labelSelector?: string,
+      transform: (o: KubernetesObject) => KubernetesObject = stripManagedFields,
     ): ResourceWatch<T> => {
       const resource = { group: def.group, version: def.version, plural: def.plural, namespace, labelSelector };
       const list = customObjectLister(kc, resource, LIST_TIMEOUT_MS) as ListFn<T>;
@@ -72,7 +64,7 @@ export class ApiHostView implements HostView {
         name: `${def.plural}.${def.group}`,
         labelSelector,
         logger: opts.logger,
-        transform: withoutManagedFields as (o: KubernetesObject) => T,
+        transform: transform as (o: KubernetesObject) => T,
         on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true) },
       });
     };
@@ -102,6 +94,7 @@ export class ApiHostView implements HostView {
         if (name) opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
       },
       `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+      dnsEndpointCacheEntry,
     );
   }
 

@@ -2,7 +2,7 @@
 // through the status subresource (with resourceVersion, so a stale write is a 409 and is
 // retried from fresh state), Events through core/v1 so `kubectl describe` shows them.
 // GatedHostWrites wraps them with the leader-election write gate and the write metrics.
-import { CoreV1Api, CustomObjectsApi, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { RECORD_API_VERSION, VERSION, type DNSEndpoint, type DNSRecord, type RecordKind } from '../api/schema.js';
 import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../api/kinds.js';
 import type { RecordRef } from '../core/dnsendpoint.js';
@@ -22,6 +22,7 @@ export class ApiHostWrites implements HostWrites {
   private readonly core: CoreV1Api;
   private readonly plural: string;
   private readonly timeout: ConfigurationOptions;
+  private readonly mergePatch: ConfigurationOptions;
 
   constructor(
     kc: KubeConfig,
@@ -37,6 +38,7 @@ export class ApiHostWrites implements HostWrites {
     requestTimeoutMs = HOST_REQUEST_TIMEOUT_MS,
   ) {
     this.timeout = timeoutOptions(requestTimeoutMs);
+    this.mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.timeout);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
     this.plural = dnsEndpointKindFor(group).plural;
@@ -85,15 +87,17 @@ export class ApiHostWrites implements HostWrites {
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
     const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
     const { namespace, name } = record.metadata as { namespace: string; name: string };
-    // A replace that carries the cached resourceVersion: a stale cache gets a 409 and a retry.
-    const made = (await this.custom.replaceNamespacedCustomObject({
+    // A merge patch of the finalizers alone, carrying the cached resourceVersion: a stale cache
+    // gets a 409 and a retry, as with an update, and whatever the cache leaves out (the
+    // last-applied-configuration annotation) stays on the object.
+    const made = (await this.custom.patchNamespacedCustomObject({
       group: def.group,
       version: def.version,
       namespace,
       plural: def.plural,
       name,
-      body: { ...record, apiVersion: RECORD_API_VERSION, kind, metadata: { ...record.metadata, finalizers } },
-    }, this.timeout)) as DNSRecord;
+      body: { metadata: { finalizers, resourceVersion: record.metadata.resourceVersion } },
+    }, this.mergePatch)) as DNSRecord;
     this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
     return made;
   }

@@ -1,6 +1,8 @@
 // The flags of `npm run bench`, in one place: the bench parses them and the docs test checks
 // that docs/performance.md names no flag the bench does not have.
+import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
+import { parseDocument } from 'yaml';
 
 export const BENCH_OPTIONS = {
   scenario: { type: 'string', default: 'latency' },
@@ -26,3 +28,24 @@ export const BENCH_OPTIONS = {
   chart: { type: 'string' },
   from: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
+
+/**
+ * The Node.js options the Deployment gives mcdns (its NODE_OPTIONS in manifests/deployment.yaml;
+ * the Helm chart renders the same by default), so that the bench measures mcdns with the heap
+ * users run it with and cannot drift from it. NODE_OPTIONS of the bench's own environment is
+ * appended after them (a diagnostic such as --heapsnapshot-signal, or an override to compare).
+ */
+export function mcdnsNodeOptions(env: NodeJS.ProcessEnv = process.env, manifest = 'manifests/deployment.yaml'): string {
+  return [deploymentNodeOptions(manifest), env['NODE_OPTIONS']].filter((o) => o !== undefined && o.trim() !== '').join(' ');
+}
+
+/** NODE_OPTIONS of the mcdns container in a Deployment manifest; throws if it has none. */
+export function deploymentNodeOptions(manifest = 'manifests/deployment.yaml'): string {
+  const deployment = parseDocument(readFileSync(manifest, 'utf8')).toJS() as {
+    spec?: { template?: { spec?: { containers?: Array<{ name?: string; env?: Array<{ name?: string; value?: unknown }> }> } } };
+  };
+  const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'mcdns');
+  const value = container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${manifest}: the mcdns container sets no NODE_OPTIONS`);
+  return value;
+}

@@ -37,6 +37,7 @@ import { installMcdnsCrds } from '../env/workloads.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
+import { mcdnsNodeOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface ScaleOptions {
@@ -442,9 +443,11 @@ class ScaleRunner {
       '--log-level=info',
       ...opts.mcdnsArgs,
     ];
-    this.log(`starting mcdns ${args.filter((a) => !a.startsWith('--kubeconfig')).join(' ')}`);
+    // Node.js options as the Deployment sets them (manifests/deployment.yaml).
+    const nodeOptions = mcdnsNodeOptions();
+    this.log(`starting mcdns ${args.filter((a) => !a.startsWith('--kubeconfig')).join(' ')} (NODE_OPTIONS ${nodeOptions})`);
     const t0 = performance.now();
-    const mcdns = startMcdns(args, { MCDNS_PDNS_API_KEY: s.pdnsA.apiKey });
+    const mcdns = startMcdns(args, { MCDNS_PDNS_API_KEY: s.pdnsA.apiKey, NODE_OPTIONS: nodeOptions });
     this.mcdns = mcdns;
     if (mcdns.process.pid === undefined) throw new Error('scale: mcdns did not start');
     let syncedAt: number | undefined;
