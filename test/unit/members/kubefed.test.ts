@@ -169,6 +169,12 @@ describe('KubeFedClusterSource', () => {
     host.failPaths.set(`${SECRETS}/east-token`, 500);
     await eventually(() => host.requests.filter((r) => r.path === `${SECRETS}/east-token`).length >= 3, 3000, 'failed re-reads');
     expect(source.members().map((m) => m.name)).to.deep.equal(['east']);
+    await flushLogs();
+    // The line names the Secret and why, never what it holds.
+    const kept = logs.lines.find((l) => l['message'] === 'could not read member cluster secret again; keeping the one read before');
+    expect(kept).to.include({ level: 'warn', secretName: 'east-token', reason: 'HTTP 500: injected failure 500' });
+    expect(JSON.stringify(logs.lines)).not.to.contain('member-token');
+    expect(JSON.stringify(logs.lines)).not.to.contain(Buffer.from('member-token\n').toString('base64'));
     host.failPaths.clear();
     await eventually(() => source.members().length === 2, 3000, 'west readable again');
   });
