@@ -543,7 +543,12 @@ export class ProviderSink {
     w.timer = undefined;
     if (w.running || w.pending.size === 0) return;
     w.running = true;
-    const batch = [...w.pending.values()].slice(0, this.opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS);
+    // The oldest waiting records, without copying all of them (a cold start queues thousands).
+    const batch: Pending[] = [];
+    for (const p of w.pending.values()) {
+      if (batch.length === (this.opts.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS)) break;
+      batch.push(p);
+    }
     for (const p of batch) w.pending.delete(p.resource);
     try {
       const outcomes = await this.serial(w, () => this.writeBatch(w, batch));
@@ -585,10 +590,13 @@ export class ProviderSink {
         for (const n of recordNamesForTxtName(c.record.name, this.opts.ownership)) freed.add(n);
       }
     }
+    if (freed.size === 0) return;
+    // Records of this batch that got everything they asked for need no second plan.
+    const placed = new Set(batch.filter((p) => (outcomes.get(p.resource)?.conflicts.length ?? 0) === 0).map((p) => p.resource));
     for (const name of freed) {
       for (const resource of w.wanted.get(name) ?? []) {
         const desired = this.desired.get(resource);
-        if (!desired || desired.settled || w.pending.has(resource) || batch.some((p) => p.resource === resource && (outcomes.get(resource)?.conflicts.length ?? 0) === 0)) continue;
+        if (!desired || desired.settled || w.pending.has(resource) || placed.has(resource)) continue;
         if (w.pending.size === 0) w.firstAt = this.now();
         w.pending.set(resource, { resource, policy: this.opts.policy, waiters: [] });
       }

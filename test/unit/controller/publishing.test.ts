@@ -75,6 +75,18 @@ function setup(publishingStatusAfterMs: number) {
  */
 const pastThreshold = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/**
+ * Reconciles `key` while the provider holds the call past the Publishing threshold, then
+ * confirms with nothing applied: the endpoints were already in place.
+ */
+async function reconcileSlowlyConfirmed(reconciler: Reconciler, provider: HeldProvider): Promise<void> {
+  const running = reconciler.reconcile(key);
+  await until('the provider called', () => provider.held === 1);
+  await pastThreshold();
+  provider.answer({ applied: 0, retry: false } as DirectOutcome);
+  await running;
+}
+
 describe('status while a DNS provider is slow or failing', function () {
   this.timeout(10_000);
 
@@ -133,11 +145,7 @@ describe('status while a DNS provider is slow or failing', function () {
     await reconciler.reconcile(key);
     provider.immediate = undefined;
     host.writes = [];
-    const running = reconciler.reconcile(key);
-    await until('the provider called', () => provider.held === 1);
-    await pastThreshold();
-    provider.answer({ applied: 0, retry: false } as DirectOutcome);
-    await running;
+    await reconcileSlowlyConfirmed(reconciler, provider);
     expect(host.writes).to.deep.equal([]);
     expect(ready()).to.include({ status: 'True', reason: 'Published' });
   });
@@ -153,11 +161,7 @@ describe('status while a DNS provider is slow or failing', function () {
       publishingStatusAfterMs: 0,
     });
     first.host.writes = [];
-    const running = restarted.reconcile(key);
-    await until('the provider called', () => provider.held === 1);
-    await pastThreshold();
-    provider.answer({ applied: 0, retry: false } as DirectOutcome);
-    await running;
+    await reconcileSlowlyConfirmed(restarted, provider);
     expect(first.host.writes).to.deep.equal([]);
   });
 
@@ -175,11 +179,7 @@ describe('status while a DNS provider is slow or failing', function () {
     await other.reconcile(key);
     provider.immediate = undefined;
     host.writes = [];
-    const running = reconciler.reconcile(key);
-    await until('the provider called', () => provider.held === 1);
-    await pastThreshold();
-    provider.answer({ applied: 0, retry: false } as DirectOutcome);
-    await running;
+    await reconcileSlowlyConfirmed(reconciler, provider);
     expect(host.writes).to.deep.equal([]);
   });
 
