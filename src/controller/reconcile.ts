@@ -259,22 +259,25 @@ export class Reconciler {
   }
 
   /**
-   * Brings the record's DNS outputs up to date, and only them: the DNSEndpoint is written (when
-   * it differs) and the providers are handed the endpoints, without waiting for their batch. No
-   * status, finalizer or Event: the full reconcile that follows writes those. Invalid records,
-   * and records being deleted, are left to it.
+   * Brings the record's DNS outputs up to date, and only them: the providers are handed the
+   * endpoints, without waiting for their batch, and/or the DNSEndpoint is written (when it
+   * differs). No status, finalizer or Event: the full reconcile that follows writes those.
+   * Invalid records, and records being deleted, are left to it.
    */
-  async publishOutputs(key: RecordKey): Promise<void> {
+  async publishOutputs(key: RecordKey, outputs: { providers: boolean; dnsEndpoint: boolean } = { providers: true, dnsEndpoint: true }): Promise<void> {
+    const providers = outputs.providers && this.options.direct?.configured === true;
+    const dnsEndpoint = outputs.dnsEndpoint && this.options.dnsEndpoints !== false;
     const record = this.view.record(key);
-    if (!record || record.metadata.deletionTimestamp) return;
+    if ((!providers && !dnsEndpoint) || !record || record.metadata.deletionTimestamp) return;
     const decision = this.decide(key, record);
     if ('invalid' in decision) return;
-    const ref: RecordRef = { ...key, uid: record.metadata.uid };
-    if (this.options.direct?.configured) {
+    if (providers) {
       // The full reconcile publishes the same endpoints again and reads the outcome there.
-      this.options.direct.publish(key, decision.endpoints, { only: this.options.dnsEndpoints === false }).catch(() => undefined);
+      this.options.direct?.publish(key, decision.endpoints, { only: this.options.dnsEndpoints === false }).catch(() => undefined);
     }
-    if (this.options.dnsEndpoints !== false) await this.writeDNSEndpoint(dnsEndpointFor(ref, decision.endpoints, this.group));
+    if (dnsEndpoint) {
+      await this.writeDNSEndpoint(dnsEndpointFor({ ...key, uid: record.metadata.uid }, decision.endpoints, this.group));
+    }
   }
 
   /**

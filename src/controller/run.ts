@@ -294,7 +294,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
       reconciler.seedClaims(keys.map(parseKey)); // every older claim is known before the first reconcile
       return keys;
     },
-    publishOutputs: (k) => reconciler.publishOutputs(k),
+    publishOutputs: (k, outputs) => reconciler.publishOutputs(k, outputs),
     recordsSynced: () => view.recordsSynced(),
     ...(direct.configured
       ? {

@@ -2,10 +2,11 @@
 // failure. They run only while this replica may write (started and stopped by leader election)
 // and only once the caches are ready (see readiness.ts).
 //
-// Taking up work (a cold start, a new term as leader) goes DNS first: every record's DNS
-// outputs are brought up to date in one pass (one host write per record at most, providers
-// batched), then the records whose ownership TXTs remain at a provider without a record are
-// queued for removal, then every record is reconciled fully (status, finalizer, Events).
+// Taking up work (a cold start, a new term as leader) goes DNS first: every record's endpoints
+// are handed to the direct providers (no host write, so the provider batches fill at once and
+// their zones converge in seconds), then every DNSEndpoint is brought up to date (one host write
+// per record at most), then the records whose ownership TXTs remain at a provider without a
+// record are queued for removal, then every record is reconciled fully (status, finalizer, Events).
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeReconcile } from '../metrics.js';
@@ -24,8 +25,8 @@ export interface WorkersOptions {
   mayStart: () => boolean;
   /** Every record key, queued once when work starts (level-triggered). */
   allKeys: () => string[];
-  /** The DNS-first pass of one record (Reconciler.publishOutputs); none: no such pass. */
-  publishOutputs?: (record: RecordKey) => Promise<void>;
+  /** The DNS-first pass of one record, for the outputs named (Reconciler.publishOutputs); none: no such pass. */
+  publishOutputs?: (record: RecordKey, outputs: { providers: boolean; dnsEndpoint: boolean }) => Promise<void>;
   /** Keys of records gone but still owning DNS records at a provider (read once per start). */
   orphans?: () => Promise<string[]>;
   /**
@@ -82,30 +83,37 @@ export class Workers {
   }
 
   /**
-   * The DNS-first pass over `keys` on `workers` concurrent runners, then the sweep for orphans.
-   * A failure leaves the key to its full reconcile, which reports it; losing the right to write
-   * ends the pass.
+   * The DNS-first pass over `keys`: the providers are handed every record's endpoints in one
+   * go (CPU only, yielding between records), then the DNSEndpoints are written on `workers`
+   * concurrent runners; then the sweep for orphans. A failure leaves the key to its full
+   * reconcile, which reports it; losing the right to write ends the pass.
    */
   private async outputsFirst(keys: string[], signal: AbortSignal): Promise<void> {
     const { publishOutputs, orphans, logger, queue } = this.opts;
     if (publishOutputs) {
       const t0 = Date.now();
-      let next = 0;
       let failed = 0;
-      const runner = async (): Promise<void> => {
-        while (next < keys.length && !signal.aborted && this.opts.writing()) {
-          const key = keys[next++] as string;
-          try {
-            await publishOutputs(parseKey(key));
-          } catch (err) {
-            failed++;
-            logger.debug('DNS-first pass: left to the full reconcile', { record: key, error: describeError(err) });
+      const pass = async (outputs: { providers: boolean; dnsEndpoint: boolean }, runners: number): Promise<number> => {
+        let next = 0;
+        const runner = async (): Promise<void> => {
+          while (next < keys.length && !signal.aborted && this.opts.writing()) {
+            const key = keys[next++] as string;
+            try {
+              await publishOutputs(parseKey(key), outputs);
+            } catch (err) {
+              failed++;
+              logger.debug('DNS-first pass: left to the full reconcile', { record: key, error: describeError(err) });
+            }
+            await new Promise<void>((resolve) => setImmediate(resolve)); // let heartbeats and watches run
           }
-          await new Promise<void>((resolve) => setImmediate(resolve)); // let heartbeats and watches run
-        }
+        };
+        await Promise.all(Array.from({ length: Math.min(runners, keys.length) }, runner));
+        return next;
       };
-      await Promise.all(Array.from({ length: Math.min(this.opts.workers, keys.length) }, runner));
-      logger.info('DNS outputs brought up to date', { records: next, failed, seconds: (Date.now() - t0) / 1000 });
+      await pass({ providers: true, dnsEndpoint: false }, 1);
+      const handed = (Date.now() - t0) / 1000;
+      const records = await pass({ providers: false, dnsEndpoint: true }, this.opts.workers);
+      logger.info('DNS outputs brought up to date', { records, failed, providersHandedS: handed, seconds: (Date.now() - t0) / 1000 });
     }
     if (orphans && !signal.aborted && !(this.opts.recordsSynced?.() ?? true)) {
       logger.warn('not looking for DNS records of deleted records: the record caches have not synced (the next start or term looks again)');

@@ -24,6 +24,12 @@ function int(name: string, raw: string | undefined): number {
   return v;
 }
 
+/** An on/off flag, or a clear error naming it. */
+function onOff(name: string, raw: string): boolean {
+  if (raw !== 'on' && raw !== 'off') throw new Error(`--${name} must be on or off (got "${raw}")`);
+  return raw === 'on';
+}
+
 async function main(): Promise<void> {
   // Keeps the process alive while it waits on the bed's (unref'd) server processes.
   const keepAlive = setInterval(() => undefined, 60_000);
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
         externalDnsDefaults: defaults,
         changeTimeoutS: int('change-timeout-s', values['change-timeout-s']),
         mcdnsArgs: (values['mcdns-args'] as string).split(/\s+/).filter(Boolean),
+        pdnsApiRectify: onOff('pdns-api-rectify', values['pdns-api-rectify'] as string),
       },
       log,
       (partial) => {

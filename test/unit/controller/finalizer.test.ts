@@ -91,6 +91,8 @@ describe('the cleanup finalizer', () => {
 
   it('is not written by the DNS-first pass, which writes the DNSEndpoint only', async () => {
     const { host, reconciler } = setup(async () => undefined);
+    await reconciler.publishOutputs(key, { providers: true, dnsEndpoint: false });
+    expect(host.writes, 'the providers-only pass writes nothing on the host').to.deep.equal([]);
     await reconciler.publishOutputs(key);
     expect(host.writes).to.deep.equal(['create dnsendpoint']);
     expect(host.record(key)?.metadata.finalizers).to.equal(undefined);

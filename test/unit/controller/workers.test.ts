@@ -9,7 +9,7 @@ const silent = createLogger('silent');
 const keys = ['IngressDNSRecord/ns/a', 'IngressDNSRecord/ns/b', 'ServiceDNSRecord/ns/c'];
 
 /** Workers over a log of what happened, in order. */
-function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise<string[]>; outputs?: (k: RecordKey) => Promise<void>; recordsSynced?: () => boolean } = {}) {
+function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise<string[]>; outputs?: (k: RecordKey, o: { providers: boolean; dnsEndpoint: boolean }) => Promise<void>; recordsSynced?: () => boolean } = {}) {
   const log: string[] = [];
   const queue = new WorkQueue();
   const workers = new Workers({
@@ -25,7 +25,7 @@ function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise
     writing: opts.writing ?? (() => true),
     mayStart: () => true,
     allKeys: () => keys,
-    publishOutputs: opts.outputs ?? (async (k) => void log.push(`outputs ${keyOf(k)}`)),
+    publishOutputs: opts.outputs ?? (async (k, o) => void log.push(`${o.providers ? 'providers' : ''}${o.dnsEndpoint ? 'dnsendpoint' : ''} ${keyOf(k)}`)),
     ...(opts.orphans ? { orphans: opts.orphans } : {}),
     ...(opts.recordsSynced ? { recordsSynced: opts.recordsSynced } : {}),
   });
@@ -33,13 +33,15 @@ function workersLogging(opts: { writing?: () => boolean; orphans?: () => Promise
 }
 
 describe('workers taking up work', () => {
-  it('bring every record\'s DNS outputs up to date before any full reconcile', async () => {
+  it('hand every record to the providers, then write every DNSEndpoint, before any full reconcile', async () => {
     const { log, workers } = workersLogging();
     workers.start();
     await tick(50);
     await workers.stop(1000, true);
-    expect(log.slice(0, 3).sort()).to.deep.equal(keys.map((k) => `outputs ${k}`).sort());
-    expect(log.slice(3).sort()).to.deep.equal(keys.map((k) => `reconcile ${k}`).sort());
+    // The providers' batches must not wait for the host API's pace of DNSEndpoint writes.
+    expect(log.slice(0, 3)).to.deep.equal(keys.map((k) => `providers ${k}`));
+    expect(log.slice(3, 6).sort()).to.deep.equal(keys.map((k) => `dnsendpoint ${k}`).sort());
+    expect(log.slice(6).sort()).to.deep.equal(keys.map((k) => `reconcile ${k}`).sort());
   });
 
   it('leave a record whose DNS-first pass failed to its full reconcile', async () => {
