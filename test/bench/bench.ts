@@ -6,6 +6,7 @@
 //   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
+//             [--pdns-api-rectify on|off]
 //   scale-chart --from FILE.json[,FILE.json...] --chart FILE.svg [--json FILE]
 //             (redraws the chart of earlier scale runs; several files are merged into one result)
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -3,7 +3,8 @@
 // consuming the same DNSEndpoints. For each N:
 //
 //   setup        one etcd behind host + K member kube-apiservers (distinct --etcd-prefix), two
-//                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS; the zones'
+//                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS, which takes
+//                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones'
 //                api_rectify as --pdns-api-rectify says, off by default), each API behind a
 //                counting proxy; N records on the host, in each member one Ingress per
 //                record with a loopback load-balancer address set through /status.
@@ -40,6 +41,9 @@ import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdn
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsNodeOptions } from './options.js';
 import { summarize, type Summary } from './stats.js';
+
+/** PowerDNS B's webserver-max-bodysize (MB): room for ExternalDNS's single PATCH per zone. */
+const EXTERNALDNS_PDNS_MAX_BODY_MB = 64;
 
 export interface ScaleOptions {
   records: number[];
@@ -344,7 +348,9 @@ class ScaleRunner {
     const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
     this.bed = bed;
     const pdnsA = bed.powerdns!;
-    const pdnsB = await startPowerDns();
+    // ExternalDNS sends one PATCH per zone with every change: at 10,000 records that is 20,000
+    // rrsets, over PowerDNS's default 2 MB body limit (it would never converge), so B takes more.
+    const pdnsB = await startPowerDns({ extraConfig: [`webserver-max-bodysize=${EXTERNALDNS_PDNS_MAX_BODY_MB}`] });
     this.cleanups.push(() => pdnsB.stop());
     for (const z of fleet.zones()) {
       for (const pdns of [pdnsA, pdnsB]) {
