@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { validateFiles } from './commands/validate.js';
 import { addProviderOptions } from './commands/provider-options.js';
 import { parseDuration, strictBooleanEnv } from './commands/options.js';
+import { DEFAULT_HEALTH_CHECKED_TTL } from './core/ttl.js';
 
 export const program = new Command();
 program
@@ -123,7 +124,7 @@ addProviderOptions(program.command('run'))
   )
   .addOption(
     new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, or Services by readiness) without a recordTTL; 0 = 180s like other names')
-      .default(30_000, '30s')
+      .default(DEFAULT_HEALTH_CHECKED_TTL * 1000, `${DEFAULT_HEALTH_CHECKED_TTL}s`)
       .argParser(dur)
       .env('MCDNS_HEALTH_CHECKED_TTL'),
   )

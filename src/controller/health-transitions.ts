@@ -157,7 +157,10 @@ export class HealthTransitions {
 /** "connection refused", or "198 connection refused, 2 connection reset": the classified errors, most common first. */
 function errorsOf(failed: Array<{ lastError?: string }>): string {
   const counts = new Map<string, number>();
-  for (const c of failed) counts.set(c.lastError ?? 'unhealthy', (counts.get(c.lastError ?? 'unhealthy') ?? 0) + 1);
+  for (const c of failed) {
+    const error = c.lastError ?? 'unhealthy';
+    counts.set(error, (counts.get(error) ?? 0) + 1);
+  }
   if (counts.size === 1) return [...counts.keys()][0] as string;
   const kinds = [...counts].sort((a, b) => b[1] - a[1]);
   const shown = kinds.slice(0, 3).map(([error, n]) => `${n} ${error}`);

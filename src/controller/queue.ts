@@ -49,7 +49,7 @@ export class WorkQueue {
     const at = this.queued.get(key);
     if (at === 'change' || at === lane) return;
     this.queued.set(key, lane);
-    this.keysIn(lane).push(key);
+    this.lanes[lane].push(key);
     this.waiters.shift()?.();
   }
 
@@ -158,13 +158,9 @@ export class WorkQueue {
     return key;
   }
 
-  private keysIn(lane: Lane): string[] {
-    return lane === 'change' ? this.lanes.change : this.lanes.sweep;
-  }
-
   /** The next key waiting in `lane`, skipping entries of keys that moved to the other lane. */
   private take(lane: Lane): string | undefined {
-    const list = this.keysIn(lane);
+    const list = this.lanes[lane];
     while (list.length > 0) {
       const key = list.shift() as string;
       if (this.queued.get(key) === lane) return key;

@@ -2,10 +2,10 @@
 // compute the desired endpoints with the pure core, make the DNSEndpoint say exactly that,
 // and tell the admin what happened through status and Events. Writes only on change.
 //
-// DNS first: `publishOutputs` writes only a record's DNS outputs (DNSEndpoint and providers),
-// no status, finalizer or Event. When the workers take up work (a cold start, a new term as
-// leader) every record gets that pass first, so DNS converges at the pace of one host write per
-// record; the full reconciles that follow find the outputs in place and write the status.
+// DNS first: `publishOutputs` writes only a record's DNS outputs (provider records and/or the
+// DNSEndpoint), no status, finalizer or Event. When the workers take up work (a cold start, a
+// new term as leader) every record is handed to the providers, then every DNSEndpoint written
+// (workers.ts); the full reconciles that follow find the outputs in place and write the status.
 //
 // Finalizer: when a direct DNS provider is configured (the `cleanup` option), every live record
 // gets CLEANUP_FINALIZER with its first full reconcile, and deleting the record first removes

@@ -19,6 +19,7 @@ import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
 import { describeError } from '../errors.js';
+import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
 import { eventRecorder, type EventRecorder } from './events.js';
 import { HealthTransitions } from './health-transitions.js';
 import { ApiHostView } from './host-view.js';
@@ -111,7 +112,7 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
     providers: providerSettings(raw),
     dnsEndpoints: raw.dnsendpoints !== false && raw.dnsendpoints !== 'false',
     failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
-    healthCheckedTtlS: Number(raw.healthCheckedTtl ?? 30_000) / 1000,
+    healthCheckedTtlS: raw.healthCheckedTtl === undefined ? DEFAULT_HEALTH_CHECKED_TTL : Number(raw.healthCheckedTtl) / 1000,
     probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
     probeCaFile: str('probeCaFile'),
     probePolicy: {

@@ -76,12 +76,9 @@ export interface DesiredService {
   health?: RecordHealthStatus;
 }
 
-export { ttlOf } from './ttl.js';
-
 function byClusterName(clusters: ClusterObservation[]): ClusterObservation[] {
   return [...clusters].sort((a, b) => compareText(a.cluster, b.cluster));
 }
-
 
 /** KubeFed's status shape, entries de-duplicated and sorted by ip then hostname; `{}` when empty. */
 function loadBalancerStatus(entries: LoadBalancerIngress[]): LoadBalancerStatus {

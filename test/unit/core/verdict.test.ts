@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ttlOf } from '../../../src/core/desired.js';
+import { ttlOf } from '../../../src/core/ttl.js';
 import { boundedMessage, unavailability } from '../../../src/core/verdict.js';
 import { offline, online } from './fixtures.js';
 
