@@ -8,7 +8,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } fr
 import type { ClusterObservation } from '../core/observation.js';
 import { watchResource, type ListFn, type ResourceWatch } from '../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../kube/lists.js';
-import { dnsEndpointCacheEntry, stripManagedFields } from '../kube/slim.js';
+import { dnsEndpointCacheEntry, recordCacheEntry, stripManagedFields } from '../kube/slim.js';
 import type { Logger } from '../log.js';
 import type { RecordQuery } from '../observe/projections.js';
 import { ownKey } from './own-writes.js';
@@ -76,8 +76,8 @@ export class ApiHostView implements HostView {
       opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
     };
 
-    this.ingressRecords = watch(IngressDNSRecordKind, opts.namespace, record('IngressDNSRecord'));
-    this.serviceRecords = watch(ServiceDNSRecordKind, opts.namespace, record('ServiceDNSRecord'));
+    this.ingressRecords = watch(IngressDNSRecordKind, opts.namespace, record('IngressDNSRecord'), undefined, recordCacheEntry);
+    this.serviceRecords = watch(ServiceDNSRecordKind, opts.namespace, record('ServiceDNSRecord'), undefined, recordCacheEntry);
     this.domains = watch<Domain & KubernetesObject>(DomainKind, undefined, (d) =>
       opts.onChange({ kind: 'Domain', namespace: d.metadata.namespace ?? '', name: d.metadata.name ?? '' }),
     );

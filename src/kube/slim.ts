@@ -35,6 +35,67 @@ export function stripManagedFields<T extends object>(o: T): T {
 }
 
 /**
+ * Arrays that grow with the member clusters, kept as JSON text and parsed when read. A record's
+ * status.dns and status.targets and a DNSEndpoint's endpoints are read once or twice per
+ * reconcile but cached for every record: as text they take about a third of the memory of the
+ * parsed objects (one object, array and address string per cluster). The getters answer what
+ * the field would, and JSON.stringify (writes, canonical comparisons) sees the fields as
+ * written; the texts are private fields, so neither it nor a schema validator sees them.
+ */
+const pack = (v: unknown): string | undefined => (v === undefined ? undefined : JSON.stringify(v));
+const unpack = <T>(text: string | undefined): T | undefined => (text === undefined ? undefined : (JSON.parse(text) as T));
+
+/** A cached record's status: status.dns and status.targets packed, the rest as it came. */
+export class CachedRecordStatus {
+  readonly #dns: string | undefined;
+  readonly #targets: string | undefined;
+
+  constructor(status: Record<string, unknown>) {
+    const { dns, targets, ...rest } = status;
+    Object.assign(this, rest);
+    this.#dns = pack(dns);
+    this.#targets = pack(targets);
+  }
+
+  get dns(): unknown[] | undefined {
+    return unpack(this.#dns);
+  }
+
+  get targets(): string[] | undefined {
+    return unpack(this.#targets);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ...(this as unknown as Record<string, unknown>), dns: this.dns, targets: this.targets };
+  }
+}
+
+/** A cached DNSEndpoint's spec: the endpoints packed. */
+export class CachedEndpointsSpec {
+  readonly #endpoints: string | undefined;
+
+  constructor(spec: { endpoints?: unknown[] }) {
+    this.#endpoints = pack(spec.endpoints);
+  }
+
+  get endpoints(): unknown[] | undefined {
+    return unpack(this.#endpoints);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { endpoints: this.endpoints };
+  }
+}
+
+/** A record as the record caches keep it: stripManagedFields, with its status packed. */
+export function recordCacheEntry<T extends object>(o: T): T {
+  const stripped = stripManagedFields(o) as T & { status?: unknown };
+  const status = stripped.status;
+  if (status === null || typeof status !== 'object' || Array.isArray(status)) return stripped;
+  return { ...stripped, status: new CachedRecordStatus(status as Record<string, unknown>) };
+}
+
+/**
  * What mcdns reads of one of its DNSEndpoints (spec, labels, ownerReferences) and what it must
  * send back when it replaces one (identity, resourceVersion, annotations and finalizers, which
  * an update without them deletes). The rest (status written by ExternalDNS, uid, timestamps,
@@ -49,7 +110,8 @@ export function dnsEndpointCacheEntry<T extends object>(object: T): T {
   if (m.ownerReferences) metadata.ownerReferences = m.ownerReferences;
   if (m.finalizers) metadata.finalizers = m.finalizers;
   if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata, spec: o.spec } as T;
+  const spec = o.spec as { endpoints?: unknown[] } | undefined;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata, spec: spec && new CachedEndpointsSpec(spec) } as T;
 }
 
 function withoutKey(map: Record<string, string>, key: string): Record<string, string> | undefined {

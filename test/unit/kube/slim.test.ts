@@ -2,7 +2,9 @@
 // writes back, none of the server's bookkeeping.
 import { expect } from 'chai';
 import type { DNSEndpoint, IngressDNSRecord } from '../../../src/api/schema.js';
-import { LAST_APPLIED_ANNOTATION, dnsEndpointCacheEntry, stripManagedFields } from '../../../src/kube/slim.js';
+import { validateObject } from '../../../src/api/validate.js';
+import { canonical } from '../../../src/core/canonical.js';
+import { LAST_APPLIED_ANNOTATION, dnsEndpointCacheEntry, recordCacheEntry, stripManagedFields } from '../../../src/kube/slim.js';
 
 const managedFields = [
   { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', time: '2026-11-30T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:hosts': {} } } },
@@ -28,7 +30,15 @@ function recordFromServer(annotations?: Record<string, string>): IngressDNSRecor
         managedFields,
       },
       spec: { hosts: ['web.example.org'], recordTTL: 60 },
-      status: { observedGeneration: 3, conditions: [{ type: 'Ready', status: 'True', reason: 'Published', message: 'published' }], targets: ['192.0.2.10'] },
+      status: {
+        observedGeneration: 3,
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Published', message: 'published', lastTransitionTime: '2026-11-30T12:00:02Z' }],
+        dns: [
+          { cluster: 'eu', loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+          { cluster: 'us', loadBalancer: { ingress: [{ hostname: 'lb.us.example.net' }] } },
+        ],
+        targets: ['192.0.2.10', 'lb.us.example.net'],
+      },
     }),
   ) as IngressDNSRecord;
 }
@@ -53,6 +63,31 @@ describe('kube/slim: what the host caches keep', () => {
     it('leaves an object without metadata as it is', () => {
       const bare = { apiVersion: 'v1', kind: 'Thing' };
       expect(stripManagedFields(bare)).to.equal(bare);
+    });
+  });
+
+  describe('recordCacheEntry (IngressDNSRecords and ServiceDNSRecords)', () => {
+    it('reads, writes and compares the status as the server sent it, without managedFields', () => {
+      const live = recordFromServer();
+      const cached = recordCacheEntry(live);
+      const { managedFields: _m, ...metadata } = live.metadata as typeof live.metadata & { managedFields?: unknown };
+      expect(JSON.parse(JSON.stringify(cached))).to.deep.equal({ ...live, metadata });
+      expect(cached.status?.dns).to.deep.equal(live.status?.dns);
+      expect(cached.status?.targets).to.deep.equal(live.status?.targets);
+      expect(cached.status?.conditions).to.deep.equal(live.status?.conditions);
+      expect(canonical(cached.status)).to.equal(canonical(live.status));
+    });
+
+    it('passes the same validation as the record it came from (the packed text is no field)', () => {
+      const cached = recordCacheEntry(recordFromServer());
+      expect(validateObject(cached)).to.deep.equal([]);
+      expect(Object.keys(cached.status ?? {}).sort()).to.deep.equal(['conditions', 'observedGeneration']);
+    });
+
+    it('leaves a record without status as stripManagedFields does', () => {
+      const live = recordFromServer();
+      delete live.status;
+      expect(recordCacheEntry(live)).to.deep.equal(stripManagedFields(live));
     });
   });
 
@@ -82,7 +117,8 @@ describe('kube/slim: what the host caches keep', () => {
     it('keeps the spec, labels and ownerReferences mcdns compares, and what a replace must send back', () => {
       const live = fromServer();
       const cached = dnsEndpointCacheEntry(live);
-      expect(cached).to.deep.equal({
+      expect(cached.spec.endpoints).to.deep.equal(live.spec.endpoints);
+      expect(JSON.parse(JSON.stringify(cached))).to.deep.equal({
         apiVersion: live.apiVersion,
         kind: live.kind,
         metadata: {
