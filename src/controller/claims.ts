@@ -8,15 +8,16 @@
 // `onChange` (the controller queues them): a loser whose holder let go takes the name over
 // within one reconcile, and a holder learns at once that someone else claims its name.
 import { compareClaims, type Claim } from '../core/claims.js';
+import { MultiMap } from '../core/multimap.js';
 import { normaliseHostname } from '../core/targets.js';
 
 export type ClaimsListener = (records: string[]) => void;
 
 export class ClaimIndex {
-  /** name → record key → claim */
-  private readonly byName = new Map<string, Map<string, Claim>>();
-  /** record key → its claim and names */
-  private readonly byRecord = new Map<string, { claim: Claim; names: Set<string> }>();
+  /** name → the claims on it, by record key */
+  private readonly byName = new MultiMap<Claim>((c) => c.record);
+  /** record key → its claim and names (sorted; a record has a few) */
+  private readonly byRecord = new Map<string, { claim: Claim; names: string[] }>();
   private readonly listeners = new Set<ClaimsListener>();
 
   /** Called with the records to look at again after a change of claims. Returns an unsubscribe function. */
@@ -27,33 +28,30 @@ export class ClaimIndex {
 
   /** The claims on one name. */
   claimsOn(name: string): Claim[] {
-    return [...(this.byName.get(normaliseHostname(name))?.values() ?? [])];
+    return this.byName.get(normaliseHostname(name));
   }
 
   /** The names a record claims now. */
   namesOf(record: string): string[] {
-    return [...(this.byRecord.get(record)?.names ?? [])].sort();
+    return [...(this.byRecord.get(record)?.names ?? [])];
   }
 
   /** Sets what `claim.record` claims (replacing what it claimed before); tells the others affected. */
   set(claim: Claim, names: Iterable<string>): void {
-    const next = new Set([...names].map(normaliseHostname).filter((n) => n !== ''));
+    const next = [...new Set([...names].map(normaliseHostname).filter((n) => n !== ''))].sort();
     const before = this.byRecord.get(claim.record);
     const affected = new Set<string>();
     const aged = before !== undefined && compareClaims(before.claim, claim) !== 0;
     for (const name of before?.names ?? []) {
-      if (next.has(name) && !aged) continue;
-      this.byName.get(name)?.delete(claim.record);
-      if (this.byName.get(name)?.size === 0) this.byName.delete(name);
+      if (next.includes(name) && !aged) continue;
+      this.byName.remove(name, claim.record);
       affected.add(name);
     }
     for (const name of next) {
-      const claims = this.byName.get(name) ?? new Map<string, Claim>();
-      if (!claims.has(claim.record) || aged) affected.add(name);
-      claims.set(claim.record, claim);
-      this.byName.set(name, claims);
+      if (!this.byName.has(name, claim.record) || aged) affected.add(name);
+      this.byName.add(name, claim);
     }
-    if (next.size > 0) this.byRecord.set(claim.record, { claim, names: next });
+    if (next.length > 0) this.byRecord.set(claim.record, { claim, names: next });
     else this.byRecord.delete(claim.record);
     this.tell(claim.record, affected);
   }
@@ -73,7 +71,7 @@ export class ClaimIndex {
   private tell(self: string, names: Set<string>): void {
     if (names.size === 0) return;
     const others = new Set<string>();
-    for (const name of names) for (const record of this.byName.get(name)?.keys() ?? []) if (record !== self) others.add(record);
+    for (const name of names) for (const { record } of this.byName.get(name)) if (record !== self) others.add(record);
     if (others.size === 0) return;
     const list = [...others].sort();
     for (const listener of this.listeners) listener(list);

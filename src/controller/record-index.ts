@@ -3,34 +3,24 @@
 // Ingress listing that host can serve) and ServiceDNSRecords by the Domain they name.
 import type { DNSRecord, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../api/schema.js';
 import { recordHosts } from '../core/desired.js';
+import { MultiMap } from '../core/multimap.js';
 import { keyOf, type RecordKey } from './reconcile.js';
-
-function addTo(index: Map<string, Map<string, RecordKey>>, k: string, key: RecordKey): void {
-  let m = index.get(k);
-  if (!m) index.set(k, (m = new Map()));
-  m.set(keyOf(key), key);
-}
-
-function removeFrom(index: Map<string, Map<string, RecordKey>>, k: string, key: RecordKey): void {
-  const m = index.get(k);
-  m?.delete(keyOf(key));
-  if (m?.size === 0) index.delete(k);
-}
 
 export class RecordIndex {
   /** Normalised host → IngressDNSRecords listing it. */
-  private readonly byHost = new Map<string, Map<string, RecordKey>>();
+  private readonly byHost = new MultiMap<RecordKey>(keyOf);
   /** Domain name → ServiceDNSRecords whose spec.domainRef names it. */
-  private readonly byDomain = new Map<string, Map<string, RecordKey>>();
-  /** What each record was indexed under, to unindex it when it changes. */
-  private readonly indexedAs = new Map<string, string[]>();
+  private readonly byDomain = new MultiMap<RecordKey>(keyOf);
+  /** What each record was indexed under (one host or domain, or several), to unindex it when it changes. */
+  private readonly indexedAs = new Map<string, string | string[]>();
 
   /** Indexes a record as it is now (undefined: deleted). */
   set(kind: RecordKind, namespace: string, name: string, record: DNSRecord | undefined): void {
     const key: RecordKey = { kind, namespace, name };
     const k = keyOf(key);
     const index = kind === 'IngressDNSRecord' ? this.byHost : this.byDomain;
-    for (const old of this.indexedAs.get(k) ?? []) removeFrom(index, old, key);
+    const before = this.indexedAs.get(k) ?? [];
+    for (const old of typeof before === 'string' ? [before] : before) index.remove(old, k);
     this.indexedAs.delete(k);
     if (!record) return;
     const under =
@@ -39,20 +29,20 @@ export class RecordIndex {
         : typeof (record as ServiceDNSRecord).spec?.domainRef === 'string'
           ? [(record as ServiceDNSRecord).spec.domainRef]
           : [];
-    for (const u of under) addTo(index, u, key);
-    if (under.length > 0) this.indexedAs.set(k, under);
+    for (const u of under) index.add(u, key);
+    if (under.length > 0) this.indexedAs.set(k, under.length === 1 ? under[0]! : under);
   }
 
   /** IngressDNSRecords of `namespace` listing one of the (normalised) hosts. */
   ingressRecordsForHosts(namespace: string, hosts: readonly string[]): RecordKey[] {
     const out = new Map<string, RecordKey>();
-    for (const h of hosts) for (const [k, key] of this.byHost.get(h) ?? []) if (key.namespace === namespace) out.set(k, key);
+    for (const h of hosts) for (const key of this.byHost.get(h)) if (key.namespace === namespace) out.set(keyOf(key), key);
     return [...out.values()];
   }
 
   /** ServiceDNSRecords naming Domain `name`, in `namespaces` (undefined: any namespace). */
   serviceRecordsForDomain(name: string, namespaces?: (ns: string) => boolean): RecordKey[] {
-    return [...(this.byDomain.get(name)?.values() ?? [])].filter((k) => !namespaces || namespaces(k.namespace));
+    return this.byDomain.get(name).filter((k) => !namespaces || namespaces(k.namespace));
   }
 }
 

@@ -5,7 +5,14 @@ import { keyOf, type RecordKey } from './reconcile.js';
 
 export class ServedRecords {
   private readonly byCluster = new Map<string, Map<string, RecordKey>>();
-  private readonly byRecord = new Map<string, string[]>();
+  /** Record → its clusters: one shared array per distinct set of clusters (see `shared`). */
+  private readonly byRecord = new Map<string, readonly string[]>();
+  /**
+   * The cluster lists in use, by their joined names. Most records draw on the same clusters, so
+   * they share one array instead of holding one each. Cleared when it grows past any plausible
+   * number of distinct lists; arrays already handed out stay valid.
+   */
+  private readonly lists = new Map<string, readonly string[]>();
 
   /** The clusters `key` drew on at its last reconcile (empty: none, or the record is gone). */
   set(key: RecordKey, clusters: readonly string[]): void {
@@ -19,7 +26,7 @@ export class ServedRecords {
       this.byRecord.delete(k);
       return;
     }
-    this.byRecord.set(k, [...clusters]);
+    this.byRecord.set(k, this.shared(clusters));
     for (const c of clusters) {
       let m = this.byCluster.get(c);
       if (!m) this.byCluster.set(c, (m = new Map()));
@@ -35,10 +42,20 @@ export class ServedRecords {
     const k = keyOf(key);
     const clusters = this.byRecord.get(k) ?? [];
     if (clusters.includes(cluster)) return;
-    this.byRecord.set(k, [...clusters, cluster]);
+    this.byRecord.set(k, this.shared([...clusters, cluster]));
     let m = this.byCluster.get(cluster);
     if (!m) this.byCluster.set(cluster, (m = new Map()));
     m.set(k, key);
+  }
+
+  private shared(clusters: readonly string[]): readonly string[] {
+    const id = clusters.join('\n');
+    const known = this.lists.get(id);
+    if (known) return known;
+    if (this.lists.size >= 4096) this.lists.clear();
+    const list = Object.freeze([...clusters]);
+    this.lists.set(id, list);
+    return list;
   }
 
   /** Records served by `cluster`, optionally of one kind. */

@@ -1,0 +1,57 @@
+// MultiMap: an index from a key to values named by id, as the claims and record indexes use it.
+import { expect } from 'chai';
+import { MultiMap } from '../../../src/core/multimap.js';
+
+interface Item {
+  id: string;
+  note?: string;
+}
+
+describe('core/multimap: key → values by id', () => {
+  const items = () => new MultiMap<Item>((i) => i.id);
+
+  it('answers nothing for a key never added', () => {
+    const m = items();
+    expect(m.get('a')).to.deep.equal([]);
+    expect(m.has('a', 'x')).to.equal(false);
+  });
+
+  it('keeps one value, then several, in the order they were added', () => {
+    const m = items();
+    m.add('a', { id: 'x' });
+    expect(m.get('a')).to.deep.equal([{ id: 'x' }]);
+    m.add('a', { id: 'y' });
+    m.add('a', { id: 'z' });
+    expect(m.get('a').map((i) => i.id)).to.deep.equal(['x', 'y', 'z']);
+    expect(m.has('a', 'y')).to.equal(true);
+    expect(m.get('b')).to.deep.equal([]);
+  });
+
+  it('replaces a value added again under the same id, whether alone or among others', () => {
+    const m = items();
+    m.add('a', { id: 'x', note: 'old' });
+    m.add('a', { id: 'x', note: 'new' });
+    expect(m.get('a')).to.deep.equal([{ id: 'x', note: 'new' }]);
+    m.add('a', { id: 'y' });
+    m.add('a', { id: 'y', note: 'again' });
+    expect(m.get('a')).to.deep.equal([{ id: 'x', note: 'new' }, { id: 'y', note: 'again' }]);
+  });
+
+  it('removes by id down to one value and then to none; removing what is not there changes nothing', () => {
+    const m = items();
+    m.add('a', { id: 'x' });
+    m.add('a', { id: 'y' });
+    m.remove('a', 'nope');
+    m.remove('b', 'x');
+    expect(m.get('a')).to.have.length(2);
+    m.remove('a', 'x');
+    expect(m.get('a')).to.deep.equal([{ id: 'y' }]);
+    m.remove('a', 'x');
+    expect(m.get('a')).to.deep.equal([{ id: 'y' }]);
+    m.remove('a', 'y');
+    expect(m.get('a')).to.deep.equal([]);
+    expect(m.has('a', 'y')).to.equal(false);
+    m.add('a', { id: 'z' });
+    expect(m.get('a')).to.deep.equal([{ id: 'z' }]);
+  });
+});
