@@ -33,6 +33,7 @@ import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
 import type { Provider } from '../../providers/provider.js';
 import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
+import { StringMultiMap } from './multimap.js';
 import { ZoneContent, type ZoneView } from './zone-content.js';
 
 export interface ProviderSinkOptions {
@@ -123,12 +124,14 @@ interface Pending {
   waiters: Waiter[];
 }
 
-/** The desired state of one record, split by zone. */
+/** The desired state of one record. */
 interface Desired {
   endpoints: readonly Endpoint[];
-  byZone: Map<string, Endpoint[]>;
-  /** The endpoints as text, to tell a repeat publication from a change. */
-  text: string;
+  /**
+   * The zones holding at least one of the endpoints; which endpoints each holds is found again
+   * when needed (endpointsIn): keeping that split as well cost a Map and arrays per record.
+   */
+  zones: readonly string[];
   /**
    * The last publication of exactly these endpoints is fully in place (no conflict, problem or
    * error) and nothing at its names changed since: publishing them again has nothing to do.
@@ -150,7 +153,7 @@ class ZoneWorker {
   stale = true;
   readonly pending = new Map<string, Pending>();
   /** Desired names in this zone → records wanting them (to find who a drifted name concerns). */
-  readonly wanted = new Map<string, Set<string>>();
+  readonly wanted = new StringMultiMap();
   firstAt = 0;
   timer?: NodeJS.Timeout;
   running = false;
@@ -158,7 +161,11 @@ class ZoneWorker {
   loading?: Promise<ZoneContent>;
   /** Serialises reads and batches of this zone. */
   tail: Promise<void> = Promise.resolve();
-  constructor(readonly zone: string) {}
+  /** [zone], shared by the records whose names all lie in this zone (most do). */
+  readonly alone: readonly string[];
+  constructor(readonly zone: string) {
+    this.alone = [zone];
+  }
 }
 
 /** Thrown by the gate hook: passes through untouched to the publishers. */
@@ -269,7 +276,7 @@ export class ProviderSink {
     const plan: RecordPlan = { resource, zones: [], conflicts: [], problems: this.problems(resource, endpoints, zones) };
     for (const zone of this.zonesOf(resource, desired, zones)) {
       const w = this.worker(zone);
-      const one = this.planOne(w.content as ZoneContent, resource, desired.byZone.get(zone) ?? [], zones, this.opts.policy);
+      const one = this.planOne(w.content as ZoneContent, resource, this.endpointsIn(desired, zone), zones, this.opts.policy);
       if (one.changes.length > 0) plan.zones.push({ zone, changes: one.changes });
       plan.conflicts.push(...one.conflicts);
     }
@@ -280,8 +287,10 @@ export class ProviderSink {
     if (this.closed) throw new Error(`${this.provider.name}: the provider sink is closed`);
     // A resync publishes every record again: one already in place costs no plan at all.
     const known = this.desired.get(resource);
-    const text = JSON.stringify(endpoints);
-    if (known?.settled && known.text === text && policy === this.opts.policy && endpoints.length > 0) {
+    if (known?.settled && policy === this.opts.policy && endpoints.length > 0 && sameEndpoints(known.endpoints, endpoints)) {
+      // The caller keeps the endpoints it last published (reconcile's lastPublished): holding
+      // the same equal array, not the first one, spares a copy of every record's endpoints.
+      known.endpoints = endpoints;
       return { resource, applied: 0, changes: [], conflicts: [], problems: [], zoneErrors: [] };
     }
     // Every managed zone is read (once) before anything is planned: a failed read throws here.
@@ -309,25 +318,37 @@ export class ProviderSink {
     }
     if (failure !== undefined) throw failure;
     const now = this.desired.get(resource);
-    if (now && now.text === text && result.conflicts.length + result.problems.length + result.zoneErrors.length === 0) now.settled = true;
+    if (now && sameEndpoints(now.endpoints, endpoints) && result.conflicts.length + result.problems.length + result.zoneErrors.length === 0) now.settled = true;
     return result;
   }
 
   // ---- desired state ----
 
-  /** Endpoints by the zone of their name; names outside the filter or any zone are left out. */
-  private split(endpoints: readonly Endpoint[], zones: string[]): Desired {
-    const byZone = new Map<string, Endpoint[]>();
+  /** The desired state of `endpoints`, each in the zone of its name (if any, within the filter). */
+  private split(endpoints: readonly Endpoint[], zones: readonly string[]): Desired {
+    const holding: string[] = [];
     for (const e of endpoints) {
-      const name = normaliseName(e.dnsName);
-      if (!matchesDomainFilter(name, this.opts.domainFilter)) continue;
-      const zone = zoneFor(name, zones);
-      if (zone === undefined) continue;
-      let list = byZone.get(zone);
-      if (!list) byZone.set(zone, (list = []));
-      list.push(e);
+      const zone = this.zoneOf(e, zones);
+      if (zone !== undefined && !holding.includes(zone)) holding.push(zone);
     }
-    return { endpoints, byZone, text: JSON.stringify(endpoints), settled: false };
+    // Most records lie in one zone: they share its worker's [zone], not an array each.
+    const only = holding.length === 1 ? holding[0] : undefined;
+    return { endpoints, zones: only === undefined ? holding : this.worker(only).alone, settled: false };
+  }
+
+  /** The zone of the endpoint's name; undefined outside the domain filter or every zone. */
+  private zoneOf(e: Endpoint, zones: readonly string[]): string | undefined {
+    const name = normaliseName(e.dnsName);
+    return matchesDomainFilter(name, this.opts.domainFilter) ? zoneFor(name, zones) : undefined;
+  }
+
+  /**
+   * The desired endpoints in `zone`. Looking among the record's own zones finds each endpoint
+   * the zone it had among all: the most specific zone holding a name is among those.
+   */
+  private endpointsIn(desired: Desired, zone: string): Endpoint[] {
+    if (!desired.zones.includes(zone)) return [];
+    return desired.endpoints.filter((e) => this.zoneOf(e, desired.zones) === zone);
   }
 
   /** Problems of the desired endpoints (no zone, filtered, invalid, limits), planned against nothing. */
@@ -338,36 +359,27 @@ export class ProviderSink {
 
   /** Zones the record wants names in, wanted before, or owns something in. */
   private zonesOf(resource: string, desired: Desired, zones: string[]): string[] {
-    const touched = new Set(desired.byZone.keys());
-    for (const zone of this.desired.get(resource)?.byZone.keys() ?? []) touched.add(zone);
+    const touched = new Set(desired.zones);
+    for (const zone of this.desired.get(resource)?.zones ?? []) touched.add(zone);
     for (const zone of zones) if ((this.workers.get(zone)?.content?.ownedBy(resource).size ?? 0) > 0) touched.add(zone);
     return [...touched].filter((z) => zones.includes(z)).sort();
   }
 
   private remember(resource: string, desired: Desired): void {
     const before = this.desired.get(resource);
-    for (const [zone, eps] of before?.byZone ?? []) {
-      const w = this.workers.get(zone);
-      for (const e of eps) {
-        const set = w?.wanted.get(normaliseName(e.dnsName));
-        set?.delete(resource);
-        if (set?.size === 0) w?.wanted.delete(normaliseName(e.dnsName));
-      }
+    for (const e of before?.endpoints ?? []) {
+      const zone = before && this.zoneOf(e, before.zones);
+      if (zone !== undefined) this.workers.get(zone)?.wanted.delete(normaliseName(e.dnsName), resource);
     }
     this.desired.set(resource, desired);
-    for (const [zone, eps] of desired.byZone) {
-      const w = this.worker(zone);
-      for (const e of eps) {
-        const name = normaliseName(e.dnsName);
-        let set = w.wanted.get(name);
-        if (!set) w.wanted.set(name, (set = new Set()));
-        set.add(resource);
-      }
+    for (const e of desired.endpoints) {
+      const zone = this.zoneOf(e, desired.zones);
+      if (zone !== undefined) this.worker(zone).wanted.add(normaliseName(e.dnsName), resource);
     }
   }
 
   private forget(resource: string): void {
-    this.remember(resource, { endpoints: [], byZone: new Map(), text: '[]', settled: false });
+    this.remember(resource, { endpoints: [], zones: [], settled: false });
     this.desired.delete(resource);
   }
 
@@ -448,10 +460,10 @@ export class ProviderSink {
   private requeueChanged(w: ZoneWorker, before: ZoneContent, after: ZoneContent): void {
     const concerned = new Set<string>();
     for (const name of before.changedNames(after)) {
-      for (const r of w.wanted.get(name) ?? []) concerned.add(r);
+      for (const r of w.wanted.get(name)) concerned.add(r);
       for (const r of before.ownersAround(name)) concerned.add(r);
       for (const r of after.ownersAround(name)) concerned.add(r);
-      for (const n of recordNamesForTxtName(name, this.opts.ownership)) for (const r of w.wanted.get(n) ?? []) concerned.add(r);
+      for (const n of recordNamesForTxtName(name, this.opts.ownership)) for (const r of w.wanted.get(n)) concerned.add(r);
     }
     let queued = 0;
     for (const resource of concerned) {
@@ -573,7 +585,7 @@ export class ProviderSink {
   }
 
   private wantsIn(resource: string, zone: string): boolean {
-    return (this.desired.get(resource)?.byZone.get(zone)?.length ?? 0) > 0;
+    return this.desired.get(resource)?.zones.includes(zone) ?? false;
   }
 
   /**
@@ -594,7 +606,7 @@ export class ProviderSink {
     // Records of this batch that got everything they asked for need no second plan.
     const placed = new Set(batch.filter((p) => (outcomes.get(p.resource)?.conflicts.length ?? 0) === 0).map((p) => p.resource));
     for (const name of freed) {
-      for (const resource of w.wanted.get(name) ?? []) {
+      for (const resource of w.wanted.get(name)) {
         const desired = this.desired.get(resource);
         if (!desired || desired.settled || w.pending.has(resource) || placed.has(resource)) continue;
         if (w.pending.size === 0) w.firstAt = this.now();
@@ -623,7 +635,8 @@ export class ProviderSink {
           // same batch then finds it free.
           const ordered = [...batch].sort((a, b) => Number(this.wantsIn(a.resource, zone)) - Number(this.wantsIn(b.resource, zone)));
           for (const p of ordered) {
-            const eps = this.desired.get(p.resource)?.byZone.get(zone) ?? [];
+            const desired = this.desired.get(p.resource);
+            const eps = desired ? this.endpointsIn(desired, zone) : [];
             const planned = this.planOne(view, p.resource, eps, zones, p.policy, content);
             view.apply(planned.changes);
             outcomes.set(p.resource, { changes: [], conflicts: planned.conflicts });
@@ -763,6 +776,11 @@ export class ProviderSink {
     for (const w of this.workers.values()) if (w.timer) clearTimeout(w.timer);
     await this.provider.close?.();
   }
+}
+
+/** Equal endpoints: the same array, or the same JSON text. */
+function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function zoneError(zone: string, err: unknown): ZoneError {

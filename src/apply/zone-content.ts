@@ -7,16 +7,46 @@ import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
+import { StringMultiMap } from './multimap.js';
 
-type ByName = Map<string, Map<string, DnsRecord>>;
+/**
+ * The record sets at one name, never two of one type: most names hold one (an A record set and
+ * its ownership TXT sit at different names), so one is kept as itself, several as an array.
+ * Arrays are replaced on every write, never changed, so a fork shares its parent's until it
+ * writes there; an empty array in a fork hides what the parent holds at that name.
+ */
+type AtName = DnsRecord | readonly DnsRecord[];
 
+function isOne(held: AtName): held is DnsRecord {
+  return !Array.isArray(held);
+}
+
+function listOf(held: AtName | undefined): readonly DnsRecord[] {
+  return held === undefined ? [] : isOne(held) ? [held] : held;
+}
+
+function withRecord(held: AtName | undefined, record: DnsRecord): AtName {
+  const records = listOf(held);
+  const i = records.findIndex((r) => r.type === record.type);
+  if (records.length === 0 || (records.length === 1 && i === 0)) return record;
+  return i < 0 ? [...records, record] : records.map((r, j) => (j === i ? record : r));
+}
+
+function withoutType(held: AtName | undefined, type: string): AtName {
+  const rest = listOf(held).filter((r) => r.type !== type);
+  return rest.length === 1 ? (rest[0] as DnsRecord) : rest;
+}
+
+/** The record with its name and type normalised: the same object when they already are (most are). */
 function normalised(r: DnsRecord): DnsRecord {
-  return { ...r, name: normaliseName(r.name), type: r.type.toUpperCase() };
+  const name = normaliseName(r.name);
+  const type = r.type.toUpperCase();
+  return name === r.name && type === r.type ? r : { ...r, name, type };
 }
 
 /** Record sets by name; reads fall through to a parent for names not written here. */
 export class ZoneView {
-  protected readonly byName: ByName = new Map();
+  protected readonly byName = new Map<string, AtName>();
 
   constructor(
     readonly zone: string,
@@ -25,9 +55,7 @@ export class ZoneView {
 
   /** Every record set at `name` (ownership TXTs included). */
   at(name: string): DnsRecord[] {
-    const local = this.byName.get(name);
-    if (local) return [...local.values()];
-    return this.parent?.at(name) ?? [];
+    return [...listOf(this.held(name))];
   }
 
   /** A view whose writes stay in it: plans made one after the other within one batch see each other. */
@@ -44,30 +72,22 @@ export class ZoneView {
   }
 
   protected put(record: DnsRecord): void {
-    this.own(record.name).set(record.type, record);
+    this.byName.set(record.name, withRecord(this.held(record.name), record));
   }
 
   protected remove(name: string, type: string): void {
-    const types = this.own(name);
-    types.delete(type);
+    this.byName.set(name, withoutType(this.held(name), type));
   }
 
-  private own(name: string): Map<string, DnsRecord> {
-    let types = this.byName.get(name);
-    if (!types) {
-      types = new Map((this.parent?.at(name) ?? []).map((r) => [r.type, r]));
-      this.byName.set(name, types);
-    }
-    return types;
+  private held(name: string): AtName | undefined {
+    return this.byName.get(name) ?? this.parent?.held(name);
   }
 }
 
 /** A zone's whole content, with the index of our ownership TXTs by resource. */
 export class ZoneContent extends ZoneView {
   /** resource → names of ownership TXTs with our owner id and that resource. */
-  private readonly owned = new Map<string, Set<string>>();
-  /** ownership TXT name → the resource it names (ours only). */
-  private readonly ownerAt = new Map<string, string>();
+  private readonly owned = new StringMultiMap();
 
   constructor(
     zone: string,
@@ -80,7 +100,7 @@ export class ZoneContent extends ZoneView {
 
   /** Names of the ownership TXTs `resource` holds here. */
   ownedBy(resource: string): ReadonlySet<string> {
-    return this.owned.get(resource) ?? new Set();
+    return new Set(this.owned.get(resource));
   }
 
   /** Resources (ours) with an ownership TXT in this zone. */
@@ -88,16 +108,20 @@ export class ZoneContent extends ZoneView {
     return [...this.owned.keys()];
   }
 
-  /** The resource (ours) whose ownership TXT sits at `name`. */
+  /**
+   * The resource (ours) whose ownership TXT sits at `name`. Read from the TXT itself, not kept
+   * in a map by name as well: lookups are few (a re-read's changed names, writes of TXTs).
+   */
   ownerOfTxt(name: string): string | undefined {
-    return this.ownerAt.get(name);
+    const txt = listOf(this.byName.get(name)).find((r) => r.type === 'TXT');
+    return txt && this.ourResource(txt);
   }
 
   /** Resources of ours owning the record sets at `name` or the TXT at `name` itself. */
   ownersAround(name: string): Set<string> {
     const found = new Set<string>();
     const add = (txtName: string): void => {
-      const r = this.ownerAt.get(txtName);
+      const r = this.ownerOfTxt(txtName);
       if (r !== undefined) found.add(r);
     };
     add(name);
@@ -129,46 +153,40 @@ export class ZoneContent extends ZoneView {
   /** Names whose record sets differ between this content and `other` (a fresh read). */
   changedNames(other: ZoneContent): Set<string> {
     const changed = new Set<string>();
-    for (const [name, types] of this.byName) if (!sameTypes(types, other.byName.get(name))) changed.add(name);
-    for (const [name, types] of other.byName) if (!this.byName.has(name) && types.size > 0) changed.add(name);
+    for (const [name, held] of this.byName) if (!sameRecords(listOf(held), listOf(other.byName.get(name)))) changed.add(name);
+    for (const [name, held] of other.byName) if (!this.byName.has(name) && listOf(held).length > 0) changed.add(name);
     return changed;
   }
 
   protected override put(record: DnsRecord): void {
     this.unindex(record.name, record.type);
     super.put(record);
-    if (record.type !== 'TXT') return;
-    const txt = asOwnershipTxt(record);
-    const resource = txt?.labels['resource'];
-    if (!txt || txt.labels['owner'] !== this.cfg.ownerId || resource === undefined) return;
-    this.ownerAt.set(record.name, resource);
-    let set = this.owned.get(resource);
-    if (!set) this.owned.set(resource, (set = new Set()));
-    set.add(record.name);
+    const resource = record.type === 'TXT' ? this.ourResource(record) : undefined;
+    if (resource !== undefined) this.owned.add(resource, record.name);
   }
 
   protected override remove(name: string, type: string): void {
     this.unindex(name, type);
     super.remove(name, type);
-    if (this.byName.get(name)?.size === 0) this.byName.delete(name);
+    if (listOf(this.byName.get(name)).length === 0) this.byName.delete(name);
   }
 
   private unindex(name: string, type: string): void {
-    if (type !== 'TXT') return;
-    const resource = this.ownerAt.get(name);
-    if (resource === undefined) return;
-    this.ownerAt.delete(name);
-    const set = this.owned.get(resource);
-    set?.delete(name);
-    if (set?.size === 0) this.owned.delete(resource);
+    const resource = type === 'TXT' ? this.ownerOfTxt(name) : undefined;
+    if (resource !== undefined) this.owned.delete(resource, name);
+  }
+
+  /** The resource a TXT record set names when it is an ownership TXT with our owner id. */
+  private ourResource(record: DnsRecord): string | undefined {
+    const labels = asOwnershipTxt(record)?.labels;
+    return labels?.['owner'] === this.cfg.ownerId ? labels['resource'] : undefined;
   }
 }
 
-function sameTypes(a: Map<string, DnsRecord>, b: Map<string, DnsRecord> | undefined): boolean {
-  if (!b) return a.size === 0;
-  if (a.size !== b.size) return false;
-  for (const [type, r] of a) {
-    const o = b.get(type);
+function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (const r of a) {
+    const o = b.find((x) => x.type === r.type);
     if (!o || o.ttl !== r.ttl || o.targets.length !== r.targets.length) return false;
     const ta = [...r.targets].sort();
     const tb = [...o.targets].sort();

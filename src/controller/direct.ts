@@ -54,8 +54,12 @@ export interface DirectOutcome {
 const informational = new Set(['filtered', 'no-zone']);
 
 export class DirectOutputs {
-  /** Record keys by the resource id the sinks know them by. */
-  private readonly keys = new Map<string, RecordKey>();
+  /**
+   * Resource ids (what the sinks know records by) published and not cleaned up since. The key
+   * is parsed back from the id when needed: the same string is the sinks' key, a RecordKey per
+   * record is not kept as well.
+   */
+  private readonly published = new Set<string>();
 
   constructor(private readonly sinks: NamedSink[]) {}
 
@@ -66,7 +70,7 @@ export class DirectOutputs {
   onRepublished(listener: (key: RecordKey) => void): void {
     for (const { sink } of this.sinks) {
       sink.onRepublished((resource) => {
-        const key = this.keys.get(resource);
+        const key = this.published.has(resource) ? parseResourceId(resource) : undefined;
         if (key) listener(key);
       });
     }
@@ -82,7 +86,7 @@ export class DirectOutputs {
    */
   async publish(key: RecordKey, endpoints: Endpoint[], opts: { only?: boolean } = {}): Promise<DirectOutcome> {
     const resource = resourceId(key.kind, key.namespace, key.name);
-    this.keys.set(resource, key);
+    this.published.add(resource);
     const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
     /** Names some provider took (manages a zone for, and did not filter out). */
     const taken = new Set<string>();
@@ -162,7 +166,7 @@ export class DirectOutputs {
   /** Removes everything the record owns at every provider; throws (to retry) if any part failed. */
   async cleanup(key: RecordKey): Promise<void> {
     const resource = resourceId(key.kind, key.namespace, key.name);
-    this.keys.delete(resource);
+    this.published.delete(resource);
     const failures: string[] = [];
     for (const { name, sink } of this.sinks) {
       try {

@@ -93,4 +93,47 @@ describe('apply/zone-content: planning over the names a record touches', () => {
     // (the re-read still has a-gone and lacks a-new, which only this content wrote)
     expect([...content.changedNames(reread)].sort()).to.deep.equal(['a-gone.example.org', 'a-new.example.org', 'legacy.example.org']);
   });
+
+  it('keeps one or several record sets per name, normalised, and a fork writes only to itself', () => {
+    const cfg = ownershipConfig({ ownerId: 'mcdns' });
+    const a = (ip: string): DnsRecord => ({ name: 'www.example.org', type: 'A', ttl: 60, targets: [ip] });
+    const aaaa: DnsRecord = { name: 'www.example.org', type: 'AAAA', ttl: 60, targets: ['2001:db8::1'] };
+    const content = new ZoneContent(zone, [a('192.0.2.1'), { ...aaaa, name: 'WWW.example.org.', type: 'aaaa' }], cfg);
+    expect(content.at('www.example.org')).to.deep.equal([a('192.0.2.1'), aaaa]);
+    const fork = content.fork();
+    fork.apply([
+      { action: 'update', record: a('192.0.2.2'), previous: a('192.0.2.1') },
+      { action: 'delete', record: aaaa },
+      { action: 'delete', record: { name: 'x.example.org', type: 'A', ttl: 60, targets: [] } },
+      { action: 'create', record: { name: 'new.example.org', type: 'A', ttl: 60, targets: ['192.0.2.3'] } },
+    ]);
+    expect(fork.at('www.example.org')).to.deep.equal([a('192.0.2.2')]);
+    expect(fork.at('new.example.org')).to.have.length(1);
+    expect(content.at('www.example.org')).to.deep.equal([a('192.0.2.1'), aaaa]);
+    expect(content.at('new.example.org')).to.deep.equal([]);
+    // A record set the fork deletes is gone from it, not read through from the parent.
+    const forkOfFork = fork.fork();
+    forkOfFork.apply([{ action: 'delete', record: a('192.0.2.2') }]);
+    expect(forkOfFork.at('www.example.org')).to.deep.equal([]);
+    expect(fork.at('www.example.org')).to.deep.equal([a('192.0.2.2')]);
+    // An update keeps the record set's place among those at the name.
+    content.apply([{ action: 'update', record: a('192.0.2.9'), previous: a('192.0.2.1') }]);
+    expect(content.at('www.example.org').map((r) => r.type)).to.deep.equal(['A', 'AAAA']);
+    content.apply([{ action: 'delete', record: a('192.0.2.9') }, { action: 'delete', record: aaaa }]);
+    expect(content.at('www.example.org')).to.deep.equal([]);
+    expect([...content.changedNames(new ZoneContent(zone, [], cfg))]).to.deep.equal([]);
+  });
+
+  it('moves an ownership TXT between resources, and drops it from the index once foreign', () => {
+    const cfg = ownershipConfig({ ownerId: 'mcdns' });
+    const txt = (owner: string, resource: string): DnsRecord => ({ name: 'a-www.example.org', type: 'TXT', ttl: 60, targets: [formatOwnership({ owner, resource })] });
+    const content = new ZoneContent(zone, [txt('mcdns', R1)], cfg);
+    content.apply([{ action: 'update', record: txt('mcdns', R2), previous: txt('mcdns', R1) }]);
+    expect(content.owners()).to.deep.equal([R2]);
+    expect(content.ownerOfTxt('a-www.example.org')).to.equal(R2);
+    content.apply([{ action: 'update', record: txt('someone-else', R2), previous: txt('mcdns', R2) }]);
+    expect(content.owners()).to.deep.equal([]);
+    expect(content.ownerOfTxt('a-www.example.org')).to.equal(undefined);
+    expect(content.ownedBy(R2).size).to.equal(0);
+  });
 });
