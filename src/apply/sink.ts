@@ -33,7 +33,7 @@ import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
 import type { Provider } from '../../providers/provider.js';
 import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
-import { StringMultiMap } from './multimap.js';
+import { stringMultiMap } from '../core/multimap.js';
 import { ZoneContent, type ZoneView } from './zone-content.js';
 
 export interface ProviderSinkOptions {
@@ -153,7 +153,7 @@ class ZoneWorker {
   stale = true;
   readonly pending = new Map<string, Pending>();
   /** Desired names in this zone → records wanting them (to find who a drifted name concerns). */
-  readonly wanted = new StringMultiMap();
+  readonly wanted = stringMultiMap();
   firstAt = 0;
   timer?: NodeJS.Timeout;
   running = false;
@@ -369,7 +369,7 @@ export class ProviderSink {
     const before = this.desired.get(resource);
     for (const e of before?.endpoints ?? []) {
       const zone = before && this.zoneOf(e, before.zones);
-      if (zone !== undefined) this.workers.get(zone)?.wanted.delete(normaliseName(e.dnsName), resource);
+      if (zone !== undefined) this.workers.get(zone)?.wanted.remove(normaliseName(e.dnsName), resource);
     }
     this.desired.set(resource, desired);
     for (const e of desired.endpoints) {

@@ -7,7 +7,7 @@ import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
-import { StringMultiMap } from './multimap.js';
+import { stringMultiMap } from '../core/multimap.js';
 
 /**
  * The record sets at one name, never two of one type: most names hold one (an A record set and
@@ -87,7 +87,7 @@ export class ZoneView {
 /** A zone's whole content, with the index of our ownership TXTs by resource. */
 export class ZoneContent extends ZoneView {
   /** resource → names of ownership TXTs with our owner id and that resource. */
-  private readonly owned = new StringMultiMap();
+  private readonly owned = stringMultiMap();
 
   constructor(
     zone: string,
@@ -173,7 +173,7 @@ export class ZoneContent extends ZoneView {
 
   private unindex(name: string, type: string): void {
     const resource = type === 'TXT' ? this.ownerOfTxt(name) : undefined;
-    if (resource !== undefined) this.owned.delete(resource, name);
+    if (resource !== undefined) this.owned.remove(resource, name);
   }
 
   /** The resource a TXT record set names when it is an ownership TXT with our owner id. */

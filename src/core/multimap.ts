@@ -1,9 +1,9 @@
 // Key → values, where a key with one value holds it directly and only a key with several holds a
-// Map. Most keys of mcdns's indexes have one value (one record per host, one claimant per name):
-// at 10,000 records a Map per key was most of an index's memory (a Map costs about 200 bytes
-// before its first entry).
+// Map. Most keys of mcdns's indexes have one value (one record per host, one claimant per name,
+// one resource per zone name): at 10,000 records a Map or Set per key was most of an index's
+// memory (one costs about 150–200 bytes before its first entry).
 
-export class MultiMap<V extends object> {
+export class MultiMap<V> {
   private readonly entries = new Map<string, V | Map<string, V>>();
 
   /** `idOf` names a value within a key: adding a value with the same id replaces it. */
@@ -38,4 +38,18 @@ export class MultiMap<V extends object> {
     const at = this.entries.get(key);
     return at !== undefined && (at instanceof Map ? at.has(id) : this.idOf(at) === id);
   }
+
+  /** How many values `key` holds. */
+  count(key: string): number {
+    const at = this.entries.get(key);
+    return at === undefined ? 0 : at instanceof Map ? at.size : 1;
+  }
+
+  /** Keys holding at least one value. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
 }
+
+/** Strings by key, each string its own id. */
+export const stringMultiMap = (): MultiMap<string> => new MultiMap<string>((s) => s);

@@ -1,6 +1,6 @@
 // MultiMap: an index from a key to values named by id, as the claims and record indexes use it.
 import { expect } from 'chai';
-import { MultiMap } from '../../../src/core/multimap.js';
+import { MultiMap, stringMultiMap } from '../../../src/core/multimap.js';
 
 interface Item {
   id: string;
@@ -53,5 +53,36 @@ describe('core/multimap: key → values by id', () => {
     expect(m.has('a', 'y')).to.equal(false);
     m.add('a', { id: 'z' });
     expect(m.get('a')).to.deep.equal([{ id: 'z' }]);
+  });
+
+  it('keeps strings as their own ids: adds, counts and removes, whether a key holds one or several', () => {
+    const m = stringMultiMap();
+    expect([...m.get('a')]).to.deep.equal([]);
+    expect(m.count('a')).to.equal(0);
+    m.add('a', 'x');
+    m.add('a', 'x');
+    expect([...m.get('a')]).to.deep.equal(['x']);
+    expect(m.count('a')).to.equal(1);
+    m.add('a', 'y');
+    m.add('a', 'z');
+    m.add('b', 'x');
+    expect([...m.get('a')]).to.deep.equal(['x', 'y', 'z']);
+    expect(m.count('a')).to.equal(3);
+    expect([...m.keys()]).to.deep.equal(['a', 'b']);
+    m.remove('a', 'x');
+    m.remove('a', 'nothing');
+    m.remove('c', 'x');
+    expect([...m.get('a')]).to.deep.equal(['y', 'z']);
+    m.remove('a', 'y');
+    expect([...m.get('a')]).to.deep.equal(['z']);
+    m.add('a', 'w');
+    expect([...m.get('a')]).to.deep.equal(['z', 'w']);
+    m.remove('a', 'z');
+    m.remove('a', 'w');
+    m.remove('b', 'y');
+    expect(m.count('a')).to.equal(0);
+    expect([...m.keys()]).to.deep.equal(['b']);
+    m.remove('b', 'x');
+    expect([...m.keys()]).to.deep.equal([]);
   });
 });
