@@ -19,7 +19,7 @@ import { log as rootLog, type Logger } from '../log.js';
 import type { MemberConfig } from '../members/types.js';
 import { observeHeartbeat } from '../metrics.js';
 import { eventLoopStalls, type LoopStalls } from './event-loop.js';
-import { ClusterIndex, key, project, type RecordQuery } from './projections.js';
+import { ClusterIndex, IngressProjection, key, project, type RecordQuery } from './projections.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
 export type MemberChangeKind = 'Ingress' | 'Service' | 'EndpointSlice' | 'Node' | 'State';
@@ -77,20 +77,36 @@ type AnyList = (page?: ListPage) => Promise<KubernetesListObject<KubernetesObjec
 
 /**
  * What the informer caches hold: identity and resourceVersion (which the cache keys and resumes
- * by) and the projection, never the whole object.
+ * by) and the projection, never the whole object. One object that is its own metadata (those
+ * three fields are all client-node's ListWatch reads of a cached object), not a {metadata,
+ * projection} pair: that was two objects per cached object.
  */
-type Slim = KubernetesObject & { projection?: unknown };
+class Slim {
+  readonly name: string | undefined;
+  readonly namespace: string | undefined;
+  readonly resourceVersion: string | undefined;
+  constructor(
+    o: KubernetesObject,
+    readonly projection: unknown,
+  ) {
+    this.name = o.metadata?.name;
+    this.namespace = o.metadata?.namespace;
+    this.resourceVersion = o.metadata?.resourceVersion;
+  }
 
-function slim(o: KubernetesObject, projection: unknown): Slim {
-  const m = o.metadata ?? {};
-  return { metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion }, projection };
+  get metadata(): this {
+    return this;
+  }
 }
 
-const TRANSFORMS: Record<Kind, (o: KubernetesObject) => Slim> = {
-  Ingress: (o) => slim(o, project.ingress(o)),
-  Service: (o) => slim(o, project.service(o)),
-  EndpointSlice: (o) => slim(o, project.slice(o)),
-  Node: (o) => slim(o, project.node(o)),
+/** An Ingress is cached as its own projection, which the index holds too: one object per Ingress. */
+type Cached = Slim | IngressProjection;
+
+const TRANSFORMS: Record<Kind, (o: KubernetesObject) => Cached> = {
+  Ingress: (o) => project.ingress(o) ?? new Slim(o, undefined),
+  Service: (o) => new Slim(o, project.service(o)),
+  EndpointSlice: (o) => new Slim(o, project.slice(o)),
+  Node: (o) => new Slim(o, project.node(o)),
 };
 
 export class MemberObserver {
@@ -103,7 +119,7 @@ export class MemberObserver {
   private readonly heartbeatTimeoutMs: number;
   private readonly graceMs: number;
   private readonly listeners = new Set<(change: MemberChange) => void>();
-  private watches: Partial<Record<Kind, ResourceWatch<Slim>>> = {};
+  private watches: Partial<Record<Kind, ResourceWatch<Cached>>> = {};
   private started = false;
   private stopped = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -226,9 +242,9 @@ export class MemberObserver {
 
   // ---- informers ----
 
-  private watch(kind: Kind, path: string, list: AnyList): ResourceWatch<Slim> {
-    const changed = (o: Slim, deleted: boolean): void => this.onObject(kind, o, deleted);
-    return watchResource<Slim>(this.kc, path, list as (page?: ListPage) => Promise<KubernetesListObject<Slim>>, {
+  private watch(kind: Kind, path: string, list: AnyList): ResourceWatch<Cached> {
+    const changed = (o: Cached, deleted: boolean): void => this.onObject(kind, o, deleted);
+    return watchResource<Cached>(this.kc, path, list as (page?: ListPage) => Promise<KubernetesListObject<Cached>>, {
       ...this.opts.watch,
       name: kind,
       transform: TRANSFORMS[kind],
@@ -244,14 +260,14 @@ export class MemberObserver {
     });
   }
 
-  private onObject(kind: Kind, o: Slim, deleted: boolean): void {
+  private onObject(kind: Kind, o: Cached, deleted: boolean): void {
     const id = objectKey(o);
     if (!id) return;
     const k = key(id.namespace, id.name);
-    const projection = deleted ? undefined : o.projection;
+    const projection = deleted ? undefined : o instanceof Slim ? o.projection : o;
     switch (kind) {
       case 'Ingress': {
-        const changed = this.index.setIngress(k, projection as ReturnType<typeof project.ingress>);
+        const changed = this.index.setIngress(k, projection as IngressProjection | undefined);
         if (changed) this.emit({ kind, ...id, hosts: changed.hosts });
         break;
       }
@@ -385,7 +401,7 @@ export class MemberObserver {
   }
 
   private waitingMessage(): string {
-    const pending = (Object.entries(this.watches) as [Kind, ResourceWatch<Slim>][])
+    const pending = (Object.entries(this.watches) as [Kind, ResourceWatch<Cached>][])
       .filter(([, w]) => !w.synced)
       .map(([k, w]) => (w.lastError ? `${k} (${w.lastError})` : k));
     return pending.length ? `waiting for the first list of ${pending.join(', ')}` : 'waiting for the first contact';

@@ -8,6 +8,141 @@ import { normaliseHostname } from '../core/targets.js';
 import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
 import type { LoadBalancerIngress } from '../api/schema.js';
 
+/** One value, or any other number of them as an array (none: NONE). */
+type OneOrMany<T> = T | readonly T[];
+const NONE: readonly never[] = Object.freeze([]);
+const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1 ? xs[0]! : xs.length === 0 ? NONE : xs);
+const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
+
+/**
+ * An IPv4 address in canonical dotted form as one int32, which V8 keeps in the field itself (a
+ * small integer) where the string would cost ~32 bytes more per Ingress. Undefined for anything
+ * that would not read back as the very same string.
+ */
+function packIPv4(ip: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m) return undefined;
+  const n = m.slice(1).reduce((acc, b) => (acc << 8) | Number(b), 0);
+  return unpackIPv4(n) === ip ? n : undefined;
+}
+
+const unpackIPv4 = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/**
+ * One Ingress as a member holds it. The informer cache and the index share this one object: it
+ * is its own metadata (name, namespace and resourceVersion are all client-node's ListWatch reads
+ * of what it caches). What DNS reads is kept without arrays in the common case of one host, one
+ * IP and one backend: at 10,000 Ingresses in each of 10 members, arrays and {ip} objects were
+ * most of the member projections' memory. ObservedIngress, what the core reads, is built from it
+ * on demand (observed()).
+ */
+export class IngressProjection {
+  constructor(
+    /** The index swaps in the one copy of the string that its namespace's Ingresses share. */
+    public namespace: string,
+    readonly name: string,
+    /** ListWatch resumes its watch from the last event's, and skips unchanged objects on a re-list by it. */
+    readonly resourceVersion: string | undefined,
+    private readonly host: OneOrMany<string>,
+    /** status.loadBalancer.ingress; when that is one IP, only the IP (packed when it is IPv4). */
+    private readonly lb: number | string | readonly LoadBalancerIngress[],
+    private readonly backend: OneOrMany<string> | undefined,
+  ) {}
+
+  static of(i: ObservedIngress, resourceVersion?: string): IngressProjection {
+    const lbs = i.loadBalancer;
+    const ip = lbs.length === 1 && lbs[0]!.hostname === undefined ? lbs[0]!.ip : undefined;
+    const lb = ip !== undefined ? (packIPv4(ip) ?? ip) : lbs.length === 0 ? NONE : lbs;
+    return new IngressProjection(i.namespace, i.name, resourceVersion, oneOrMany(i.hosts), lb, i.backends && oneOrMany(i.backends));
+  }
+
+  get metadata(): this {
+    return this;
+  }
+
+  get hosts(): string[] {
+    return many(this.host);
+  }
+
+  get loadBalancer(): LoadBalancerIngress[] {
+    const lb = this.lb;
+    return typeof lb === 'number' ? [{ ip: unpackIPv4(lb) }] : typeof lb === 'string' ? [{ ip: lb }] : [...lb];
+  }
+
+  get backends(): string[] | undefined {
+    return this.backend === undefined ? undefined : many(this.backend);
+  }
+
+  /** Same hosts, load balancer and backends: nothing DNS reads differs. */
+  sameForDNS(o: IngressProjection): boolean {
+    return sameStrings(this.hosts, o.hosts) && sameLoadBalancer(this.loadBalancer, o.loadBalancer) && sameStrings(this.backends ?? [], o.backends ?? []);
+  }
+
+  /** The Ingress as the core reads it (arrays of its own). */
+  observed(): ObservedIngress {
+    const backends = this.backends;
+    return { namespace: this.namespace, name: this.name, hosts: this.hosts, loadBalancer: this.loadBalancer, ...(backends ? { backends } : {}) };
+  }
+}
+
+/**
+ * A multimap whose keys mostly have one value: that value itself, and a Set only when there are
+ * several (an empty Set alone is ~250 bytes). Values must not be Sets.
+ */
+class OneOrSetMap<K, V> {
+  private readonly map = new Map<K, V | Set<V>>();
+
+  get(k: K): V[] {
+    const at = this.map.get(k);
+    return at === undefined ? [] : at instanceof Set ? [...at] : [at];
+  }
+
+  has(k: K): boolean {
+    return this.map.has(k);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  add(k: K, v: V): void {
+    const at = this.map.get(k);
+    if (at === undefined) this.map.set(k, v);
+    else if (at instanceof Set) at.add(v);
+    else if (at !== v) this.map.set(k, new Set([at, v]));
+  }
+
+  delete(k: K, v: V): void {
+    const at = this.map.get(k);
+    if (at === v) this.map.delete(k);
+    else if (at instanceof Set) {
+      at.delete(v);
+      if (at.size === 1) this.map.set(k, at.values().next().value!);
+    }
+  }
+}
+
+/** One namespace's Ingresses. */
+interface IngressNamespace {
+  /** The one copy of the namespace string its Ingresses share. */
+  readonly name: string;
+  readonly byName: Map<string, IngressProjection>;
+  /** Backend Service name (of this namespace) → the Ingresses that route to it. */
+  readonly byBackend: OneOrSetMap<string, IngressProjection>;
+}
+
+/** namespace and name of a "namespace/name" key, or undefined when it is none. */
+function splitKey(k: string): [string, string] | undefined {
+  const slash = k.indexOf('/');
+  return slash < 0 ? undefined : [k.slice(0, slash), k.slice(slash + 1)];
+}
+
+/** The normalised host, as the very string the Ingress lists when normalising does not change it. */
+function hostKey(host: string): string {
+  const n = normaliseHostname(host);
+  return n === host ? host : n;
+}
+
 /** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
 export interface RecordQuery {
   kind: 'IngressDNSRecord' | 'ServiceDNSRecord';
@@ -54,7 +189,11 @@ function bump(counts: Map<string, number>, k: string | undefined, by: number): v
 
 /** Projections of each kind, as the informer transform makes them from whole objects. */
 export const project = {
-  ingress: (o: unknown): ObservedIngress | undefined => ingressOf(o),
+  ingress: (o: unknown): IngressProjection | undefined => {
+    const i = ingressOf(o);
+    const rv = (o as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
+    return i && IngressProjection.of(i, typeof rv === 'string' ? rv : undefined);
+  },
   service: (o: unknown): ServiceProjection | undefined => {
     const id = objectKey(o);
     const type = (o as { spec?: { type?: unknown } } | undefined)?.spec?.type;
@@ -74,58 +213,56 @@ export const project = {
 };
 
 export class ClusterIndex {
-  private readonly ingresses = new Map<string, ObservedIngress>();
-  /**
-   * Normalised host → the Ingress ("namespace/name") that lists it, or a Set when several do.
-   * Most hosts have one Ingress per cluster; a Set for each would be most of the index's memory.
-   */
-  private readonly ingressesByHost = new Map<string, string | Set<string>>();
+  /** Ingresses by namespace, then name: no "namespace/name" string per Ingress. */
+  private readonly ingressNamespaces = new Map<string, IngressNamespace>();
+  /** Normalised host → the Ingresses that list it (most hosts have one per cluster). */
+  private readonly ingressesByHost = new OneOrSetMap<string, IngressProjection>();
   private readonly services = new Map<string, ServiceProjection>();
   private readonly slices = new Map<string, SliceProjection>();
-  /** Service "namespace/name" → its slices ("namespace/name" of the slice). */
-  private readonly slicesByService = new Map<string, Set<string>>();
+  /** Service "namespace/name" → its slices ("namespace/name" of the slice); mostly one. */
+  private readonly slicesByService = new OneOrSetMap<string, string>();
   private readonly readyCounts = new Map<string, number>();
   private readonly nodes = new Map<string, NodeProjection>();
   private readonly zoneCounts = new Map<string, number>();
   private readonly regionCounts = new Map<string, number>();
-  /** Backend Service "namespace/name" → the Ingresses ("namespace/name") that route to it. */
-  private readonly ingressesByBackend = new Map<string, Set<string>>();
 
   /**
-   * Sets (or, with undefined, removes) an Ingress. Returns the normalised hosts it had before and
-   * has now when anything DNS reads changed, else undefined.
+   * Sets (or, with undefined, removes) the Ingress `k` ("namespace/name", next's own). Returns the
+   * normalised hosts it had before and has now when anything DNS reads changed, else undefined.
    */
-  setIngress(k: string, next: ObservedIngress | undefined): { hosts: string[] } | undefined {
-    const before = this.ingresses.get(k);
-    if (
-      before &&
-      next &&
-      sameStrings(before.hosts, next.hosts) &&
-      sameLoadBalancer(before.loadBalancer, next.loadBalancer) &&
-      sameStrings(before.backends ?? [], next.backends ?? [])
-    ) {
-      return undefined;
-    }
+  setIngress(k: string, next: IngressProjection | undefined): { hosts: string[] } | undefined {
+    const before = this.storedIngress(k);
     if (!before && !next) return undefined;
-    for (const b of before?.backends ?? []) this.unindexBackend(key(before!.namespace, b), k);
-    for (const b of next?.backends ?? []) this.indexBackend(key(next!.namespace, b), k);
-    const hosts = new Set<string>();
-    for (const h of before?.hosts ?? []) {
-      const n = normaliseHostname(h);
-      hosts.add(n);
-      this.unindexHost(n, k);
-    }
-    if (next) {
-      this.ingresses.set(k, next);
-      for (const h of next.hosts) {
-        const n = normaliseHostname(h);
-        hosts.add(n);
-        this.indexHost(n, k);
-      }
-    } else {
-      this.ingresses.delete(k);
-    }
+    // Even when nothing DNS reads changed, next replaces before: it is what the informer cache
+    // now holds, and the two share one object.
+    if (before) this.unindexIngress(before);
+    if (next) this.indexIngress(next);
+    if (before && next && before.sameForDNS(next)) return undefined;
+    const hosts = new Set([...(before?.hosts ?? []), ...(next?.hosts ?? [])].map(normaliseHostname));
     return { hosts: [...hosts].sort() };
+  }
+
+  private storedIngress(k: string): IngressProjection | undefined {
+    const id = splitKey(k);
+    return id && this.ingressNamespaces.get(id[0])?.byName.get(id[1]);
+  }
+
+  private indexIngress(i: IngressProjection): void {
+    let ns = this.ingressNamespaces.get(i.namespace);
+    if (!ns) this.ingressNamespaces.set(i.namespace, (ns = { name: i.namespace, byName: new Map(), byBackend: new OneOrSetMap() }));
+    i.namespace = ns.name;
+    ns.byName.set(i.name, i);
+    for (const b of i.backends ?? []) ns.byBackend.add(b, i);
+    for (const h of i.hosts) this.ingressesByHost.add(hostKey(h), i);
+  }
+
+  private unindexIngress(i: IngressProjection): void {
+    const ns = this.ingressNamespaces.get(i.namespace);
+    if (!ns) return;
+    ns.byName.delete(i.name);
+    for (const b of i.backends ?? []) ns.byBackend.delete(b, i);
+    if (ns.byName.size === 0) this.ingressNamespaces.delete(i.namespace);
+    for (const h of i.hosts) this.ingressesByHost.delete(normaliseHostname(h), i);
   }
 
   /** Sets or removes a LoadBalancer Service; true when what DNS reads changed. */
@@ -143,17 +280,13 @@ export class ClusterIndex {
     const before = this.slices.get(k);
     const touched = new Set<string>();
     if (before?.service) {
-      const set = this.slicesByService.get(before.service);
-      set?.delete(k);
-      if (set?.size === 0) this.slicesByService.delete(before.service);
+      this.slicesByService.delete(before.service, k);
       touched.add(before.service);
     }
     if (next) {
       this.slices.set(k, next);
       if (next.service) {
-        let set = this.slicesByService.get(next.service);
-        if (!set) this.slicesByService.set(next.service, (set = new Set()));
-        set.add(k);
+        this.slicesByService.add(next.service, k);
         touched.add(next.service);
       }
     } else {
@@ -202,7 +335,7 @@ export class ClusterIndex {
   }
 
   ingress(k: string): ObservedIngress | undefined {
-    const i = this.ingresses.get(k);
+    const i = this.storedIngress(k);
     return i && this.withBackendEndpoints(i);
   }
 
@@ -222,31 +355,19 @@ export class ClusterIndex {
 
   /** The Ingresses that route to a Service ("namespace/name"). */
   ingressesBackedBy(svc: string): ObservedIngress[] {
-    return [...(this.ingressesByBackend.get(svc) ?? [])].flatMap((k) => {
-      const i = this.ingresses.get(k);
-      return i ? [i] : [];
-    });
+    const id = splitKey(svc);
+    const backed = id ? (this.ingressNamespaces.get(id[0])?.byBackend.get(id[1]) ?? []) : [];
+    return backed.map((i) => i.observed());
   }
 
-  /** The Ingress with the ready endpoint counts of the backends mcdns can tell about. */
-  private withBackendEndpoints(i: ObservedIngress): ObservedIngress {
-    if (!i.backends) return i;
-    const backendEndpoints = i.backends
+  /** The Ingress as the core reads it, with the ready endpoint counts of the backends mcdns can tell about. */
+  private withBackendEndpoints(i: IngressProjection): ObservedIngress {
+    const observed = i.observed();
+    if (!observed.backends) return observed;
+    const backendEndpoints = observed.backends
       .filter((b) => this.slicesByService.has(key(i.namespace, b)))
       .map((b) => ({ service: b, ready: this.readyCounts.get(key(i.namespace, b)) ?? 0 }));
-    return backendEndpoints.length > 0 ? { ...i, backendEndpoints } : i;
-  }
-
-  private indexBackend(svc: string, k: string): void {
-    let set = this.ingressesByBackend.get(svc);
-    if (!set) this.ingressesByBackend.set(svc, (set = new Set()));
-    set.add(k);
-  }
-
-  private unindexBackend(svc: string, k: string): void {
-    const set = this.ingressesByBackend.get(svc);
-    set?.delete(k);
-    if (set?.size === 0) this.ingressesByBackend.delete(svc);
+    return backendEndpoints.length > 0 ? { ...observed, backendEndpoints } : observed;
   }
 
   /** A LoadBalancer Service with its ready endpoints, as the core reads it. */
@@ -264,39 +385,17 @@ export class ClusterIndex {
    * back to them when there is none, those of its namespace that list one of its hosts.
    */
   ingressesFor(q: RecordQuery): ObservedIngress[] {
-    const out = new Map<string, ObservedIngress>();
-    const own = key(q.namespace, q.name);
-    const named = this.ingresses.get(own);
-    if (named) out.set(own, named);
+    const out = new Set<IngressProjection>();
+    const named = this.ingressNamespaces.get(q.namespace)?.byName.get(q.name);
+    if (named) out.add(named);
     for (const h of q.hosts ?? []) {
-      const at = this.ingressesByHost.get(h);
-      for (const k of typeof at === 'string' ? [at] : (at ?? [])) {
-        const i = this.ingresses.get(k);
-        if (i && i.namespace === q.namespace) out.set(k, i);
-      }
+      for (const i of this.ingressesByHost.get(h)) if (i.namespace === q.namespace) out.add(i);
     }
-    return [...out.values()].map((i) => this.withBackendEndpoints(i));
-  }
-
-  private indexHost(host: string, k: string): void {
-    const at = this.ingressesByHost.get(host);
-    if (at === undefined) this.ingressesByHost.set(host, k);
-    else if (typeof at === 'string') {
-      if (at !== k) this.ingressesByHost.set(host, new Set([at, k]));
-    } else at.add(k);
-  }
-
-  private unindexHost(host: string, k: string): void {
-    const at = this.ingressesByHost.get(host);
-    if (at === k) this.ingressesByHost.delete(host);
-    else if (typeof at === 'object') {
-      at.delete(k);
-      if (at.size === 1) this.ingressesByHost.set(host, [...at][0]!);
-    }
+    return [...out].map((i) => this.withBackendEndpoints(i));
   }
 
   allIngresses(): ObservedIngress[] {
-    return [...this.ingresses.values()].map((i) => this.withBackendEndpoints(i));
+    return [...this.ingressNamespaces.values()].flatMap((ns) => [...ns.byName.values()].map((i) => this.withBackendEndpoints(i)));
   }
 
   allServices(): ObservedService[] {
@@ -305,14 +404,15 @@ export class ClusterIndex {
 
   /** Objects held, by kind (for metrics). */
   counts(): Record<'Ingress' | 'Service' | 'EndpointSlice' | 'Node', number> {
-    return { Ingress: this.ingresses.size, Service: this.services.size, EndpointSlice: this.slices.size, Node: this.nodes.size };
+    let ingresses = 0;
+    for (const ns of this.ingressNamespaces.values()) ingresses += ns.byName.size;
+    return { Ingress: ingresses, Service: this.services.size, EndpointSlice: this.slices.size, Node: this.nodes.size };
   }
 
   private countReady(svc: string): number {
     const sliceKeys = this.slicesByService.get(svc);
-    if (!sliceKeys) return 0;
     // One slice is the common case: its ids are already distinct per endpoint.
-    if (sliceKeys.size === 1) return new Set(this.slices.get([...sliceKeys][0]!)?.ready ?? []).size;
+    if (sliceKeys.length === 1) return new Set(this.slices.get(sliceKeys[0]!)?.ready ?? []).size;
     const ids = new Set<string>();
     for (const s of sliceKeys) for (const id of this.slices.get(s)?.ready ?? []) ids.add(id);
     return ids.size;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ClusterIndex, project } from '../../../src/observe/projections.js';
-import { topologyOf } from '../../../src/observe/reduce.js';
+import { ingressOf, topologyOf } from '../../../src/observe/reduce.js';
 
 const ingress = (namespace: string, name: string, hosts: string[], ip = '192.0.2.1') =>
   project.ingress({ metadata: { name, namespace }, spec: { rules: hosts.map((host) => ({ host })) }, status: { loadBalancer: { ingress: [{ ip }] } } });
@@ -39,6 +39,26 @@ describe('ClusterIndex (what one member holds, indexed for records)', () => {
     expect(idx.setIngress('shop/web', undefined)).to.deep.equal({ hosts: ['b.example.org'] });
     expect(q('b.example.org')).to.equal(0);
     expect(idx.counts().Ingress).to.equal(0);
+  });
+
+  it('hands each Ingress back as it was projected, whatever the number and form of its hosts, addresses and backends', () => {
+    const idx = new ClusterIndex();
+    const shapes: Record<string, unknown>[] = [
+      { status: { loadBalancer: { ingress: [{ ip: '192.168.1.255' }] } } },
+      { status: { loadBalancer: { ingress: [{ ip: '010.0.0.1' }] } } },
+      { status: { loadBalancer: { ingress: [{ ip: '2001:db8::1' }] } } },
+      { status: { loadBalancer: { ingress: [{ hostname: 'lb.example.net' }] } } },
+      { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1', hostname: 'lb.example.net' }] } } },
+      { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }] } } },
+      { spec: { rules: [{ host: 'a.example.org' }, { host: 'b.example.org', http: { paths: [{ backend: { service: { name: 'x' } } }] } }] } },
+      { spec: { defaultBackend: { service: { name: 'y' } }, rules: [{ http: { paths: [{ backend: { service: { name: 'x' } } }] } }] } },
+      {},
+    ];
+    shapes.forEach((shape, n) => {
+      const o = { metadata: { name: `i${n}`, namespace: 'shop' }, ...shape };
+      idx.setIngress(`shop/i${n}`, project.ingress(o));
+      expect(idx.ingress(`shop/i${n}`), JSON.stringify(shape)).to.deep.equal(ingressOf(o));
+    });
   });
 
   it('counts ready endpoints per Service across its slices, once per endpoint, and reports only Services whose count changed', () => {
