@@ -33,7 +33,7 @@ import { asOwnershipTxt } from '../registry/zone.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
 import type { Provider } from '../../providers/provider.js';
 import { asProviderError, withRetry, withTimeout, type RetryOptions } from './retry.js';
-import { stringMultiMap } from '../core/multimap.js';
+import { identityMultiMap } from '../core/multimap.js';
 import { ZoneContent, type ZoneView } from './zone-content.js';
 
 export interface ProviderSinkOptions {
@@ -153,7 +153,7 @@ class ZoneWorker {
   stale = true;
   readonly pending = new Map<string, Pending>();
   /** Desired names in this zone → records wanting them (to find who a drifted name concerns). */
-  readonly wanted = stringMultiMap();
+  readonly wanted = identityMultiMap<string>();
   firstAt = 0;
   timer?: NodeJS.Timeout;
   running = false;

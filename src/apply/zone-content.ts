@@ -7,7 +7,7 @@ import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
-import { stringMultiMap } from '../core/multimap.js';
+import { identityMultiMap } from '../core/multimap.js';
 
 /**
  * The record sets at one name, never two of one type: most names hold one (an A record set and
@@ -87,7 +87,7 @@ export class ZoneView {
 /** A zone's whole content, with the index of our ownership TXTs by resource. */
 export class ZoneContent extends ZoneView {
   /** resource → names of ownership TXTs with our owner id and that resource. */
-  private readonly owned = stringMultiMap();
+  private readonly owned = identityMultiMap<string>();
 
   constructor(
     zone: string,

@@ -3,11 +3,11 @@
 // one resource per zone name): at 10,000 records a Map or Set per key was most of an index's
 // memory (one costs about 150–200 bytes before its first entry).
 
-export class MultiMap<V> {
-  private readonly entries = new Map<string, V | Map<string, V>>();
+export class MultiMap<V, Id = string> {
+  private readonly entries = new Map<string, V | Map<Id, V>>();
 
-  /** `idOf` names a value within a key: adding a value with the same id replaces it. */
-  constructor(private readonly idOf: (v: V) => string) {}
+  /** `idOf` names a value within a key: adding a value with the same id replaces it. Values must not be Maps. */
+  constructor(private readonly idOf: (v: V) => Id) {}
 
   add(key: string, value: V): void {
     const at = this.entries.get(key);
@@ -17,7 +17,7 @@ export class MultiMap<V> {
     else this.entries.set(key, new Map([[this.idOf(at), at], [this.idOf(value), value]]));
   }
 
-  remove(key: string, id: string): void {
+  remove(key: string, id: Id): void {
     const at = this.entries.get(key);
     if (at === undefined) return;
     if (!(at instanceof Map)) {
@@ -34,9 +34,14 @@ export class MultiMap<V> {
     return at === undefined ? [] : at instanceof Map ? [...at.values()] : [at];
   }
 
-  has(key: string, id: string): boolean {
+  has(key: string, id: Id): boolean {
     const at = this.entries.get(key);
     return at !== undefined && (at instanceof Map ? at.has(id) : this.idOf(at) === id);
+  }
+
+  /** Whether `key` holds any value. */
+  hasKey(key: string): boolean {
+    return this.entries.has(key);
   }
 
   /** How many values `key` holds. */
@@ -51,5 +56,5 @@ export class MultiMap<V> {
   }
 }
 
-/** Strings by key, each string its own id. */
-export const stringMultiMap = (): MultiMap<string> => new MultiMap<string>((s) => s);
+/** Values that are their own id: strings, or objects told apart by identity. */
+export const identityMultiMap = <V>(): MultiMap<V, V> => new MultiMap<V, V>((v) => v);

@@ -4,6 +4,7 @@
 // Each informer event updates it in O(size of that object); a record's view of the cluster is
 // O(Ingresses that serve its hosts), whatever the cluster holds in total.
 import type { ObservedIngress, ObservedService } from '../core/observation.js';
+import { MultiMap, identityMultiMap } from '../core/multimap.js';
 import { normaliseHostname } from '../core/targets.js';
 import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
 import type { LoadBalancerIngress } from '../api/schema.js';
@@ -85,50 +86,13 @@ export class IngressProjection {
   }
 }
 
-/**
- * A multimap whose keys mostly have one value: that value itself, and a Set only when there are
- * several (an empty Set alone is ~250 bytes). Values must not be Sets.
- */
-class OneOrSetMap<K, V> {
-  private readonly map = new Map<K, V | Set<V>>();
-
-  get(k: K): V[] {
-    const at = this.map.get(k);
-    return at === undefined ? [] : at instanceof Set ? [...at] : [at];
-  }
-
-  has(k: K): boolean {
-    return this.map.has(k);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  add(k: K, v: V): void {
-    const at = this.map.get(k);
-    if (at === undefined) this.map.set(k, v);
-    else if (at instanceof Set) at.add(v);
-    else if (at !== v) this.map.set(k, new Set([at, v]));
-  }
-
-  delete(k: K, v: V): void {
-    const at = this.map.get(k);
-    if (at === v) this.map.delete(k);
-    else if (at instanceof Set) {
-      at.delete(v);
-      if (at.size === 1) this.map.set(k, at.values().next().value!);
-    }
-  }
-}
-
 /** One namespace's Ingresses. */
 interface IngressNamespace {
   /** The one copy of the namespace string its Ingresses share. */
   readonly name: string;
   readonly byName: Map<string, IngressProjection>;
   /** Backend Service name (of this namespace) → the Ingresses that route to it. */
-  readonly byBackend: OneOrSetMap<string, IngressProjection>;
+  readonly byBackend: MultiMap<IngressProjection, IngressProjection>;
 }
 
 /** namespace and name of a "namespace/name" key, or undefined when it is none. */
@@ -216,11 +180,11 @@ export class ClusterIndex {
   /** Ingresses by namespace, then name: no "namespace/name" string per Ingress. */
   private readonly ingressNamespaces = new Map<string, IngressNamespace>();
   /** Normalised host → the Ingresses that list it (most hosts have one per cluster). */
-  private readonly ingressesByHost = new OneOrSetMap<string, IngressProjection>();
+  private readonly ingressesByHost = identityMultiMap<IngressProjection>();
   private readonly services = new Map<string, ServiceProjection>();
   private readonly slices = new Map<string, SliceProjection>();
   /** Service "namespace/name" → its slices ("namespace/name" of the slice); mostly one. */
-  private readonly slicesByService = new OneOrSetMap<string, string>();
+  private readonly slicesByService = identityMultiMap<string>();
   private readonly readyCounts = new Map<string, number>();
   private readonly nodes = new Map<string, NodeProjection>();
   private readonly zoneCounts = new Map<string, number>();
@@ -249,7 +213,7 @@ export class ClusterIndex {
 
   private indexIngress(i: IngressProjection): void {
     let ns = this.ingressNamespaces.get(i.namespace);
-    if (!ns) this.ingressNamespaces.set(i.namespace, (ns = { name: i.namespace, byName: new Map(), byBackend: new OneOrSetMap() }));
+    if (!ns) this.ingressNamespaces.set(i.namespace, (ns = { name: i.namespace, byName: new Map(), byBackend: identityMultiMap<IngressProjection>() }));
     i.namespace = ns.name;
     ns.byName.set(i.name, i);
     for (const b of i.backends ?? []) ns.byBackend.add(b, i);
@@ -260,9 +224,9 @@ export class ClusterIndex {
     const ns = this.ingressNamespaces.get(i.namespace);
     if (!ns) return;
     ns.byName.delete(i.name);
-    for (const b of i.backends ?? []) ns.byBackend.delete(b, i);
+    for (const b of i.backends ?? []) ns.byBackend.remove(b, i);
     if (ns.byName.size === 0) this.ingressNamespaces.delete(i.namespace);
-    for (const h of i.hosts) this.ingressesByHost.delete(normaliseHostname(h), i);
+    for (const h of i.hosts) this.ingressesByHost.remove(normaliseHostname(h), i);
   }
 
   /** Sets or removes a LoadBalancer Service; true when what DNS reads changed. */
@@ -280,7 +244,7 @@ export class ClusterIndex {
     const before = this.slices.get(k);
     const touched = new Set<string>();
     if (before?.service) {
-      this.slicesByService.delete(before.service, k);
+      this.slicesByService.remove(before.service, k);
       touched.add(before.service);
     }
     if (next) {
@@ -344,7 +308,7 @@ export class ClusterIndex {
    * else whether it has a ready endpoint.
    */
   readiness(svc: string): 'unknown' | 'none' | 'ready' {
-    if (!this.slicesByService.has(svc)) return 'unknown';
+    if (!this.slicesByService.hasKey(svc)) return 'unknown';
     return (this.readyCounts.get(svc) ?? 0) > 0 ? 'ready' : 'none';
   }
 
@@ -365,7 +329,7 @@ export class ClusterIndex {
     const observed = i.observed();
     if (!observed.backends) return observed;
     const backendEndpoints = observed.backends
-      .filter((b) => this.slicesByService.has(key(i.namespace, b)))
+      .filter((b) => this.slicesByService.hasKey(key(i.namespace, b)))
       .map((b) => ({ service: b, ready: this.readyCounts.get(key(i.namespace, b)) ?? 0 }));
     return backendEndpoints.length > 0 ? { ...observed, backendEndpoints } : observed;
   }

@@ -1,6 +1,6 @@
 // MultiMap: an index from a key to values named by id, as the claims and record indexes use it.
 import { expect } from 'chai';
-import { MultiMap, stringMultiMap } from '../../../src/core/multimap.js';
+import { MultiMap, identityMultiMap } from '../../../src/core/multimap.js';
 
 interface Item {
   id: string;
@@ -56,7 +56,7 @@ describe('core/multimap: key → values by id', () => {
   });
 
   it('keeps strings as their own ids: adds, counts and removes, whether a key holds one or several', () => {
-    const m = stringMultiMap();
+    const m = identityMultiMap<string>();
     expect([...m.get('a')]).to.deep.equal([]);
     expect(m.count('a')).to.equal(0);
     m.add('a', 'x');
