@@ -17,6 +17,28 @@ interface Metadata {
 }
 type Cacheable = { apiVersion?: string; kind?: string; metadata?: Metadata; spec?: unknown };
 
+/**
+ * The one copy of a string that recurs across cached objects (apiVersion, kind, namespace, a
+ * finalizer, a label value): each object parsed from JSON brings its own copy, so 10,000 records
+ * brought 10,000 of each. Bounded: when full it starts over, and copies already shared stay so.
+ */
+const vocabulary = new Map<string, string>();
+function shared<T>(s: T): T {
+  if (typeof s !== 'string') return s;
+  const known = vocabulary.get(s);
+  if (known !== undefined) return known as T;
+  if (vocabulary.size >= 1024) vocabulary.clear();
+  vocabulary.set(s, s);
+  return s;
+}
+
+function sharedValues<T extends Record<string, unknown>>(map: T | undefined): T | undefined {
+  if (!map) return map;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(map)) out[shared(k)] = shared(v);
+  return out as T;
+}
+
 /** kubectl apply's copy of the whole object as last applied: often as large as the object. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -87,12 +109,25 @@ export class CachedEndpointsSpec {
   }
 }
 
-/** A record as the record caches keep it: stripManagedFields, with its status packed. */
+/** A record as the record caches keep it: stripManagedFields, its recurring strings shared, its status packed. */
 export function recordCacheEntry<T extends object>(o: T): T {
-  const stripped = stripManagedFields(o) as T & { status?: unknown };
+  const stripped = stripManagedFields(o) as T & Cacheable & { status?: unknown };
+  const out: Cacheable & { status?: unknown } = { ...stripped };
+  if (stripped.apiVersion !== undefined) out.apiVersion = shared(stripped.apiVersion);
+  if (stripped.kind !== undefined) out.kind = shared(stripped.kind);
+  const m = stripped.metadata;
+  if (m) {
+    const { namespace, finalizers, labels, ...rest } = m;
+    out.metadata = {
+      ...rest,
+      ...(namespace !== undefined ? { namespace: shared(namespace) } : {}),
+      ...(finalizers ? { finalizers: finalizers.map(shared) } : {}),
+      ...(labels ? { labels: sharedValues(labels) } : {}),
+    };
+  }
   const status = stripped.status;
-  if (status === null || typeof status !== 'object' || Array.isArray(status)) return stripped;
-  return { ...stripped, status: new CachedRecordStatus(status as Record<string, unknown>) };
+  if (status !== null && typeof status === 'object' && !Array.isArray(status)) out.status = new CachedRecordStatus(status as Record<string, unknown>);
+  return out as T;
 }
 
 /**
@@ -104,14 +139,14 @@ export function recordCacheEntry<T extends object>(o: T): T {
 export function dnsEndpointCacheEntry<T extends object>(object: T): T {
   const o = object as Cacheable;
   const m = o.metadata ?? {};
-  const metadata: Metadata = { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion };
-  if (m.labels) metadata.labels = m.labels;
+  const metadata: Metadata = { name: m.name, namespace: shared(m.namespace), resourceVersion: m.resourceVersion };
+  if (m.labels) metadata.labels = sharedValues(m.labels);
   if (m.annotations) metadata.annotations = m.annotations;
-  if (m.ownerReferences) metadata.ownerReferences = m.ownerReferences;
+  if (m.ownerReferences) metadata.ownerReferences = m.ownerReferences.map((r) => (r && typeof r === 'object' ? sharedValues(r as Record<string, unknown>) : r));
   if (m.finalizers) metadata.finalizers = m.finalizers;
   if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
   const spec = o.spec as { endpoints?: unknown[] } | undefined;
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata, spec: spec && new CachedEndpointsSpec(spec) } as T;
+  return { apiVersion: shared(o.apiVersion), kind: shared(o.kind), metadata, spec: spec && new CachedEndpointsSpec(spec) } as T;
 }
 
 function withoutKey(map: Record<string, string>, key: string): Record<string, string> | undefined {
