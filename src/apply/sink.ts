@@ -445,8 +445,8 @@ export class ProviderSink {
     );
     this.counters.zoneReads++;
     this.opts.onZoneRead?.(w.zone, reason);
-    const content = new ZoneContent(w.zone, records, this.opts.ownership);
     const before = w.content;
+    const content = new ZoneContent(w.zone, records, this.opts.ownership, before);
     w.content = content;
     w.stale = false;
     if (before && reason !== 'start') this.requeueChanged(w, before, content);

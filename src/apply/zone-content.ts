@@ -89,13 +89,28 @@ export class ZoneContent extends ZoneView {
   /** resource → names of ownership TXTs with our owner id and that resource. */
   private readonly owned = identityMultiMap<string>();
 
+  /**
+   * `previous`: the content this read replaces. A read brings a fresh copy of every record; each
+   * one equal to what was held keeps the object held instead (whose strings the desired records
+   * share), so a zone that did not change costs one copy of its records, not two.
+   */
   constructor(
     zone: string,
     records: readonly DnsRecord[],
     private readonly cfg: OwnershipConfig,
+    previous?: ZoneContent,
   ) {
     super(zone);
-    for (const r of records) this.put(normalised(r));
+    for (const r of records) {
+      const record = normalised(r);
+      this.put(previous?.heldEqual(record) ?? record);
+    }
+  }
+
+  /** The record set held at the record's name and type when it is the same record set, meta included. */
+  private heldEqual(record: DnsRecord): DnsRecord | undefined {
+    const held = listOf(this.byName.get(record.name)).find((r) => r.type === record.type);
+    return held && sameRecords([held], [record]) && sameMeta(held.meta, record.meta) ? held : undefined;
   }
 
   /** Names of the ownership TXTs `resource` holds here. */
@@ -181,6 +196,11 @@ export class ZoneContent extends ZoneView {
     const labels = asOwnershipTxt(record)?.labels;
     return labels?.['owner'] === this.cfg.ownerId ? labels['resource'] : undefined;
   }
+}
+
+function sameMeta(a: DnsRecord['meta'], b: DnsRecord['meta']): boolean {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a?.[k] === b?.[k]);
 }
 
 function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {

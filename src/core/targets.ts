@@ -81,7 +81,15 @@ export function canonicalIPv6(ip: string): string | undefined {
 
 /** Lower case, no surrounding blanks, no trailing dot. */
 export function normaliseHostname(hostname: string): string {
-  return hostname.trim().toLowerCase().replace(/\.$/, '');
+  return unchangedOr(hostname, hostname.trim().toLowerCase().replace(/\.$/, ''));
+}
+
+/**
+ * The original string when normalising left it as it was: V8 may hand back an equal copy, and
+ * the caches and indexes keep what the normalisers return for every record.
+ */
+export function unchangedOr(original: string, normalised: string): string {
+  return normalised === original ? original : normalised;
 }
 
 const HOSTNAME_LABEL = /^[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?$/;

@@ -101,12 +101,6 @@ function splitKey(k: string): [string, string] | undefined {
   return slash < 0 ? undefined : [k.slice(0, slash), k.slice(slash + 1)];
 }
 
-/** The normalised host, as the very string the Ingress lists when normalising does not change it. */
-function hostKey(host: string): string {
-  const n = normaliseHostname(host);
-  return n === host ? host : n;
-}
-
 /** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
 export interface RecordQuery {
   kind: 'IngressDNSRecord' | 'ServiceDNSRecord';
@@ -217,7 +211,7 @@ export class ClusterIndex {
     i.namespace = ns.name;
     ns.byName.set(i.name, i);
     for (const b of i.backends ?? []) ns.byBackend.add(b, i);
-    for (const h of i.hosts) this.ingressesByHost.add(hostKey(h), i);
+    for (const h of i.hosts) this.ingressesByHost.add(normaliseHostname(h), i);
   }
 
   private unindexIngress(i: IngressProjection): void {

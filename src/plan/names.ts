@@ -1,10 +1,10 @@
 // Names and targets in one canonical form, zones by longest suffix, and ExternalDNS's
 // --domain-filter / --exclude-domains semantics. Pure.
-import { canonicalIPv6 } from '../core/targets.js';
+import { canonicalIPv6, unchangedOr } from '../core/targets.js';
 
 /** Lower case, no surrounding blanks, no trailing dot. */
 export function normaliseName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  return unchangedOr(name, name.trim().toLowerCase().replace(/\.$/, ''));
 }
 
 /**
@@ -15,7 +15,7 @@ export function normaliseName(name: string): string {
 export function normaliseTarget(type: string, target: string): string {
   switch (type) {
     case 'A':
-      return target.trim();
+      return unchangedOr(target, target.trim());
     case 'AAAA':
       return canonicalIPv6(target.trim()) ?? target.trim().toLowerCase();
     case 'CNAME':

@@ -136,4 +136,20 @@ describe('apply/zone-content: planning over the names a record touches', () => {
     expect(content.ownerOfTxt('a-www.example.org')).to.equal(undefined);
     expect(content.ownedBy(R2).size).to.equal(0);
   });
+
+  it('a re-read keeps holding the record sets it already held when they are equal (one copy of a steady zone), and takes what changed', () => {
+    const cfg = ownershipConfig({ ownerId: 'mcdns' });
+    const first = new ZoneContent(zone, zoneRecords(cfg), cfg);
+    const fresh = JSON.parse(JSON.stringify(zoneRecords(cfg))) as DnsRecord[];
+    const www = fresh.find((r) => r.name === 'www.example.org' && r.type === 'A')!;
+    www.targets = ['192.0.2.9'];
+    const api = fresh.find((r) => r.name === 'api.example.org')!;
+    api.meta = { etag: 'v2' };
+    const second = new ZoneContent(zone, fresh, cfg, first);
+    expect(second.at('old.example.org')[0]).to.equal(first.at('old.example.org')[0]);
+    expect(second.at('www.example.org')[0]).to.equal(www).and.not.equal(first.at('www.example.org')[0]);
+    expect(second.at('api.example.org')[0]).to.deep.include({ meta: { etag: 'v2' } });
+    // A new etag is provider bookkeeping: held anew, but no change to plan for.
+    expect([...first.changedNames(second)]).to.deep.equal(['www.example.org']);
+  });
 });
