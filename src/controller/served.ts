@@ -1,10 +1,11 @@
 // Which records each member cluster serves: the clusters whose objects a record could use at
 // its last reconcile (kept from each reconcile's result). A cluster transition, a node-label
 // change or a cluster leaving then wakes exactly those records, not every record.
-import { keyOf, type RecordKey } from './reconcile.js';
+import { keyOf, parseKey, type RecordKey } from './reconcile.js';
 
 export class ServedRecords {
-  private readonly byCluster = new Map<string, Map<string, RecordKey>>();
+  /** Cluster → the keys of the records it serves (keys, not RecordKeys: a Set entry is all each costs). */
+  private readonly byCluster = new Map<string, Set<string>>();
   /** Record → its clusters: one shared array per distinct set of clusters (see `shared`). */
   private readonly byRecord = new Map<string, readonly string[]>();
   /**
@@ -17,21 +18,12 @@ export class ServedRecords {
   /** The clusters `key` drew on at its last reconcile (empty: none, or the record is gone). */
   set(key: RecordKey, clusters: readonly string[]): void {
     const k = keyOf(key);
-    for (const c of this.byRecord.get(k) ?? []) {
-      const m = this.byCluster.get(c);
-      m?.delete(k);
-      if (m?.size === 0) this.byCluster.delete(c);
-    }
-    if (clusters.length === 0) {
-      this.byRecord.delete(k);
-      return;
-    }
-    this.byRecord.set(k, this.shared(clusters));
-    for (const c of clusters) {
-      let m = this.byCluster.get(c);
-      if (!m) this.byCluster.set(c, (m = new Map()));
-      m.set(k, key);
-    }
+    const before = this.byRecord.get(k) ?? [];
+    // Only the clusters that changed: the sets keep the key string they already hold.
+    for (const c of before) if (!clusters.includes(c)) this.unserve(c, k);
+    for (const c of clusters) if (!before.includes(c)) this.serve(c, k);
+    if (clusters.length === 0) this.byRecord.delete(k);
+    else this.byRecord.set(k, this.shared(clusters));
   }
 
   /**
@@ -43,9 +35,19 @@ export class ServedRecords {
     const clusters = this.byRecord.get(k) ?? [];
     if (clusters.includes(cluster)) return;
     this.byRecord.set(k, this.shared([...clusters, cluster]));
-    let m = this.byCluster.get(cluster);
-    if (!m) this.byCluster.set(cluster, (m = new Map()));
-    m.set(k, key);
+    this.serve(cluster, k);
+  }
+
+  private serve(cluster: string, k: string): void {
+    let keys = this.byCluster.get(cluster);
+    if (!keys) this.byCluster.set(cluster, (keys = new Set()));
+    keys.add(k);
+  }
+
+  private unserve(cluster: string, k: string): void {
+    const keys = this.byCluster.get(cluster);
+    keys?.delete(k);
+    if (keys?.size === 0) this.byCluster.delete(cluster);
   }
 
   private shared(clusters: readonly string[]): readonly string[] {
@@ -60,7 +62,7 @@ export class ServedRecords {
 
   /** Records served by `cluster`, optionally of one kind. */
   recordsOf(cluster: string, kind?: RecordKey['kind']): RecordKey[] {
-    const all = [...(this.byCluster.get(cluster)?.values() ?? [])];
+    const all = [...(this.byCluster.get(cluster) ?? [])].map(parseKey);
     return kind ? all.filter((k) => k.kind === kind) : all;
   }
 }
