@@ -61,6 +61,13 @@ describe('ClusterIndex (what one member holds, indexed for records)', () => {
     });
   });
 
+  it('hands ListWatch back the very resourceVersion each cached Ingress came with', () => {
+    for (const resourceVersion of ['1', '48213', '900719925474099', '9007199254740993', '007', 'opaque-v2', '']) {
+      expect(project.ingress({ metadata: { name: 'web', namespace: 'shop', resourceVersion } })?.metadata.resourceVersion).to.equal(resourceVersion);
+    }
+    expect(project.ingress({ metadata: { name: 'web', namespace: 'shop' } })?.metadata.resourceVersion).to.equal(undefined);
+  });
+
   it('counts ready endpoints per Service across its slices, once per endpoint, and reports only Services whose count changed', () => {
     const idx = new ClusterIndex();
     idx.setService('shop/db', project.service({ metadata: { name: 'db', namespace: 'shop' }, spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } } }));
