@@ -16,20 +16,6 @@ const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1
 const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
 
 /**
- * An IPv4 address in canonical dotted form as one int32, which V8 keeps in the field itself (a
- * small integer) where the string would cost ~32 bytes more per Ingress. Undefined for anything
- * that would not read back as the very same string.
- */
-function packIPv4(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const n = m.slice(1).reduce((acc, b) => (acc << 8) | Number(b), 0);
-  return unpackIPv4(n) === ip ? n : undefined;
-}
-
-const unpackIPv4 = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-
-/**
  * A resourceVersion as a number when it reads back as the very same string. The API server's
  * are opaque strings, in practice etcd revisions in decimal: as a number one is kept in the
  * field itself, as a string it costs ~24 bytes more per cached object.
@@ -55,15 +41,18 @@ export class IngressProjection {
     /** The resourceVersion, packed (packVersion). */
     private readonly version: number | string | undefined,
     private readonly host: OneOrMany<string>,
-    /** status.loadBalancer.ingress; when that is one IP, only the IP (packed when it is IPv4). */
-    private readonly lb: number | string | readonly LoadBalancerIngress[],
+    /**
+     * status.loadBalancer.ingress; when that is one IP, only the IP, as the very string the watch
+     * brought: the desired endpoints, the provider's records and the zone content share it.
+     */
+    private readonly lb: string | readonly LoadBalancerIngress[],
     private readonly backend: OneOrMany<string> | undefined,
   ) {}
 
   static of(i: ObservedIngress, resourceVersion?: string): IngressProjection {
     const lbs = i.loadBalancer;
     const ip = lbs.length === 1 && lbs[0]!.hostname === undefined ? lbs[0]!.ip : undefined;
-    const lb = ip !== undefined ? (packIPv4(ip) ?? ip) : lbs.length === 0 ? NONE : lbs;
+    const lb = ip !== undefined ? ip : lbs.length === 0 ? NONE : lbs;
     return new IngressProjection(i.namespace, i.name, packVersion(resourceVersion), oneOrMany(i.hosts), lb, i.backends && oneOrMany(i.backends));
   }
 
@@ -82,7 +71,7 @@ export class IngressProjection {
 
   get loadBalancer(): LoadBalancerIngress[] {
     const lb = this.lb;
-    return typeof lb === 'number' ? [{ ip: unpackIPv4(lb) }] : typeof lb === 'string' ? [{ ip: lb }] : [...lb];
+    return typeof lb === 'string' ? [{ ip: lb }] : [...lb];
   }
 
   get backends(): string[] | undefined {
