@@ -31,22 +31,34 @@ export const BENCH_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 /**
- * The Node.js options the Deployment gives mcdns (its NODE_OPTIONS in manifests/deployment.yaml;
- * the Helm chart renders the same by default), so that the bench measures mcdns with the heap
- * users run it with and cannot drift from it. NODE_OPTIONS of the bench's own environment is
- * appended after them (a diagnostic such as --heapsnapshot-signal, or an override to compare).
+ * The process environment the Deployment gives mcdns (manifests/deployment.yaml; the Helm chart
+ * renders the same by default): NODE_OPTIONS (the V8 heap) and the glibc malloc settings, so that
+ * the bench measures mcdns as users run it and cannot drift from it. NODE_OPTIONS of the bench's
+ * own environment is appended after the Deployment's (a diagnostic such as
+ * --heapsnapshot-signal, or an override to compare).
  */
-export function mcdnsNodeOptions(env: NodeJS.ProcessEnv = process.env, manifest = 'manifests/deployment.yaml'): string {
-  return [deploymentNodeOptions(manifest), env['NODE_OPTIONS']].filter((o) => o !== undefined && o.trim() !== '').join(' ');
+export function mcdnsProcessEnv(env: NodeJS.ProcessEnv = process.env, manifest = 'manifests/deployment.yaml'): Record<string, string> {
+  const fromDeployment = deploymentProcessEnv(manifest);
+  const nodeOptions = [fromDeployment['NODE_OPTIONS'], env['NODE_OPTIONS']].filter((o) => o !== undefined && o.trim() !== '').join(' ');
+  return { ...fromDeployment, NODE_OPTIONS: nodeOptions };
 }
 
 /** NODE_OPTIONS of the mcdns container in a Deployment manifest; throws if it has none. */
 export function deploymentNodeOptions(manifest = 'manifests/deployment.yaml'): string {
+  const value = deploymentProcessEnv(manifest)['NODE_OPTIONS'];
+  if (value === undefined || value.trim() === '') throw new Error(`${manifest}: the mcdns container sets no NODE_OPTIONS`);
+  return value;
+}
+
+/** The mcdns container's literal NODE_OPTIONS and MALLOC_* variables in a Deployment manifest. */
+export function deploymentProcessEnv(manifest = 'manifests/deployment.yaml'): Record<string, string> {
   const deployment = parseDocument(readFileSync(manifest, 'utf8')).toJS() as {
     spec?: { template?: { spec?: { containers?: Array<{ name?: string; env?: Array<{ name?: string; value?: unknown }> }> } } };
   };
   const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'mcdns');
-  const value = container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${manifest}: the mcdns container sets no NODE_OPTIONS`);
-  return value;
+  const out: Record<string, string> = {};
+  for (const e of container?.env ?? []) {
+    if (typeof e.name === 'string' && (e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && typeof e.value === 'string') out[e.name] = e.value;
+  }
+  return out;
 }

@@ -39,7 +39,7 @@ import { installMcdnsCrds } from '../env/workloads.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
-import { mcdnsNodeOptions } from './options.js';
+import { mcdnsProcessEnv } from './options.js';
 import { summarize, type Summary } from './stats.js';
 
 /** PowerDNS B's webserver-max-bodysize (MB): room for ExternalDNS's single PATCH per zone. */
@@ -458,11 +458,12 @@ class ScaleRunner {
       '--log-level=info',
       ...opts.mcdnsArgs,
     ];
-    // Node.js options as the Deployment sets them (manifests/deployment.yaml).
-    const nodeOptions = mcdnsNodeOptions();
-    this.log(`starting mcdns ${args.filter((a) => !a.startsWith('--kubeconfig')).join(' ')} (NODE_OPTIONS ${nodeOptions})`);
+    // NODE_OPTIONS and malloc settings as the Deployment sets them (manifests/deployment.yaml).
+    const processEnv = mcdnsProcessEnv();
+    const shown = Object.entries(processEnv).map(([k, v]) => `${k}=${v}`).join(', ');
+    this.log(`starting mcdns ${args.filter((a) => !a.startsWith('--kubeconfig')).join(' ')} (${shown})`);
     const t0 = performance.now();
-    const mcdns = startMcdns(args, { MCDNS_PDNS_API_KEY: s.pdnsA.apiKey, NODE_OPTIONS: nodeOptions });
+    const mcdns = startMcdns(args, { MCDNS_PDNS_API_KEY: s.pdnsA.apiKey, ...processEnv });
     this.mcdns = mcdns;
     if (mcdns.process.pid === undefined) throw new Error('scale: mcdns did not start');
     let syncedAt: number | undefined;

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { deploymentNodeOptions, mcdnsNodeOptions } from '../../bench/options.js';
+import { deploymentNodeOptions, mcdnsProcessEnv } from '../../bench/options.js';
 
 const MANIFEST = 'manifests/deployment.yaml';
 const VALUES = 'manifests/helm/mcdns/values.yaml';
@@ -55,10 +55,10 @@ describe('manifests: the V8 heap of mcdns', () => {
     expect(heap + OUTSIDE_HEAP_MIB, `heap ${heap} MiB + ${OUTSIDE_HEAP_MIB} MiB outside it`).to.be.at.most(mib(manifestLimit()));
   });
 
-  it('is what the bench starts mcdns with, followed by NODE_OPTIONS of its own environment', () => {
+  it('is what the bench starts mcdns with, followed by NODE_OPTIONS of its own environment, with the same malloc arenas', () => {
     const options = deploymentNodeOptions(MANIFEST);
-    expect(mcdnsNodeOptions({}, MANIFEST)).to.equal(options);
-    expect(mcdnsNodeOptions({ NODE_OPTIONS: '--heapsnapshot-signal=SIGUSR2' }, MANIFEST)).to.equal(`${options} --heapsnapshot-signal=SIGUSR2`);
+    expect(mcdnsProcessEnv({}, MANIFEST)).to.deep.equal({ NODE_OPTIONS: options, MALLOC_ARENA_MAX: '2' });
+    expect(mcdnsProcessEnv({ NODE_OPTIONS: '--heapsnapshot-signal=SIGUSR2' }, MANIFEST).NODE_OPTIONS).to.equal(`${options} --heapsnapshot-signal=SIGUSR2`);
   });
 
   it('fails the bench loudly when the Deployment sets none', () => {
