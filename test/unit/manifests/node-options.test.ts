@@ -10,10 +10,10 @@ const MANIFEST = 'manifests/deployment.yaml';
 const VALUES = 'manifests/helm/mcdns/values.yaml';
 
 /**
- * What the mcdns process holds besides its V8 heap: the node binary (about 57 MiB resident), the
- * compiled code and module sources of its client libraries, malloc'd buffers and sockets. The
- * bench measured 128 MiB (RSS less V8's heap total) at 10,000 records x 2 clusters
- * (docs/operations.md, Sizing).
+ * What the mcdns process holds besides its V8 heap: the node binary (about 61 MiB resident),
+ * malloc'd memory of Node.js, V8 and OpenSSL, buffers and sockets. The bench measured 128 MiB
+ * (RSS less V8's heap total) at 10,000 records x 2 clusters, and 119 MiB at 10,000 x 10 with
+ * MALLOC_ARENA_MAX=2 (docs/operations.md, Sizing).
  */
 const OUTSIDE_HEAP_MIB = 128;
 
