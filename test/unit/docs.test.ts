@@ -32,6 +32,7 @@ const OTHER_TOOLS: Record<string, string> = {
   '--create-namespace': 'Helm',
   '--max-old-space-size': 'Node.js',
   '--max-semi-space-size': 'Node.js',
+  '--heapsnapshot-signal': 'Node.js',
   '--set': 'Helm',
 };
 /** Variables the docs name that are not mcdns settings. */
