@@ -7,6 +7,7 @@ import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
 import { asOwnershipTxt } from '../registry/zone.js';
+import { canonical } from '../core/canonical.js';
 import { identityMultiMap } from '../core/multimap.js';
 
 /**
@@ -110,7 +111,7 @@ export class ZoneContent extends ZoneView {
   /** The record set held at the record's name and type when it is the same record set, meta included. */
   private heldEqual(record: DnsRecord): DnsRecord | undefined {
     const held = listOf(this.byName.get(record.name)).find((r) => r.type === record.type);
-    return held && sameRecords([held], [record]) && sameMeta(held.meta, record.meta) ? held : undefined;
+    return held && sameRecords([held], [record]) && canonical(held.meta ?? {}) === canonical(record.meta ?? {}) ? held : undefined;
   }
 
   /** Names of the ownership TXTs `resource` holds here. */
@@ -196,11 +197,6 @@ export class ZoneContent extends ZoneView {
     const labels = asOwnershipTxt(record)?.labels;
     return labels?.['owner'] === this.cfg.ownerId ? labels['resource'] : undefined;
   }
-}
-
-function sameMeta(a: DnsRecord['meta'], b: DnsRecord['meta']): boolean {
-  const ka = Object.keys(a ?? {});
-  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a?.[k] === b?.[k]);
 }
 
 function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {

@@ -18,6 +18,7 @@ import { KubeFedClusterSource } from '../members/kubefed.js';
 import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '../metrics.js';
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
+import { endpointCount } from '../kube/slim.js';
 import { describeError } from '../errors.js';
 import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
 import { eventRecorder, type EventRecorder } from './events.js';
@@ -365,7 +366,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
     publishedEndpoints: () =>
       view.dnsEndpointList().map((ep) => ({
         kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
-        endpoints: ep.spec.endpoints?.length ?? 0,
+        endpoints: endpointCount(ep.spec),
       })),
   };
   let unbindMetrics = (): void => undefined;

@@ -1,6 +1,7 @@
 // Which records each member cluster serves: the clusters whose objects a record could use at
 // its last reconcile (kept from each reconcile's result). A cluster transition, a node-label
 // change or a cluster leaving then wakes exactly those records, not every record.
+import { SharedCopies } from '../core/shared-copies.js';
 import { keyOf, parseKey, type RecordKey } from './reconcile.js';
 
 export class ServedRecords {
@@ -8,12 +9,8 @@ export class ServedRecords {
   private readonly byCluster = new Map<string, Set<string>>();
   /** Record → its clusters: one shared array per distinct set of clusters (see `shared`). */
   private readonly byRecord = new Map<string, readonly string[]>();
-  /**
-   * The cluster lists in use, by their joined names. Most records draw on the same clusters, so
-   * they share one array instead of holding one each. Cleared when it grows past any plausible
-   * number of distinct lists; arrays already handed out stay valid.
-   */
-  private readonly lists = new Map<string, readonly string[]>();
+  /** The cluster lists in use: most records draw on the same clusters and share one array. */
+  private readonly lists = new SharedCopies<readonly string[]>(4096);
 
   /** The clusters `key` drew on at its last reconcile (empty: none, or the record is gone). */
   set(key: RecordKey, clusters: readonly string[]): void {
@@ -51,13 +48,7 @@ export class ServedRecords {
   }
 
   private shared(clusters: readonly string[]): readonly string[] {
-    const id = clusters.join('\n');
-    const known = this.lists.get(id);
-    if (known) return known;
-    if (this.lists.size >= 4096) this.lists.clear();
-    const list = Object.freeze([...clusters]);
-    this.lists.set(id, list);
-    return list;
+    return this.lists.of(clusters.join('\n'), () => Object.freeze([...clusters]));
   }
 
   /** Records served by `cluster`, optionally of one kind. */

@@ -2,6 +2,7 @@
 // sent. controller-runtime's cache.TransformStripManagedFields is the model; these also keep V8
 // from turning every cached metadata object into a dictionary (a `delete` does that, and a
 // dictionary costs about 450 bytes more per object than the same fields in a fast object).
+import { SharedCopies } from '../core/shared-copies.js';
 
 /** The metadata fields these transforms read; any object with (or without) metadata fits. */
 interface Metadata {
@@ -17,19 +18,10 @@ interface Metadata {
 }
 type Cacheable = { apiVersion?: string; kind?: string; metadata?: Metadata; spec?: unknown };
 
-/**
- * The one copy of a string that recurs across cached objects (apiVersion, kind, namespace, a
- * finalizer, a label value): each object parsed from JSON brings its own copy, so 10,000 records
- * brought 10,000 of each. Bounded: when full it starts over, and copies already shared stay so.
- */
-const vocabulary = new Map<string, string>();
+/** apiVersion, kind, namespace, finalizers, label values: the same few strings in every cached object. */
+const vocabulary = new SharedCopies<string>(1024);
 function shared<T>(s: T): T {
-  if (typeof s !== 'string') return s;
-  const known = vocabulary.get(s);
-  if (known !== undefined) return known as T;
-  if (vocabulary.size >= 1024) vocabulary.clear();
-  vocabulary.set(s, s);
-  return s;
+  return typeof s === 'string' ? (vocabulary.of(s, () => s) as T) : s;
 }
 
 function sharedValues<T extends Record<string, unknown>>(map: T | undefined): T | undefined {
@@ -95,9 +87,16 @@ export class CachedRecordStatus {
 /** A cached DNSEndpoint's spec: the endpoints packed. */
 export class CachedEndpointsSpec {
   readonly #endpoints: string | undefined;
+  readonly #count: number;
 
   constructor(spec: { endpoints?: unknown[] }) {
     this.#endpoints = pack(spec.endpoints);
+    this.#count = spec.endpoints?.length ?? 0;
+  }
+
+  /** How many endpoints, without parsing them (what /metrics counts at every scrape). */
+  get count(): number {
+    return this.#count;
   }
 
   get endpoints(): unknown[] | undefined {
@@ -158,4 +157,9 @@ function withoutKey(map: Record<string, string>, key: string): Record<string, st
     any = true;
   }
   return any ? out : undefined;
+}
+
+/** The number of endpoints of a DNSEndpoint's spec, cached (packed) or not. */
+export function endpointCount(spec: { endpoints?: unknown[] } | undefined): number {
+  return spec instanceof CachedEndpointsSpec ? spec.count : (spec?.endpoints?.length ?? 0);
 }

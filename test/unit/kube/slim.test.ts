@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { DNSEndpoint, IngressDNSRecord } from '../../../src/api/schema.js';
 import { validateObject } from '../../../src/api/validate.js';
 import { canonical } from '../../../src/core/canonical.js';
-import { LAST_APPLIED_ANNOTATION, dnsEndpointCacheEntry, recordCacheEntry, stripManagedFields } from '../../../src/kube/slim.js';
+import { LAST_APPLIED_ANNOTATION, dnsEndpointCacheEntry, endpointCount, recordCacheEntry, stripManagedFields } from '../../../src/kube/slim.js';
 
 const managedFields = [
   { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', time: '2026-11-30T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:hosts': {} } } },
@@ -131,6 +131,13 @@ describe('kube/slim: what the host caches keep', () => {
         },
         spec: live.spec,
       });
+    });
+
+    it('counts the endpoints of a cached DNSEndpoint as of one from the server (what /metrics reports)', () => {
+      const live = fromServer();
+      expect(endpointCount(dnsEndpointCacheEntry(live).spec)).to.equal(1).and.equal(endpointCount(live.spec));
+      expect(endpointCount(dnsEndpointCacheEntry({ ...live, spec: {} } as DNSEndpoint).spec)).to.equal(0);
+      expect(endpointCount(undefined)).to.equal(0);
     });
 
     it('keeps finalizers and a deletion in progress, which a replace must not drop', () => {
