@@ -3,7 +3,8 @@
 #
 #   docker build -t ghcr.io/mcdns/mcdns:0.1.0 .
 #
-# Entry point `node dist/src/cli.js`, default command `run`; the Deployment in manifests/ passes
+# Entry point `node dist/mcdns.js` (the controller bundled and minified by esbuild, see
+# package.json's `bundle`), default command `run`; the Deployment in manifests/ passes
 # `run --leader-elect --kubefed-clusters --metrics-address=:8080` as its args.
 # test/unit/dockerfile.test.ts checks this file and runs exactly this command against dist/.
 
@@ -24,15 +25,16 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY providers ./providers
-RUN node node_modules/typescript/bin/tsc -p tsconfig.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.json && npm run bundle
 
-# 2. Production dependencies only (no install script is needed by any of them).
+# 2. Production dependencies only (no install script is needed by any of them). The bundle holds
+# all but the provider SDKs (Azure, etcd), which are loaded from node_modules when configured.
 FROM ${BUILD_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# 3. The runtime: compiled JavaScript, production node_modules, package.json ("type": "module").
+# 3. The runtime: the bundle, production node_modules, package.json ("type": "module").
 FROM ${RUNTIME_IMAGE}
 LABEL org.opencontainers.image.title="mcdns" \
       org.opencontainers.image.description="Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints and direct DNS providers out" \
@@ -41,10 +43,9 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
-COPY --from=build /src/dist/providers ./dist/providers
+COPY --from=build /src/dist/mcdns.js ./dist/mcdns.js
 # distroless "nonroot": uid/gid 65532; the Deployment also sets runAsNonRoot and a read-only root.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["/nodejs/bin/node", "dist/src/cli.js"]
+ENTRYPOINT ["/nodejs/bin/node", "dist/mcdns.js"]
 CMD ["run"]

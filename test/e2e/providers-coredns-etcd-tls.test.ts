@@ -64,7 +64,7 @@ describe('providers: CoreDNS-etcd over TLS (mcdns plan, real etcd with client-ce
     );
     return run(
       process.execPath,
-      ['dist/src/cli.js', 'plan', '--provider', 'coredns-etcd', '--etcd-endpoints', url, '--coredns-zones', 'example.org', '--provider-timeout', '3s', '-f', file, ...flags],
+      ['dist/mcdns.js', 'plan', '--provider', 'coredns-etcd', '--etcd-endpoints', url, '--coredns-zones', 'example.org', '--provider-timeout', '3s', '-f', file, ...flags],
       { env: { ...process.env } },
     ).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),

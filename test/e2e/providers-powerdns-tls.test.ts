@@ -55,7 +55,7 @@ spec:
   });
 
   const plan = (flags: string[]) =>
-    run(process.execPath, ['dist/src/cli.js', 'plan', '--provider', 'powerdns', '--pdns-server', `https://127.0.0.1:${front.port}`, '-f', endpointsFile, ...flags], {
+    run(process.execPath, ['dist/mcdns.js', 'plan', '--provider', 'powerdns', '--pdns-server', `https://127.0.0.1:${front.port}`, '-f', endpointsFile, ...flags], {
       env: { ...process.env, MCDNS_PDNS_API_KEY: pdns.apiKey },
     }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
@@ -73,7 +73,7 @@ spec:
   });
 
   it('takes the TLS settings from environment variables too', async () => {
-    const r = await run(process.execPath, ['dist/src/cli.js', 'plan', '--provider', 'powerdns', '-f', endpointsFile, '--output', 'json'], {
+    const r = await run(process.execPath, ['dist/mcdns.js', 'plan', '--provider', 'powerdns', '-f', endpointsFile, '--output', 'json'], {
       env: {
         ...process.env,
         MCDNS_PDNS_SERVER: `https://127.0.0.1:${front.port}`,

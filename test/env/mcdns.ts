@@ -1,4 +1,4 @@
-// Runs the built controller exactly as a user would: `node dist/src/cli.js run ...`.
+// Runs the built controller exactly as a user would: `node dist/mcdns.js run ...` (the bundle the image runs).
 import { join } from 'node:path';
 import { ManagedProcess, makeTempDir } from './process.js';
 
@@ -15,7 +15,7 @@ export function startMcdns(args: string[], env: NodeJS.ProcessEnv = {}): McdnsHa
   const proc = ManagedProcess.start({
     name: 'mcdns',
     command: process.execPath,
-    args: ['dist/src/cli.js', 'run', ...args],
+    args: ['dist/mcdns.js', 'run', ...args],
     logFile,
     env: { ...process.env, ...env },
   });

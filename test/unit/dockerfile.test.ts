@@ -126,7 +126,7 @@ describe('Dockerfile', () => {
       }
     }
     const runtime = copies(final).map((c) => c.dest.replace(/^\.\//, '').replace(/\/$/, ''));
-    expect(runtime).to.include.members(['package.json', 'node_modules', 'dist/src']);
+    expect(runtime).to.include.members(['package.json', 'node_modules', 'dist/mcdns.js']);
   });
 
   describe('its entry point, run against dist/ as the image runs it', () => {
@@ -137,9 +137,9 @@ describe('Dockerfile', () => {
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
 
-    it('is `node dist/src/cli.js` with the command `run`', () => {
+    it('is `node dist/mcdns.js` (the bundle) with the command `run`', () => {
       expect(path.basename(entry[0]!)).to.equal('node');
-      expect(entry.slice(1)).to.deep.equal(['dist/src/cli.js']);
+      expect(entry.slice(1)).to.deep.equal(['dist/mcdns.js']);
       expect(cmd).to.deep.equal(['run']);
     });
 

@@ -10,7 +10,7 @@ import { program } from '../../src/cli.js';
 import { flagsMarkdown, withFlags } from '../../src/commands/flags-doc.js';
 import { BENCH_OPTIONS } from '../bench/options.js';
 
-const cli = 'dist/src/cli.js';
+const cli = 'dist/mcdns.js';
 const COMMANDS = ['run', 'plan', 'audit', 'validate', 'completion'];
 
 /** Flags the docs name in prose, tables or YAML that belong to another tool. */
@@ -71,7 +71,7 @@ function mentions(file: string): Mention[] {
   const classify = (raw: string): Mention | undefined => {
     const t = raw.trim().replace(/^\$\s+/, '').replace(/^(\w+=\S*\s+)+/, '');
     if (OTHER_COMMANDS.test(t) || /^\w+=\$\((kubectl|npm)\b/.test(raw.trim())) return undefined;
-    const m = /^(?:npx\s+)?(?:mcdns|node\s+dist\/src\/cli\.js)\s+([a-z]+)/.exec(t);
+    const m = /^(?:npx\s+)?(?:mcdns|node\s+dist\/mcdns\.js)\s+([a-z]+)/.exec(t);
     return m && COMMANDS.includes(m[1]!) ? { file, command: m[1]!, text: t } : { file, text: t };
   };
   parts.forEach((part, i) => {

@@ -4,7 +4,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
-const cli = 'dist/src/cli.js';
+const cli = 'dist/mcdns.js';
 
 interface Result {
   code: number;

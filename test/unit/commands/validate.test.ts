@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { validateFiles } from '../../../src/commands/validate.js';
 
 const run = promisify(execFile);
-const cli = 'dist/src/cli.js';
+const cli = 'dist/mcdns.js';
 
 describe('mcdns validate', () => {
   it('accepts the seed IngressDNSRecord and the KubeFed ServiceDNSRecord + Domain samples', () => {

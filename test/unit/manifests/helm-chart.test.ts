@@ -19,7 +19,7 @@ const SET_ELSEWHERE: Record<string, string> = {
 };
 
 function runFlags(): string[] {
-  const help = execFileSync(process.execPath, ['dist/src/cli.js', 'run', '--help'], { encoding: 'utf8' });
+  const help = execFileSync(process.execPath, ['dist/mcdns.js', 'run', '--help'], { encoding: 'utf8' });
   return [...help.matchAll(/^\s+(?:-\w, )?--([a-z0-9-]+)/gm)].map((m) => m[1]!);
 }
 
