@@ -1,8 +1,10 @@
 // PowerDNS faults the real server cannot be made to produce on demand, injected with nock on a
-// made-up host: 5xx and 429 on the PATCH, a 422 for one bad name in a big batch, and a batch
-// bigger than one request body. The happy paths run against the real pdns-server (e2e).
+// made-up host: 5xx and 429 on the PATCH, a 422 for one bad name in a big batch, a batch
+// bigger than one request body, and zone answers that arrive in pieces, cut short or broken.
+// The happy paths run against the real pdns-server (e2e).
 import { expect } from 'chai';
 import nock from 'nock';
+import { Readable } from 'node:stream';
 import { withNock } from './nock-suite.js';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderSink } from '../../../src/apply/sink.js';
@@ -142,5 +144,57 @@ describe('providers/powerdns: faults (nock)', () => {
     // The sink asks once per batch and the provider once per PATCH.
     expect(asked).to.equal(bodies.length + 1);
     nock.cleanAll();
+  });
+
+  describe('reading a zone (the answer is parsed as it arrives)', () => {
+    const answer = JSON.stringify({
+      id: 'example.org.',
+      name: 'example.org.',
+      rrsets: [
+        { name: 'www.example.org.', type: 'A', ttl: 60, records: [{ content: '192.0.2.1', disabled: false }, { content: '192.0.2.9', disabled: true }], comments: [] },
+        { name: 'a-www.example.org.', type: 'TXT', ttl: 300, records: [{ content: '"heritage=external-dns,external-dns/owner=mcdns"', disabled: false }], comments: [] },
+      ],
+      serial: 7,
+    });
+    const read = () => new PowerDnsProvider({ server: PDNS, apiKey: 'k' }).records('example.org');
+    const failure = async () => {
+      try {
+        await read();
+      } catch (err) {
+        return err as { kind?: string; message: string };
+      }
+      throw new Error('the read did not fail');
+    };
+
+    it('gives every enabled target of every record set, however the body is split', async () => {
+      // 5-byte pieces split names, contents and escapes across chunks.
+      const pieces = answer.match(/[\s\S]{1,5}/g)!.map((p) => Buffer.from(p));
+      pdns().get(`${BASE}/zones/example.org.`).reply(200, () => Readable.from(pieces), { 'Content-Type': 'application/json' });
+      expect(await read()).to.deep.equal([
+        { name: 'www.example.org', type: 'A', ttl: 60, targets: ['192.0.2.1'] },
+        { name: 'a-www.example.org', type: 'TXT', ttl: 300, targets: ['"heritage=external-dns,external-dns/owner=mcdns"'] },
+      ]);
+    });
+
+    it('fails a read whose answer was cut short, instead of taking it as a smaller zone', async () => {
+      pdns().get(`${BASE}/zones/example.org.`).reply(200, answer.slice(0, answer.indexOf('a-www')), { 'Content-Type': 'application/json' });
+      const err = await failure();
+      expect(err.kind).to.equal('unavailable');
+      expect(err.message).to.equal('PowerDNS GET /zones/example.org.: the answer ended before the end of its JSON');
+    });
+
+    it('fails a read whose answer is not JSON, without echoing it', async () => {
+      pdns().get(`${BASE}/zones/example.org.`).reply(200, '<html>proxy login</html>', { 'Content-Type': 'text/html' });
+      const err = await failure();
+      expect(err.kind).to.equal('unavailable');
+      expect(err.message).to.match(/^PowerDNS GET \/zones\/example\.org\.: unreadable answer \(/);
+      expect(err.message).not.to.contain('proxy login');
+    });
+
+    it("names PowerDNS's own error and status when the read is refused", async () => {
+      pdns().get(`${BASE}/zones/example.org.`).reply(503, { error: 'backend down' }, { 'Retry-After': '2' });
+      const err = (await failure()) as { kind?: string; message: string; retryAfterMs?: number };
+      expect([err.kind, err.message, err.retryAfterMs]).to.deep.equal(['unavailable', 'PowerDNS GET /zones/example.org.: HTTP 503: backend down', 2000]);
+    });
   });
 });
