@@ -44,6 +44,8 @@ WORKDIR /app
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/mcdns.js ./dist/mcdns.js
+# The source map costs nothing unless NODE_OPTIONS=--enable-source-maps asks for readable stacks.
+COPY --from=build /src/dist/mcdns.js.map ./dist/mcdns.js.map
 # distroless "nonroot": uid/gid 65532; the Deployment also sets runAsNonRoot and a read-only root.
 USER 65532:65532
 EXPOSE 8080

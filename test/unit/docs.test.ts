@@ -33,6 +33,7 @@ const OTHER_TOOLS: Record<string, string> = {
   '--max-old-space-size': 'Node.js',
   '--max-semi-space-size': 'Node.js',
   '--heapsnapshot-signal': 'Node.js',
+  '--enable-source-maps': 'Node.js',
   '--set': 'Helm',
 };
 /** Variables the docs name that are not mcdns settings. */

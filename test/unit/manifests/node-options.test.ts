@@ -12,8 +12,8 @@ const VALUES = 'manifests/helm/mcdns/values.yaml';
 /**
  * What the mcdns process holds besides its V8 heap: the node binary (about 61 MiB resident),
  * malloc'd memory of Node.js, V8 and OpenSSL, buffers and sockets. The bench measured 128 MiB
- * (RSS less V8's heap total) at 10,000 records x 2 clusters, and 119 MiB at 10,000 x 10 with
- * MALLOC_ARENA_MAX=2 (docs/operations.md, Sizing).
+ * (RSS less V8's heap total) at 10,000 records x 2 clusters, 119 MiB at 10,000 x 10 with
+ * MALLOC_ARENA_MAX=2, and about 110 MiB since the image runs the bundle (docs/operations.md, Sizing).
  */
 const OUTSIDE_HEAP_MIB = 128;
 
