@@ -34,6 +34,7 @@ const OTHER_TOOLS: Record<string, string> = {
   '--max-semi-space-size': 'Node.js',
   '--heapsnapshot-signal': 'Node.js',
   '--enable-source-maps': 'Node.js',
+  '--expose-gc': 'Node.js',
   '--set': 'Helm',
 };
 /** Variables the docs name that are not mcdns settings. */
