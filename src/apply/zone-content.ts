@@ -111,7 +111,7 @@ export class ZoneContent extends ZoneView {
   /** The record set held at the record's name and type when it is the same record set, meta included. */
   private heldEqual(record: DnsRecord): DnsRecord | undefined {
     const held = listOf(this.byName.get(record.name)).find((r) => r.type === record.type);
-    return held && sameRecords([held], [record]) && canonical(held.meta ?? {}) === canonical(record.meta ?? {}) ? held : undefined;
+    return held && sameRecords([held], [record]) && sameMeta(held, record) ? held : undefined;
   }
 
   /** Names of the ownership TXTs `resource` holds here. */
@@ -197,6 +197,14 @@ export class ZoneContent extends ZoneView {
     const labels = asOwnershipTxt(record)?.labels;
     return labels?.['owner'] === this.cfg.ownerId ? labels['resource'] : undefined;
   }
+}
+
+/**
+ * Meta (Azure's etag) equal; most providers keep none, so the common case compares no text —
+ * this runs for every record set of a zone at every re-read.
+ */
+function sameMeta(a: DnsRecord, b: DnsRecord): boolean {
+  return a.meta === b.meta || canonical(a.meta ?? {}) === canonical(b.meta ?? {});
 }
 
 function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
