@@ -10,6 +10,7 @@ import { freePort } from '../env/ports.js';
 import { ManagedProcess, makeTempDir, removeTempDir, waitUntil } from '../env/process.js';
 import { bins } from '../env/tools.js';
 import { makePki, type TestPki } from '../providers/tls.js';
+import { MCDNS_CLI } from '../env/mcdns.js';
 
 const run = promisify(execFile);
 
@@ -64,7 +65,7 @@ describe('providers: CoreDNS-etcd over TLS (mcdns plan, real etcd with client-ce
     );
     return run(
       process.execPath,
-      ['dist/mcdns.js', 'plan', '--provider', 'coredns-etcd', '--etcd-endpoints', url, '--coredns-zones', 'example.org', '--provider-timeout', '3s', '-f', file, ...flags],
+      [MCDNS_CLI, 'plan', '--provider', 'coredns-etcd', '--etcd-endpoints', url, '--coredns-zones', 'example.org', '--provider-timeout', '3s', '-f', file, ...flags],
       { env: { ...process.env } },
     ).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),

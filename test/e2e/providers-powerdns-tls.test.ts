@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';
 import { makeTempDir, removeTempDir } from '../env/process.js';
 import { makePki, startTlsFront, type TestPki, type TlsFront } from '../providers/tls.js';
+import { MCDNS_CLI } from '../env/mcdns.js';
 
 const run = promisify(execFile);
 
@@ -55,7 +56,7 @@ spec:
   });
 
   const plan = (flags: string[]) =>
-    run(process.execPath, ['dist/mcdns.js', 'plan', '--provider', 'powerdns', '--pdns-server', `https://127.0.0.1:${front.port}`, '-f', endpointsFile, ...flags], {
+    run(process.execPath, [MCDNS_CLI, 'plan', '--provider', 'powerdns', '--pdns-server', `https://127.0.0.1:${front.port}`, '-f', endpointsFile, ...flags], {
       env: { ...process.env, MCDNS_PDNS_API_KEY: pdns.apiKey },
     }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
@@ -73,7 +74,7 @@ spec:
   });
 
   it('takes the TLS settings from environment variables too', async () => {
-    const r = await run(process.execPath, ['dist/mcdns.js', 'plan', '--provider', 'powerdns', '-f', endpointsFile, '--output', 'json'], {
+    const r = await run(process.execPath, [MCDNS_CLI, 'plan', '--provider', 'powerdns', '-f', endpointsFile, '--output', 'json'], {
       env: {
         ...process.env,
         MCDNS_PDNS_SERVER: `https://127.0.0.1:${front.port}`,

@@ -1,6 +1,10 @@
 // Runs the built controller exactly as a user would: `node dist/mcdns.js run ...` (the bundle the image runs).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess, makeTempDir } from './process.js';
+
+/** The built CLI as the package declares it (its `bin`): the bundle `npm run build` writes. */
+export const MCDNS_CLI: string = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { mcdns: string } }).bin.mcdns;
 
 export interface McdnsHandle {
   process: ManagedProcess;
@@ -15,7 +19,7 @@ export function startMcdns(args: string[], env: NodeJS.ProcessEnv = {}): McdnsHa
   const proc = ManagedProcess.start({
     name: 'mcdns',
     command: process.execPath,
-    args: ['dist/mcdns.js', 'run', ...args],
+    args: [MCDNS_CLI, 'run', ...args],
     logFile,
     env: { ...process.env, ...env },
   });

@@ -8,6 +8,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { MCDNS_CLI } from '../env/mcdns.js';
 
 interface Instruction {
   op: string;
@@ -126,7 +127,7 @@ describe('Dockerfile', () => {
       }
     }
     const runtime = copies(final).map((c) => c.dest.replace(/^\.\//, '').replace(/\/$/, ''));
-    expect(runtime).to.include.members(['package.json', 'node_modules', 'dist/mcdns.js']);
+    expect(runtime).to.include.members(['package.json', 'node_modules', MCDNS_CLI]);
   });
 
   describe('its entry point, run against dist/ as the image runs it', () => {
@@ -139,7 +140,7 @@ describe('Dockerfile', () => {
 
     it('is `node dist/mcdns.js` (the bundle) with the command `run`', () => {
       expect(path.basename(entry[0]!)).to.equal('node');
-      expect(entry.slice(1)).to.deep.equal(['dist/mcdns.js']);
+      expect(entry.slice(1)).to.deep.equal([MCDNS_CLI]);
       expect(cmd).to.deep.equal(['run']);
     });
 

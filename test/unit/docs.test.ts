@@ -9,8 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { program } from '../../src/cli.js';
 import { flagsMarkdown, withFlags } from '../../src/commands/flags-doc.js';
 import { BENCH_OPTIONS } from '../bench/options.js';
+import { MCDNS_CLI } from '../env/mcdns.js';
 
-const cli = 'dist/mcdns.js';
+const cli = MCDNS_CLI;
 const COMMANDS = ['run', 'plan', 'audit', 'validate', 'completion'];
 
 /** Flags the docs name in prose, tables or YAML that belong to another tool. */

@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { MCDNS_CLI } from '../../env/mcdns.js';
 
 const exec = promisify(execFile);
-const cli = 'dist/mcdns.js';
+const cli = MCDNS_CLI;
 
 interface Result {
   code: number;

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { validateFiles } from '../../../src/commands/validate.js';
+import { MCDNS_CLI } from '../../env/mcdns.js';
 
 const run = promisify(execFile);
-const cli = 'dist/mcdns.js';
+const cli = MCDNS_CLI;
 
 describe('mcdns validate', () => {
   it('accepts the seed IngressDNSRecord and the KubeFed ServiceDNSRecord + Domain samples', () => {

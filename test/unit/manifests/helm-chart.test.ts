@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { MCDNS_CLI } from '../../env/mcdns.js';
 
 const CHART = 'manifests/helm/mcdns';
 
@@ -19,7 +20,7 @@ const SET_ELSEWHERE: Record<string, string> = {
 };
 
 function runFlags(): string[] {
-  const help = execFileSync(process.execPath, ['dist/mcdns.js', 'run', '--help'], { encoding: 'utf8' });
+  const help = execFileSync(process.execPath, [MCDNS_CLI, 'run', '--help'], { encoding: 'utf8' });
   return [...help.matchAll(/^\s+(?:-\w, )?--([a-z0-9-]+)/gm)].map((m) => m[1]!);
 }
 
