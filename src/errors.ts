@@ -75,3 +75,11 @@ export function describeError(err: unknown): string {
   }
   return scrub(text).slice(0, 300);
 }
+
+/** A write refused because this replica is not (or no longer) allowed to write. */
+export class NotLeaderError extends Error {
+  constructor(what: string) {
+    super(`not writing ${what}: this replica is not the leader`);
+    this.name = 'NotLeaderError';
+  }
+}

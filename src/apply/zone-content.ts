@@ -5,8 +5,8 @@
 import { normaliseName } from '../plan/names.js';
 import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
-import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../registry/ownership.js';
-import { asOwnershipTxt } from '../registry/zone.js';
+import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../plan/ownership.js';
+import { asOwnershipTxt } from '../plan/zone-ownership.js';
 import { canonical } from '../core/canonical.js';
 import { identityMultiMap } from '../core/multimap.js';
 

@@ -2,10 +2,10 @@
 // (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist or a
 // record set changes the answer of another owner's name (subtree providers), 2 when the provider
 // could not be read.
-import { auditReport, type AuditEntry, type AuditReport } from '../registry/audit.js';
+import { auditReport, type AuditEntry, type AuditReport } from '../plan/audit.js';
 import { describeError } from '../errors.js';
 import { normaliseName } from '../plan/names.js';
-import type { OwnershipConfig } from '../registry/ownership.js';
+import type { OwnershipConfig } from '../plan/ownership.js';
 import type { Provider } from '../../providers/provider.js';
 
 export interface AuditOptions {

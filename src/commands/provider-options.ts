@@ -2,7 +2,7 @@
 // over environment variables (src/apply/config.ts reads those); secrets come only from
 // environment variables or mounted files, never from flags, so they never sit in a process list.
 import { Option, type Command } from 'commander';
-import { parseDuration } from './options.js';
+import { durationOption } from './options.js';
 import { providerConfig, sinkConfigFromEnv, splitList, type ProviderConfig, type ProviderSettings, type SinkConfig } from '../apply/config.js';
 
 /** Settings read from the environment only: secrets never go on a command line. */
@@ -64,19 +64,19 @@ export function addProviderOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--provider-timeout <duration>', 'deadline of each provider request (default: 10s, Azure 20s)')
-        .argParser(parseDuration)
+        .argParser(durationOption)
         .env('MCDNS_PROVIDER_TIMEOUT'),
     )
     .addOption(
       new Option('--provider-batch-window <duration>', 'longest a provider change waits to share one batch per zone with others')
         .default(50, '50ms')
-        .argParser(parseDuration)
+        .argParser(durationOption)
         .env('MCDNS_PROVIDER_BATCH_WINDOW'),
     )
     .addOption(
       new Option('--provider-drift-interval <duration>', 'how often each provider zone is read again to repair drift (0 = never)')
         .default(60_000, '60s')
-        .argParser(parseDuration)
+        .argParser(durationOption)
         .env('MCDNS_PROVIDER_DRIFT_INTERVAL'),
     );
 }

@@ -1,6 +1,6 @@
 // `npm run docs:flags`: rewrites README.md's configuration tables from the CLI's definitions.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { program } from '../cli.js';
+import { program } from './program.js';
 import { flagsMarkdown, withFlags } from './flags-doc.js';
 
 const before = readFileSync('README.md', 'utf8');

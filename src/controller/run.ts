@@ -13,34 +13,33 @@ import { readFileSync } from 'node:fs';
 import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { createLogger, type Logger } from '../log.js';
-import { hostKubeConfig, membersFromKubeconfig } from '../members/kubeconfig.js';
-import { KubeFedClusterSource } from '../members/kubefed.js';
-import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '../metrics.js';
+import { hostKubeConfig, membersFromKubeconfig } from '../observe/sources/kubeconfig.js';
+import { KubeFedClusterSource } from '../observe/sources/kubefed.js';
+import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '../metrics/metrics.js';
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
 import { endpointCount } from '../kube/slim.js';
 import { describeError } from '../errors.js';
-import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
-import { eventRecorder, type EventRecorder } from './events.js';
-import { HealthTransitions } from './health-transitions.js';
-import { ApiHostView } from './host-view.js';
-import { ApiHostWrites, HOST_REQUEST_TIMEOUT_MS, GatedHostWrites } from './host-writes.js';
-import { apiLeaseClient, defaultIdentity, LeaderElector } from './leader.js';
-import { WorkQueue } from './queue.js';
-import { Reconciler, keyOf, parseKey, type RecordKey } from './reconcile.js';
-import { providerSettings } from '../commands/provider-options.js';
+import { eventRecorder, type EventRecorder } from './events/recorder.js';
+import { HealthTransitions } from './events/health-transitions.js';
+import { ApiHostView } from './host/host-view.js';
+import { ApiHostWrites, HOST_REQUEST_TIMEOUT_MS, GatedHostWrites } from './host/host-writes.js';
+import { apiLeaseClient, defaultIdentity, LeaderElector } from '../kube/leader-election.js';
+import { WorkQueue } from './runtime/queue.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { keyOf, parseKey, type RecordKey } from '../core/record-key.js';
 import { describeProviderConfig, type ProviderSettings } from '../apply/config.js';
 import { DEFAULT_PROBE_CONCURRENCY, Prober, ProbePolicy, type ProbePolicyOptions } from '../health/index.js';
-import { ClaimIndex } from './claims.js';
-import { ApiNamePolicy } from './name-policy.js';
-import { DirectOutputs, leaderGate, sinksFrom } from './direct.js';
-import { FanOut } from './fan-out.js';
-import { Manager, runnable } from './manager.js';
-import { OwnWrites } from './own-writes.js';
-import { Readiness } from './readiness.js';
-import { Resync } from './resync.js';
-import { ServedRecords } from './served.js';
-import { TransitionEvents } from './transitions.js';
+import { ClaimIndex } from './triggers/claims.js';
+import { ApiNamePolicy } from './host/name-policy.js';
+import { DirectOutputs, leaderGate, sinksFrom } from '../apply/outputs.js';
+import { FanOut } from './triggers/fan-out.js';
+import { Manager, runnable } from './runtime/manager.js';
+import { OwnWrites } from './host/own-writes.js';
+import { Readiness } from './runtime/readiness.js';
+import { Resync } from './triggers/resync.js';
+import { ServedRecords } from './triggers/served.js';
+import { TransitionEvents } from './events/member-transitions.js';
 import { Workers } from './workers.js';
 
 /**
@@ -87,62 +86,6 @@ export interface ControllerOptions {
   probeCaFile?: string;
   /** Which networks and ports health probes may reach. */
   probePolicy: ProbePolicyOptions;
-}
-
-export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
-  const str = (k: string) => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
-  const opts: ControllerOptions = {
-    kubeconfig: str('kubeconfig'),
-    hostContext: str('hostContext'),
-    memberContexts: (str('memberContexts') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    kubefedClusters: raw.kubefedClusters === true || raw.kubefedClusters === 'true',
-    kubefedNamespace: str('kubefedNamespace') ?? 'kube-federation-system',
-    namespace: str('namespace'),
-    dnsEndpointGroup: str('dnsendpointGroup') ?? 'externaldns.k8s.io',
-    offlineGraceMs: Number(raw.offlineGrace ?? 30_000),
-    heartbeatMs: Number(raw.heartbeatInterval ?? 5_000),
-    workers: Number(raw.workers ?? DEFAULT_WORKERS),
-    logLevel: str('logLevel') ?? 'info',
-    resyncSchedule: str('resyncSchedule') ?? '*/5 * * * *',
-    metricsAddress: str('metricsAddress') ?? '0',
-    leaderElect: raw.leaderElect === true || raw.leaderElect === 'true',
-    leaderElectionNamespace: str('leaderElectionNamespace'),
-    leaderElectionId: str('leaderElectionId') ?? 'mcdns',
-    leaseDurationMs: Number(raw.leaseDuration ?? 15_000),
-    shutdownTimeoutMs: Number(raw.shutdownTimeout ?? 10_000),
-    providers: providerSettings(raw),
-    dnsEndpoints: raw.dnsendpoints !== false && raw.dnsendpoints !== 'false',
-    failOpen: raw.failOpen !== false && raw.failOpen !== 'false',
-    healthCheckedTtlS: raw.healthCheckedTtl === undefined ? DEFAULT_HEALTH_CHECKED_TTL : Number(raw.healthCheckedTtl) / 1000,
-    probeConcurrency: Number(raw.probeConcurrency ?? DEFAULT_PROBE_CONCURRENCY),
-    probeCaFile: str('probeCaFile'),
-    probePolicy: {
-      allowCidrs: list(raw.probeAllowCidrs),
-      denyCidrs: list(raw.probeDenyCidrs),
-      allowedPorts: list(raw.probeAllowedPorts),
-    },
-  };
-  new ProbePolicy(opts.probePolicy); // a bad network or port fails at start, naming it
-  if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
-    throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
-  }
-  if (opts.memberContexts.length === 0 && !opts.kubefedClusters) {
-    throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
-  }
-  if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
-  if (!Number.isInteger(opts.healthCheckedTtlS) || opts.healthCheckedTtlS < 0) {
-    throw new Error('--health-checked-ttl must be a whole number of seconds (0 turns it off)');
-  }
-  if (!(opts.leaseDurationMs >= 1000) || opts.leaseDurationMs % 1000 !== 0) {
-    throw new Error('--lease-duration must be a whole number of seconds, at least 1s');
-  }
-  return opts;
-}
-
-/** A comma-separated flag (or a repeated one) as a list. */
-function list(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
-  return items.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';

@@ -9,10 +9,11 @@
 // record are queued for removal, then every record is reconciled fully (status, finalizer, Events).
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
-import { observeReconcile } from '../metrics.js';
-import { NotLeaderError } from './host-writes.js';
-import type { Slot, WorkQueue } from './queue.js';
-import { Reconciler, RetryLater, parseKey, type ReconcileResult, type RecordKey } from './reconcile.js';
+import { observeReconcile } from '../metrics/metrics.js';
+import { NotLeaderError } from '../errors.js';
+import type { Slot, WorkQueue } from './runtime/queue.js';
+import { Reconciler, RetryLater, type ReconcileResult } from './reconcile/reconciler.js';
+import { parseKey, type RecordKey } from '../core/record-key.js';
 
 export interface WorkersOptions {
   queue: WorkQueue;

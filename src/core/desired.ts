@@ -30,7 +30,7 @@ import {
   type Selection,
   type TargetPool,
 } from './health.js';
-import { domainOf, fitsInDns, isDnsLabel, serviceNames, type ServiceNames } from './names.js';
+import { domainOf, fitsInDns, isDnsLabel, serviceNames, type ServiceNames } from './service-names.js';
 import type { ClusterObservation, ObservedIngress, ObservedService } from './observation.js';
 import {
   compareText,

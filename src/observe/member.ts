@@ -16,8 +16,8 @@ import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } fr
 import { timeoutOptions } from '../kube/request.js';
 import { shareConnections } from '../kube/connections.js';
 import { log as rootLog, type Logger } from '../log.js';
-import type { MemberConfig } from '../members/types.js';
-import { observeHeartbeat } from '../metrics.js';
+import type { MemberConfig } from './sources/member-config.js';
+import { observeHeartbeat } from '../metrics/metrics.js';
 import { eventLoopStalls, type LoopStalls } from './event-loop.js';
 import { ClusterIndex, IngressProjection, key, project, type RecordQuery } from './projections.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';

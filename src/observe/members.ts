@@ -2,7 +2,7 @@
 // credentials.
 import type { ClusterObservation } from '../core/observation.js';
 import { log as rootLog, type Logger } from '../log.js';
-import { memberFingerprint, type MemberChangeSet, type MemberConfig } from '../members/types.js';
+import { memberFingerprint, type MemberChangeSet, type MemberConfig } from './sources/member-config.js';
 import { MemberObserver, type MemberChange, type MemberObserverOptions } from './member.js';
 import type { RecordQuery } from './projections.js';
 

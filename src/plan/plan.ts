@@ -28,8 +28,8 @@ import {
   zoneFor,
   type DomainFilter,
 } from './names.js';
-import { formatOwnership, txtNameFor, type OwnerLabels, type OwnershipConfig } from '../registry/ownership.js';
-import { describeOwner, ZoneRegistry, type Ownership } from '../registry/zone.js';
+import { formatOwnership, txtNameFor, type OwnerLabels, type OwnershipConfig } from './ownership.js';
+import { describeOwner, ZoneRegistry, type Ownership } from './zone-ownership.js';
 import { recordKey, type Change, type DnsRecord, type Policy } from './records.js';
 
 /** ExternalDNS's default TTL when an endpoint has none. */

@@ -12,7 +12,7 @@ import { freePort } from '../env/ports.js';
 import { makeTempDir } from '../env/process.js';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.js';
 import { eventually } from '../env/workloads.js';
-import { sample } from '../unit/metrics-text.js';
+import { sample } from '../unit/metrics/metrics-text.js';
 
 export const OWNER = 'mcdns-chaos';
 export const LEASE_NS = 'mcdns-system';

@@ -12,8 +12,8 @@ import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
-import { sample } from '../unit/metrics-text.js';
-import { formatOwnership, resourceId } from '../../src/registry/ownership.js';
+import { sample } from '../unit/metrics/metrics-text.js';
+import { formatOwnership, resourceId } from '../../src/plan/ownership.js';
 
 /** A TCP proxy on 127.0.0.1 that can be taken down (connections refused) and brought back. */
 class CuttableProxy {

@@ -16,7 +16,7 @@ import { startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { makeTempDir } from '../env/process.js';
 import { ensureNamespace, eventually, joinKubeFedCluster, putIngress, putNode } from '../env/workloads.js';
-import { sample } from '../unit/metrics-text.js';
+import { sample } from '../unit/metrics/metrics-text.js';
 
 const CI_VALUES = readdirSync(`${CHART}/ci`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `${CHART}/ci/${f}`);
 // Labels Helm charts carry and kustomize's manifests do not (documented in docs/install.md).

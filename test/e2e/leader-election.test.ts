@@ -5,16 +5,16 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { apiLeaseClient, LeaderElector, type LeaseClient } from '../../src/controller/leader.js';
+import { apiLeaseClient, LeaderElector, type LeaseClient } from '../../src/kube/leader-election.js';
 import { createLogger } from '../../src/log.js';
-import { registry } from '../../src/metrics.js';
+import { registry } from '../../src/metrics/metrics.js';
 import type { DNSEndpoint } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { sleep } from '../env/process.js';
 import { ensureNamespace, eventually, putIngress, setIngressAddresses } from '../env/workloads.js';
-import { sample } from '../unit/metrics-text.js';
+import { sample } from '../unit/metrics/metrics-text.js';
 
 const LEASE_NS = 'mcdns-system';
 const silent = createLogger('silent');

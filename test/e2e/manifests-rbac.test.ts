@@ -27,7 +27,7 @@ import {
   putNode,
   setIngressAddresses,
 } from '../env/workloads.js';
-import { sample } from '../unit/metrics-text.js';
+import { sample } from '../unit/metrics/metrics-text.js';
 
 const HOST_SA = 'system:serviceaccount:mcdns-system:mcdns';
 const MEMBER_SA = 'system:serviceaccount:mcdns-system:mcdns-member';

@@ -3,9 +3,9 @@
 import { expect } from 'chai';
 import { runAudit } from '../../src/commands/audit.js';
 import { desiredFromDNSEndpoints, runPlan } from '../../src/commands/plan.js';
-import type { AuditReport } from '../../src/registry/audit.js';
+import type { AuditReport } from '../../src/plan/audit.js';
 import { providerConfig, sinkFromConfig } from '../../src/apply/config.js';
-import { ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { ownershipConfig, resourceId } from '../../src/plan/ownership.js';
 import { ProviderSink } from '../../src/apply/sink.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/api/schema.js';
 import { ProviderError } from '../../providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../src/plan/ownership.js';
 import { ProviderSink } from '../../src/apply/sink.js';
 import { CoreDnsEtcdProvider } from '../../providers/coredns-etcd/index.js';
 import { startCoreDns, type CoreDnsHandle } from '../env/coredns.js';

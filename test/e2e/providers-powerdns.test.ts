@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { Endpoint } from '../../src/api/schema.js';
 import { ProviderError } from '../../providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../src/plan/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from '../../src/apply/sink.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';

@@ -8,7 +8,7 @@
 // with --workers W, W loops publish one record after the other, each waiting for its batch, as
 // the controller's --workers do.
 import { ProviderSink } from '../../src/apply/sink.js';
-import { ownershipConfig, resourceId } from '../../src/registry/ownership.js';
+import { ownershipConfig, resourceId } from '../../src/plan/ownership.js';
 import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { startPowerDns } from '../env/powerdns.js';
 

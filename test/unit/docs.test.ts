@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { program } from '../../src/cli.js';
+import { program } from '../../src/commands/program.js';
 import { flagsMarkdown, withFlags } from '../../src/commands/flags-doc.js';
 import { BENCH_OPTIONS } from '../bench/options.js';
 import { MCDNS_CLI } from '../env/mcdns.js';

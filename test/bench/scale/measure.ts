@@ -83,7 +83,7 @@ export async function mcdnsHostWrites(metricsUrl: string): Promise<Record<string
 
 /** mcdns's own default --workers, from its command definition (so the floor uses the same concurrency). */
 export async function mcdnsDefaultWorkers(): Promise<number> {
-  const { program } = await import('../../../src/cli.js');
+  const { program } = await import('../../../src/commands/program.js');
   const run = program.commands.find((c) => c.name() === 'run');
   const workers = run?.options.find((o) => o.long === '--workers')?.defaultValue as unknown;
   if (typeof workers !== 'number') throw new Error('scale: `mcdns run` has no numeric default for --workers');

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderError } from '../../../providers/errors.js';
-import { formatOwnership, ownershipConfig, txtNameFor } from '../../../src/registry/ownership.js';
+import { formatOwnership, ownershipConfig, txtNameFor } from '../../../src/plan/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
 import type { DnsRecord } from '../../../src/plan/records.js';
 import { MemoryProvider } from '../providers/memory-provider.js';

@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderError } from '../../../providers/errors.js';
 import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
-import { DirectOutputs } from '../../../src/controller/direct.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
+import { DirectOutputs } from '../../../src/apply/outputs.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../../src/plan/ownership.js';
 import { MemoryProvider } from '../providers/memory-provider.js';
 
 const cfg = ownershipConfig({ ownerId: 'mcdns' });

@@ -6,7 +6,7 @@ import type { Endpoint } from '../../../src/api/schema.js';
 import { ZoneContent } from '../../../src/apply/zone-content.js';
 import { planRecord } from '../../../src/plan/plan.js';
 import type { DnsRecord } from '../../../src/plan/records.js';
-import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/registry/ownership.js';
+import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/plan/ownership.js';
 
 const R1 = 'ingressdnsrecord/shop/web';
 const R2 = 'servicednsrecord/shop/api';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Command, Option } from 'commander';
-import { parseBoolean, parseDuration, strictBooleanEnv } from '../../../src/commands/options.js';
+import { strictBooleanEnv } from '../../../src/commands/options.js';
+import { parseBoolean, parseDuration } from '../../../src/parse.js';
 
 describe('CLI values', () => {
   describe('durations', () => {

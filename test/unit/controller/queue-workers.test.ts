@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { WorkQueue } from '../../../src/controller/queue.js';
+import { WorkQueue } from '../../../src/controller/runtime/queue.js';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MemberObserver, type MemberChange, type MemberObserverOptions } from '../../../src/observe/member.js';
-import type { MemberConfig } from '../../../src/members/types.js';
+import type { MemberConfig } from '../../../src/observe/sources/member-config.js';
 import { FakeApiServer, eventually, freePort, kubeConfigFor, sleep, type FakeObject } from '../kube/fake-apiserver.js';
 import { capturingLogger, flushLogs } from '../kube/capture-log.js';
 

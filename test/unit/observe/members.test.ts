@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ClusterObservation } from '../../../src/core/observation.js';
-import type { MemberConfig } from '../../../src/members/types.js';
+import type { MemberConfig } from '../../../src/observe/sources/member-config.js';
 import type { MemberChange } from '../../../src/observe/member.js';
 import { MemberSet, type ClusterChange, type Observer } from '../../../src/observe/members.js';
 import { createLogger } from '../../../src/log.js';

@@ -8,11 +8,13 @@ import winston from 'winston';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../../../src/api/schema.js';
 import type { ClusterObservation } from '../../../src/core/observation.js';
-import { Reconciler, keyOf, type HostView, type HostWrites, type RecordKey } from '../../../src/controller/reconcile.js';
+import { Reconciler } from '../../../src/controller/reconcile/reconciler.js';
+import { type HostView, type HostWrites } from '../../../src/controller/host/ports.js';
+import { keyOf, type RecordKey } from '../../../src/core/record-key.js';
 import { MemberSet, type Observer } from '../../../src/observe/members.js';
 import { ClusterIndex, project, type RecordQuery } from '../../../src/observe/projections.js';
 import type { MemberChange } from '../../../src/observe/member.js';
-import type { MemberConfig } from '../../../src/members/types.js';
+import type { MemberConfig } from '../../../src/observe/sources/member-config.js';
 
 const N = Number(process.argv[2] ?? 10_000);
 const K = Number(process.argv[3] ?? 10);

@@ -2,7 +2,7 @@
 // refuses to touch.
 import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/registry/ownership.js';
+import { formatOwnership, oldFormatTxtNameFor, ownershipConfig, txtNameFor, type OwnershipConfig } from '../../../src/plan/ownership.js';
 import { planRecord, type PlanInput, type RecordPlan } from '../../../src/plan/plan.js';
 import type { DnsRecord } from '../../../src/plan/records.js';
 

@@ -7,7 +7,7 @@ import nock from 'nock';
 import { withNock } from './nock-suite.js';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderError } from '../../../providers/errors.js';
-import { formatOwnership, ownershipConfig, resourceId } from '../../../src/registry/ownership.js';
+import { formatOwnership, ownershipConfig, resourceId } from '../../../src/plan/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from '../../../src/apply/sink.js';
 import { AzureDnsProvider, azureCredential, parseAzureJson } from '../../../providers/azure/index.js';
 

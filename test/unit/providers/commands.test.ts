@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { auditTable } from '../../../src/commands/audit.js';
 import { desiredFromDNSEndpoints, planText } from '../../../src/commands/plan.js';
-import { auditReport } from '../../../src/registry/audit.js';
-import { formatOwnership, ownershipConfig } from '../../../src/registry/ownership.js';
+import { auditReport } from '../../../src/plan/audit.js';
+import { formatOwnership, ownershipConfig } from '../../../src/plan/ownership.js';
 
 describe('providers: audit and plan output', () => {
   const cfg = ownershipConfig({ ownerId: 'mcdns' });

@@ -8,12 +8,12 @@ import { Readable } from 'node:stream';
 import { withNock } from './nock-suite.js';
 import type { Endpoint } from '../../../src/api/schema.js';
 import { ProviderSink } from '../../../src/apply/sink.js';
-import { resourceId, ownershipConfig } from '../../../src/registry/ownership.js';
+import { resourceId, ownershipConfig } from '../../../src/plan/ownership.js';
 import { PowerDnsProvider } from '../../../providers/powerdns/index.js';
-import { sinksFrom } from '../../../src/controller/direct.js';
+import { sinksFrom } from '../../../src/apply/outputs.js';
 import { createLogger } from '../../../src/log.js';
-import { registry } from '../../../src/metrics.js';
-import { sample } from '../metrics-text.js';
+import { registry } from '../../../src/metrics/metrics.js';
+import { sample } from '../metrics/metrics-text.js';
 
 // See azure.test.ts: nock is on only around this suite.
 nock.restore();

@@ -1,0 +1,18 @@
+// A record's identity as the controller passes it around: its kind, namespace and name, and the
+// one string form of it ("Kind/namespace/name") that queues, indexes and logs use.
+import type { RecordKind } from '../api/schema.js';
+
+export interface RecordKey {
+  kind: RecordKind;
+  namespace: string;
+  name: string;
+}
+
+export function keyOf(k: RecordKey): string {
+  return `${k.kind}/${k.namespace}/${k.name}`;
+}
+
+export function parseKey(key: string): RecordKey {
+  const [kind, namespace, name] = key.split('/') as [RecordKind, string, string];
+  return { kind, namespace, name };
+}

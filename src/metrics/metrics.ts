@@ -1,0 +1,467 @@
+// Prometheus metrics and the HTTP endpoints a kubelet and a scraper use: /metrics, /healthz,
+// /readyz, on one configurable address (--metrics-address).
+//
+// One process-wide registry. Counters and histograms are fed by hooks called where things
+// happen (reconciles, host writes, provider calls, probes); gauges that describe state (queue
+// depth, clusters by state, records by condition, endpoints published) are computed at scrape
+// time from sources the controller binds, so they can never drift from what the caches hold.
+//
+// Hooks for the other parts of mcdns:
+//   observeProviderCall(provider, operation, ok, seconds)   direct DNS providers, per API call
+//   trackProviderCall(provider, operation, fn)              the same, timing a promise
+//   observeProbe(result, seconds)                           active health probes
+import * as http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../log.js';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+// ---- reconciles and the work queue ----
+
+const reconciles = new Counter({
+  name: 'mcdns_reconcile_total',
+  help: 'Reconciles of one record, by record kind and result (success, error).',
+  labelNames: ['kind', 'result'] as const,
+  registers: [registry],
+});
+
+const reconcileDuration = new Histogram({
+  name: 'mcdns_reconcile_duration_seconds',
+  help: 'Time one reconcile of one record took, API writes included.',
+  labelNames: ['kind'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export function observeReconcile(kind: string, ok: boolean, seconds: number): void {
+  reconciles.inc({ kind, result: ok ? 'success' : 'error' });
+  reconcileDuration.observe({ kind }, seconds);
+}
+
+const hostWrites = new Counter({
+  name: 'mcdns_host_writes_total',
+  help: 'Write requests to the host API server, by resource (dnsendpoints, records, status, events, finalizers), verb and result.',
+  labelNames: ['resource', 'verb', 'result'] as const,
+  registers: [registry],
+});
+
+export function observeHostWrite(resource: string, verb: string, ok: boolean): void {
+  hostWrites.inc({ resource, verb, result: ok ? 'success' : 'error' });
+}
+
+const events = new Counter({
+  name: 'mcdns_events_total',
+  help: 'Kubernetes Events recorded on records, by type and reason.',
+  labelNames: ['type', 'reason'] as const,
+  registers: [registry],
+});
+
+export function observeEvent(type: string, reason: string): void {
+  events.inc({ type, reason });
+}
+
+const eventsRateLimited = new Counter({
+  name: 'mcdns_events_rate_limited_total',
+  help: 'Events on records not written because the record had used its Event budget (a burst of 25, then one per 5 minutes), by type and reason.',
+  labelNames: ['type', 'reason'] as const,
+  registers: [registry],
+});
+
+export function observeEventRateLimited(type: string, reason: string): void {
+  eventsRateLimited.inc({ type, reason });
+}
+
+const cleanups = new Counter({
+  name: 'mcdns_finalizer_cleanups_total',
+  help: 'Attempts to remove a deleted record\'s DNS records from the direct providers before releasing its finalizer, by result.',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export function observeCleanup(ok: boolean): void {
+  cleanups.inc({ result: ok ? 'success' : 'error' });
+}
+
+// ---- direct providers and health probes (hooks for src/apply and src/health) ----
+
+const providerCalls = new Counter({
+  name: 'mcdns_provider_requests_total',
+  help: 'API calls to direct DNS providers, by provider, operation and result (success, error).',
+  labelNames: ['provider', 'operation', 'result'] as const,
+  registers: [registry],
+});
+
+const providerErrors = new Counter({
+  name: 'mcdns_provider_request_errors_total',
+  help: 'Failed API calls to direct DNS providers, by provider and operation.',
+  labelNames: ['provider', 'operation'] as const,
+  registers: [registry],
+});
+
+const providerDuration = new Histogram({
+  name: 'mcdns_provider_request_duration_seconds',
+  help: 'Latency of API calls to direct DNS providers, by provider and operation.',
+  labelNames: ['provider', 'operation'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+/** One API call to a DNS provider (e.g. 'powerdns', 'list-zone' | 'apply'). */
+export function observeProviderCall(provider: string, operation: string, ok: boolean, seconds: number): void {
+  providerCalls.inc({ provider, operation, result: ok ? 'success' : 'error' });
+  if (!ok) providerErrors.inc({ provider, operation });
+  providerDuration.observe({ provider, operation }, seconds);
+}
+
+const providerBatchChanges = new Histogram({
+  name: 'mcdns_provider_batch_changes',
+  help: 'Changes per batch written to a direct DNS provider zone (one PowerDNS PATCH; etcd transactions or Azure calls of one batch).',
+  labelNames: ['provider'] as const,
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000],
+  registers: [registry],
+});
+
+const providerZoneReads = new Counter({
+  name: 'mcdns_provider_zone_reads_total',
+  help: 'Whole-zone reads from direct DNS providers, by provider and reason (start, drift, after-failure).',
+  labelNames: ['provider', 'reason'] as const,
+  registers: [registry],
+});
+
+/** One batch of `changes` changes written to a provider zone. */
+export function observeProviderBatch(provider: string, changes: number): void {
+  providerBatchChanges.observe({ provider }, changes);
+}
+
+/** One whole-zone read from a provider. */
+export function observeProviderZoneRead(provider: string, reason: string): void {
+  providerZoneReads.inc({ provider, reason });
+}
+
+/** Runs `fn`, recording it as one provider call; rethrows its error. */
+export async function trackProviderCall<T>(provider: string, operation: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
+  try {
+    const v = await fn();
+    observeProviderCall(provider, operation, true, seconds());
+    return v;
+  } catch (err) {
+    observeProviderCall(provider, operation, false, seconds());
+    throw err;
+  }
+}
+
+const probes = new Counter({
+  name: 'mcdns_probe_total',
+  help: 'Active health probes of published targets, by result (e.g. healthy, unhealthy, error).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+const probeDuration = new Histogram({
+  name: 'mcdns_probe_duration_seconds',
+  help: 'Duration of active health probes, by result.',
+  labelNames: ['result'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export function observeProbe(result: string, seconds: number): void {
+  probes.inc({ result });
+  probeDuration.observe({ result }, seconds);
+}
+
+const healthTransitions = new Counter({
+  name: 'mcdns_health_transitions_total',
+  help: 'Health verdict changes of a record\'s targets (once per record sharing the target), by the new verdict (healthy = true, false).',
+  labelNames: ['healthy'] as const,
+  registers: [registry],
+});
+
+export function observeHealthTransition(healthy: boolean): void {
+  healthTransitions.inc({ healthy: String(healthy) });
+}
+
+// ---- member clusters ----
+
+const heartbeats = new Counter({
+  name: 'mcdns_member_heartbeats_total',
+  help: 'Reachability checks of member clusters, by cluster and result (ok, failed, discounted = timed out while mcdns\'s own event loop was stalled, so not counted against the member).',
+  labelNames: ['cluster', 'result'] as const,
+  registers: [registry],
+});
+
+export function observeHeartbeat(cluster: string, result: 'ok' | 'failed' | 'discounted'): void {
+  heartbeats.inc({ cluster, result });
+}
+
+// ---- the event loop ----
+
+// Heartbeats, Lease renewals, watches and /metrics all wait on it: lag here is mcdns being too
+// busy, not a slow network.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+new Gauge({
+  name: 'mcdns_event_loop_lag_seconds',
+  help: 'Event-loop delay since the previous scrape: its maximum (quantile 1) and 99th percentile.',
+  labelNames: ['quantile'] as const,
+  registers: [registry],
+  collect() {
+    // The histogram counts in nanoseconds and includes the sampling resolution itself.
+    const max = loopDelay.count > 0 ? loopDelay.max / 1e9 : 0;
+    const p99 = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e9 : 0;
+    this.set({ quantile: '1' }, max);
+    this.set({ quantile: '0.99' }, p99);
+    loopDelay.reset();
+  },
+});
+
+// ---- leader election ----
+
+const leader = new Gauge({
+  name: 'mcdns_leader',
+  help: '1 while this replica holds the leader Lease and may write (always 1 without --leader-elect), else 0.',
+  registers: [registry],
+});
+leader.set(0);
+
+const leaderTransitions = new Counter({
+  name: 'mcdns_leader_transitions_total',
+  help: 'Times this replica started (started) or stopped (stopped) leading.',
+  labelNames: ['transition'] as const,
+  registers: [registry],
+});
+
+// Renewals wait behind everything else on the event loop: a slow one is the warning before a
+// missed renew deadline (which stops this replica writing).
+const leaseRenewals = new Histogram({
+  name: 'mcdns_lease_renew_duration_seconds',
+  help: 'Time one renewal of the leader Lease by its holder took (read and update), by result (success; lost = another holder; error).',
+  labelNames: ['result'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export function observeLeaseRenewal(result: 'success' | 'lost' | 'error', seconds: number): void {
+  leaseRenewals.observe({ result }, seconds);
+}
+
+export function setLeader(isLeader: boolean): void {
+  leader.set(isLeader ? 1 : 0);
+  leaderTransitions.inc({ transition: isLeader ? 'started' : 'stopped' });
+}
+
+// ---- state read at scrape time ----
+
+export interface RecordState {
+  kind: string;
+  /** The Ready condition: 'True' | 'False', or undefined when the record has none yet. */
+  status?: string;
+  reason?: string;
+}
+
+export interface MetricSources {
+  queueDepth(): number;
+  /** The state of each member cluster ('online' | 'offline' | 'unknown'). */
+  clusterStates(): string[];
+  records(): RecordState[];
+  /** One entry per DNSEndpoint mcdns keeps: the record kind and its number of endpoints. */
+  publishedEndpoints(): Array<{ kind: string; endpoints: number }>;
+  /** Each member cluster and its state. */
+  clusters(): Array<{ cluster: string; state: string }>;
+  /** Objects each member's indexes hold, by kind. */
+  objectsIndexed(): Array<{ cluster: string; kind: string; objects: number }>;
+  /** Keys being reconciled right now. */
+  inFlight(): number;
+}
+
+let sources: Partial<MetricSources> = {};
+
+/** Binds the controller's state to the scrape-time gauges; returns an unbind function. */
+export function bindMetricSources(s: Partial<MetricSources>): () => void {
+  sources = s;
+  return () => {
+    if (sources === s) sources = {};
+  };
+}
+
+new Gauge({
+  name: 'mcdns_workqueue_depth',
+  help: 'Records waiting to be reconciled.',
+  registers: [registry],
+  collect() {
+    this.set(sources.queueDepth?.() ?? 0);
+  },
+});
+
+const CLUSTER_STATES = ['online', 'offline', 'unknown'];
+
+new Gauge({
+  name: 'mcdns_workqueue_in_flight',
+  help: 'Records being reconciled right now.',
+  registers: [registry],
+  collect() {
+    this.set(sources.inFlight?.() ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_cluster_state',
+  help: 'State of each member cluster: 1 for its current state (online, offline, unknown), 0 for the others.',
+  labelNames: ['cluster', 'state'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const c of sources.clusters?.() ?? []) {
+      for (const s of CLUSTER_STATES) this.set({ cluster: c.cluster, state: s }, c.state === s ? 1 : 0);
+    }
+  },
+});
+
+new Gauge({
+  name: 'mcdns_member_objects_indexed',
+  help: 'Objects held in the indexes of each member cluster, by kind (Ingress, Service = LoadBalancer Services, EndpointSlice, Node).',
+  labelNames: ['cluster', 'kind'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const c of sources.objectsIndexed?.() ?? []) this.set({ cluster: c.cluster, kind: c.kind }, c.objects);
+  },
+});
+
+
+new Gauge({
+  name: 'mcdns_clusters',
+  help: 'Member clusters by state (online, offline, unknown = not synced yet).',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    const states = sources.clusterStates?.() ?? [];
+    this.reset();
+    for (const s of new Set([...CLUSTER_STATES, ...states])) this.set({ state: s }, states.filter((x) => x === s).length);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_records',
+  help: 'IngressDNSRecords and ServiceDNSRecords by the status and reason of their Ready condition (Unknown: not reconciled yet).',
+  labelNames: ['kind', 'condition', 'status', 'reason'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    const counts = new Map<string, { kind: string; status: string; reason: string; n: number }>();
+    for (const r of sources.records?.() ?? []) {
+      const status = r.status ?? 'Unknown';
+      const reason = r.reason ?? '';
+      const k = `${r.kind}|${status}|${reason}`;
+      const c = counts.get(k) ?? { kind: r.kind, status, reason, n: 0 };
+      c.n++;
+      counts.set(k, c);
+    }
+    for (const c of counts.values()) this.set({ kind: c.kind, condition: 'Ready', status: c.status, reason: c.reason }, c.n);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_endpoints_published',
+  help: 'Endpoints (DNS name + type) in the DNSEndpoints mcdns keeps, by record kind.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    const totals = new Map<string, number>([
+      ['IngressDNSRecord', 0],
+      ['ServiceDNSRecord', 0],
+    ]);
+    for (const p of sources.publishedEndpoints?.() ?? []) totals.set(p.kind, (totals.get(p.kind) ?? 0) + p.endpoints);
+    for (const [kind, n] of totals) this.set({ kind }, n);
+  },
+});
+
+// ---- HTTP ----
+
+/** "host:port", ":port" (all interfaces), "[v6]:port"; "0" or "" = no server. */
+export function parseListenAddress(address: string): { host?: string; port: number } | undefined {
+  const a = address.trim();
+  if (a === '' || a === '0') return undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(a);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`not a listen address: "${address}" (use host:port, :port, [v6]:port, or 0 to disable)`);
+  }
+  const host = m[1] ?? m[2];
+  return host ? { host, port } : { port };
+}
+
+export interface MetricsServerOptions {
+  /** As parsed by parseListenAddress. */
+  address: string;
+  /** /readyz answers 200 while this is true. */
+  ready: () => boolean;
+  /** /healthz answers 200 while this is true (default: always). */
+  healthy?: () => boolean;
+  logger: Logger;
+}
+
+export interface MetricsServer {
+  /** The bound address, e.g. 127.0.0.1:8080 (the real port when 0 was asked for). */
+  address: string;
+  close(): Promise<void>;
+}
+
+export function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'healthy'>): http.RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const text = (code: number, body: string) => {
+      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n');
+    if (path === '/healthz' || path === '/livez') return (opts.healthy?.() ?? true) ? text(200, 'ok\n') : text(503, 'unhealthy\n');
+    if (path === '/readyz') return opts.ready() ? text(200, 'ok\n') : text(503, 'not ready: caches not synced yet or shutting down\n');
+    if (path === '/metrics') {
+      registry
+        .metrics()
+        .then((body) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(body);
+        })
+        .catch((err: unknown) => text(500, `metrics: ${(err as Error).message}\n`));
+      return;
+    }
+    text(404, 'not found: try /metrics, /healthz, /readyz\n');
+  };
+}
+
+/** Starts the server; resolves once it listens (rejects on e.g. EADDRINUSE). */
+export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer | undefined> {
+  const listen = parseListenAddress(opts.address);
+  if (!listen) return undefined;
+  const server = http.createServer(metricsHandler(opts));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: listen.port, host: listen.host }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const address = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  opts.logger.info('serving /metrics, /healthz and /readyz', { address });
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
