@@ -2,7 +2,7 @@
 // records it can affect without scanning them all: IngressDNSRecords by host (which records an
 // Ingress listing that host can serve) and ServiceDNSRecords by the Domain they name.
 import type { DNSRecord, IngressDNSRecord, RecordKind, ServiceDNSRecord } from '../../api/schema.js';
-import { recordHosts } from '../../core/desired.js';
+import { recordHosts } from '../../core/desired-ingress.js';
 import { MultiMap } from '../../core/multimap.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
 

@@ -28,7 +28,8 @@ import {
   type ServiceDNSRecord,
 } from '../../api/schema.js';
 import { formatProblems, validateObject } from '../../api/validate.js';
-import { desiredForIngressRecord, desiredForServiceRecord, recordHosts } from '../../core/desired.js';
+import { desiredForIngressRecord, recordHosts } from '../../core/desired-ingress.js';
+import { desiredForServiceRecord } from '../../core/desired-service.js';
 import { domainOf, serviceNames } from '../../core/service-names.js';
 import { healthCheckProblems } from '../../health/spec.js';
 import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../../core/claims.js';

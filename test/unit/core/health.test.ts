@@ -2,7 +2,8 @@
 // endpoints published now in; endpoints, Ready verdict and status.health out.
 import { expect } from 'chai';
 import type { Endpoint, IngressDNSRecord, ServiceDNSRecord } from '../../../src/api/schema.js';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../../../src/core/desired.js';
+import { desiredForIngressRecord } from '../../../src/core/desired-ingress.js';
+import { desiredForServiceRecord } from '../../../src/core/desired-service.js';
 import {
   clusterOrder,
   publishedTargets,

@@ -1,7 +1,8 @@
 // Which TTL a record's names get: resolvers cache an answer that long, so health-checked names
 // get a short one unless the record says otherwise.
 import { expect } from 'chai';
-import { desiredForIngressRecord, desiredForServiceRecord } from '../../../src/core/desired.js';
+import { desiredForIngressRecord } from '../../../src/core/desired-ingress.js';
+import { desiredForServiceRecord } from '../../../src/core/desired-service.js';
 import { chooseTtl, DEFAULT_HEALTH_CHECKED_TTL } from '../../../src/core/ttl.js';
 import { domainObject, ingress, ingressRecord, ip, lbService, online, serviceRecord } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { desiredForIngressRecord } from '../../../src/core/desired.js';
+import { desiredForIngressRecord } from '../../../src/core/desired-ingress.js';
 import { host, ingress, ingressRecord, ip, NAMESPACE, offline, online } from './fixtures.js';
 
 // The seed's walkthrough ("Create IngressDNSRecord"): the FederatedIngress template renames the

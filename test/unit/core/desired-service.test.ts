@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Endpoint } from '../../../src/api/schema.js';
-import { desiredForServiceRecord } from '../../../src/core/desired.js';
+import { desiredForServiceRecord } from '../../../src/core/desired-service.js';
 import type { ClusterObservation } from '../../../src/core/observation.js';
 import { domainObject, host, ip, lbService, NAMESPACE, offline, online, serviceRecord } from './fixtures.js';
 
