@@ -2,10 +2,11 @@
 // the endpoints to publish, the record's status.dns and its Ready verdict. Pure: no I/O, no
 // clock, no logging; the same input gives the same output, so a steady state makes zero writes
 // downstream. An optional health input (probe verdicts, fail-open, the endpoints published now)
-// prunes unhealthy targets: see health.ts. The kinds themselves: desired-ingress.ts,
+// prunes unhealthy targets: see target-selection.ts. The kinds themselves: desired-ingress.ts,
 // desired-service.ts.
 import type { Endpoint, LoadBalancerIngress, LoadBalancerStatus } from '../api/schema.js';
-import type { ClusterHealth, Selection } from './health.js';
+import type { ClusterHealth } from './health-input.js';
+import type { Selection } from './target-selection.js';
 import type { ClusterObservation } from './observation.js';
 import { compareText } from './targets.js';
 import { unavailability, type ReadyVerdict } from './verdict.js';

@@ -13,22 +13,9 @@ import {
   union,
   withFailOpen,
 } from './desired-common.js';
-import {
-  addressesToPublish,
-  healthPolicy,
-  mergePools,
-  probeProblems,
-  probeTargetsOf,
-  recordHealth,
-  selectFor,
-  targetPool,
-  type ClusterHealth,
-  type HealthInput,
-  type HealthPolicy,
-  type ProbeTarget,
-  type Selection,
-  type TargetPool,
-} from './health.js';
+import { healthPolicy, type ClusterHealth, type HealthInput, type HealthPolicy } from './health-input.js';
+import { probeProblems, probeTargetsOf, recordHealth, type ProbeTarget } from './health-status.js';
+import { addressesToPublish, mergePools, selectFor, targetPool, type Selection, type TargetPool } from './target-selection.js';
 import type { ClusterObservation, ObservedIngress } from './observation.js';
 import { compareText, endpointsForName, normaliseHostname, sortEndpoints, type NameEndpoints } from './targets.js';
 import { chooseTtl } from './ttl.js';

@@ -12,23 +12,17 @@ import {
   union,
   withFailOpen,
 } from './desired-common.js';
+import { healthPolicy, type ClusterHealth, type HealthInput, type HealthPolicy } from './health-input.js';
+import { probeProblems, probeTargetsOf, recordHealth, type ProbeTarget } from './health-status.js';
 import {
   addressesToPublish,
-  healthPolicy,
   mergePools,
-  probeProblems,
-  probeTargetsOf,
-  recordHealth,
   selectFor,
   targetPool,
-  type ClusterHealth,
-  type HealthInput,
-  type HealthPolicy,
   type NameLevel,
-  type ProbeTarget,
   type Selection,
   type TargetPool,
-} from './health.js';
+} from './target-selection.js';
 import type { ClusterObservation, ObservedService } from './observation.js';
 import { domainOf, fitsInDns, isDnsLabel, serviceNames, type ServiceNames } from './service-names.js';
 import { compareText, endpoint, endpointsForName, sortEndpoints, type NameEndpoints } from './targets.js';

@@ -11,7 +11,7 @@
 // "Health-checked": the record has spec.healthCheck, or it is a ServiceDNSRecord whose addresses
 // follow its Services' ready endpoints (every one without allowServiceWithoutEndpoints).
 import { DEFAULT_TTL, MAX_TTL } from '../api/schema.js';
-import { correlationWindowMs } from './health.js';
+import { correlationWindowMs } from './health-input.js';
 
 /** Seconds; docs/health-checks.md and the --health-checked-ttl default say the same. */
 export const DEFAULT_HEALTH_CHECKED_TTL = 30;

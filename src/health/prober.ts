@@ -16,8 +16,10 @@
 // ("waiting"), so nothing is published for it before the check: a screened result wakes the
 // record through onScreened listeners.
 import { promises as dns } from 'node:dns';
-import { isIP } from 'node:net';import type { HealthCheck } from '../api/schema.js';
-import type { HealthView, ProbeHealth, ProbeTarget } from '../core/health.js';
+import { isIP } from 'node:net';
+import type { HealthCheck } from '../api/schema.js';
+import type { HealthView, ProbeHealth } from '../core/health-input.js';
+import type { ProbeTarget } from '../core/health-status.js';
 import { log as defaultLogger, type Logger } from '../log.js';
 import { Limiter } from './limiter.js';
 import { ProbePolicy, refusal } from './policy.js';

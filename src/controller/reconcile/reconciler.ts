@@ -49,7 +49,8 @@ import {
   type Verdict,
 } from '../../core/status.js';
 import { canonical } from '../../core/canonical.js';
-import { recordedVerdicts, withHealthStatus, withRecorded, type HealthInput, type HealthView, type ProbeTarget } from '../../core/health.js';
+import { recordedVerdicts, withRecorded, type HealthInput, type HealthView } from '../../core/health-input.js';
+import { withHealthStatus, type ProbeTarget } from '../../core/health-status.js';
 import { DEGRADED, nextDegraded, type DegradedChange } from '../../core/degraded.js';
 import type { Prober } from '../../health/index.js';
 import { describeError, statusCodeOf } from '../../errors.js';

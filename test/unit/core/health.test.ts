@@ -4,17 +4,9 @@ import { expect } from 'chai';
 import type { Endpoint, IngressDNSRecord, ServiceDNSRecord } from '../../../src/api/schema.js';
 import { desiredForIngressRecord } from '../../../src/core/desired-ingress.js';
 import { desiredForServiceRecord } from '../../../src/core/desired-service.js';
-import {
-  clusterOrder,
-  publishedTargets,
-  recordedVerdicts,
-  selectTargets,
-  withHealthStatus,
-  type Candidate,
-  type HealthView,
-  type ProbeHealth,
-  type SelectOptions,
-} from '../../../src/core/health.js';
+import { publishedTargets, recordedVerdicts, type HealthView, type ProbeHealth } from '../../../src/core/health-input.js';
+import { withHealthStatus } from '../../../src/core/health-status.js';
+import { clusterOrder, selectTargets, type Candidate, type SelectOptions } from '../../../src/core/target-selection.js';
 import type { ClusterObservation } from '../../../src/core/observation.js';
 import { domainObject, ingress, ingressRecord, ip, lbService, NAMESPACE, offline, online, serviceRecord } from './fixtures.js';
 
