@@ -1,6 +1,7 @@
 // Active health checks: what the controller wires in. See docs/health-checks.md.
 export { Prober, DEFAULT_PROBE_CONCURRENCY } from './prober.js';
-export type { HealthTransition, ProbeHook, ProbeResult, ProberOptions, ProberStats, TransitionListener } from './prober.js';
+export type { ProberOptions } from './prober.js';
+export type { HealthTransition, ProbeHook, ProbeResult, ProberStats, TransitionListener } from './prober-events.js';
 export { runProbe, probeFailure } from './probe.js';
 export { ProbePolicy, parseCidr, parsePortRange } from './policy.js';
 export type { ProbePolicyOptions } from './policy.js';

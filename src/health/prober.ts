@@ -8,14 +8,10 @@
 // controllers often serve many hosts from one load balancer. Settings include the Host header,
 // which defaults to the record's host, so sharing happens only when that is the same too.
 //
-// Every probe passes the probe policy first (policy.ts): an IP target is checked as it is; a
-// hostname target is resolved, refused if any of its addresses is refused, and otherwise
-// probed on the address that was checked (so a name cannot resolve to one thing for the check
-// and to another for the connection). A refused target is never connected to; its verdict is
+// Every probe passes the probe policy first (screen.ts); a refused target's verdict is
 // immediate. Until a hostname has been checked once, health(record, check) reports it refused
 // ("waiting"), so nothing is published for it before the check: a screened result wakes the
 // record through onScreened listeners.
-import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { HealthCheck } from '../api/schema.js';
 import type { HealthView, ProbeHealth } from '../core/health-input.js';
@@ -23,8 +19,11 @@ import type { ProbeTarget } from '../core/health-status.js';
 import { log as defaultLogger, type Logger } from '../log.js';
 import { Limiter } from './limiter.js';
 import { ProbePolicy, refusal } from './policy.js';
-import { runProbe, type ProbeOutcome, type ProbeRequest } from './probe.js';
-import { resolveHealthCheck, type ProbeProtocol, type ResolvedHealthCheck } from './spec.js';
+import type { ProbeRequest } from './probe.js';
+import type { HealthTransition, ProbeHook, ProbeResult, ProberStats, TransitionListener } from './prober-events.js';
+import { probeIdentity, requestFor } from './probe-request.js';
+import { screenAndProbe, systemLookup, type Lookup, type Outcome } from './screen.js';
+import { resolveHealthCheck, type ResolvedHealthCheck } from './spec.js';
 import { initialState, observe, recordedState, type TargetState } from './state.js';
 
 export const DEFAULT_PROBE_CONCURRENCY = 32;
@@ -40,56 +39,13 @@ export interface ProberOptions {
   /** Which addresses and ports may be probed (default: the built-in refusals only). */
   policy?: ProbePolicy;
   /** Resolves a hostname target to its addresses (default: the system resolver, all addresses). */
-  lookup?: (hostname: string) => Promise<string[]>;
+  lookup?: Lookup;
   /** Start paused (a replica that may not write yet): nothing is tracked or probed until resume(). */
   paused?: boolean;
 }
 
 /** The reason shown while a hostname target waits for its first policy check. */
 export const WAITING_FOR_CHECK = 'waiting for the probe policy check of its addresses';
-
-/** A verdict change of one address, once per record that tracks it. */
-export interface HealthTransition {
-  record: string;
-  target: string;
-  cluster: string;
-  healthy: boolean;
-  since: string;
-  lastError?: string;
-  /**
-   * The record had no verdict of this address before: its first judgement, or the record just
-   * joined a probe that has one. A first "healthy" is no recovery (no Event says so).
-   */
-  first: boolean;
-}
-
-/** One probe result, for metrics (counters and a duration histogram). */
-export interface ProbeResult {
-  target: string;
-  protocol: ProbeProtocol;
-  port: number;
-  ok: boolean;
-  error?: string;
-  statusCode?: number;
-  /** The records sharing this probe. */
-  records: string[];
-}
-
-export interface ProberStats {
-  /** Records with at least one tracked address. */
-  records: number;
-  /** Distinct probes scheduled. */
-  targets: number;
-  inFlight: number;
-  queued: number;
-  /** Since start. */
-  probes: number;
-  failures: number;
-  transitions: number;
-}
-
-export type TransitionListener = (t: HealthTransition) => void;
-export type ProbeHook = (result: ProbeResult, durationMs: number) => void;
 
 interface ProbeEntry {
   key: string;
@@ -106,7 +62,6 @@ interface ProbeEntry {
   screened: boolean;
 }
 
-type Screen = { address: string } | { refused: string } | { unresolved: string };
 
 export class Prober {
   private readonly entries = new Map<string, ProbeEntry>();
@@ -120,7 +75,7 @@ export class Prober {
   private readonly hooks = new Set<ProbeHook>();
   private readonly screenedListeners = new Set<(record: string) => void>();
   private readonly policy: ProbePolicy;
-  private readonly lookup: (hostname: string) => Promise<string[]>;
+  private readonly lookup: Lookup;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = { probes: 0, failures: 0, transitions: 0 };
   private stopped = false;
@@ -133,7 +88,7 @@ export class Prober {
     this.now = opts.now ?? (() => new Date());
     this.ca = opts.ca;
     this.policy = opts.policy ?? new ProbePolicy();
-    this.lookup = opts.lookup ?? (async (name) => (await dns.lookup(name, { all: true, verbatim: true })).map((a) => a.address));
+    this.lookup = opts.lookup ?? systemLookup;
   }
 
   /**
@@ -154,7 +109,7 @@ export class Prober {
     const next = new Map<string, string>();
     for (const target of targets) {
       const request = requestFor(target, settings);
-      const key = identity(request, settings);
+      const key = probeIdentity(request, settings);
       next.set(target.address, key);
       const existing = this.entries.get(key);
       const entry = existing ?? this.create(key, request, settings, recorded?.target(target.address));
@@ -318,7 +273,9 @@ export class Prober {
   }
 
   private async probeOnce(entry: ProbeEntry): Promise<void> {
-    const outcome = await this.limiter.run(async () => (entry.removed || this.stopped ? undefined : this.screenAndProbe(entry)));
+    const outcome = await this.limiter.run(async () =>
+      entry.removed || this.stopped ? undefined : screenAndProbe(entry.request, this.policy, this.lookup, this.ca),
+    );
     if (outcome === undefined || entry.removed || this.stopped) return;
     this.record(entry, outcome);
     this.reschedule(entry);
@@ -329,40 +286,6 @@ export class Prober {
     const now = Date.now();
     entry.dueAt = Math.max(entry.dueAt + entry.settings.intervalMs, now);
     this.schedule(entry, entry.dueAt - now);
-  }
-
-  private async screenAndProbe(entry: ProbeEntry): Promise<Outcome> {
-    const started = performance.now();
-    const screen = await this.screen(entry.request);
-    if ('refused' in screen) return { ok: false, refused: true, error: screen.refused, durationMs: performance.now() - started };
-    if ('unresolved' in screen) return { ok: false, error: screen.unresolved, durationMs: performance.now() - started };
-    const request: ProbeRequest =
-      screen.address === entry.request.address
-        ? entry.request
-        : { ...entry.request, address: screen.address, hostHeader: entry.request.hostHeader ?? entry.request.address };
-    return runProbe(request, this.ca ? { ca: this.ca } : {});
-  }
-
-  /** The address to connect to, after the policy checked it (and every other address of a name). */
-  private async screen(req: ProbeRequest): Promise<Screen> {
-    const port = this.policy.refusesPort(req.port);
-    if (port !== undefined) return { refused: refusal(port) };
-    if (isIP(req.address)) {
-      const why = this.policy.refuses(req.address, req.port);
-      return why === undefined ? { address: req.address } : { refused: why };
-    }
-    let addresses: string[];
-    try {
-      addresses = await this.lookup(req.address);
-    } catch {
-      return { unresolved: `cannot resolve ${req.address}` };
-    }
-    if (addresses.length === 0) return { unresolved: `cannot resolve ${req.address}` };
-    for (const address of addresses) {
-      const why = this.policy.refusesAddress(address);
-      if (why !== undefined) return { refused: refusal(`${req.address} resolves to a ${why}`) };
-    }
-    return { address: addresses[0] as string };
   }
 
   private record(entry: ProbeEntry, outcome: Outcome): void {
@@ -438,30 +361,4 @@ export class Prober {
       this.log.error(`${what} threw`, { error: (err as Error).message });
     }
   }
-}
-
-type Outcome = ProbeOutcome & { refused?: boolean };
-
-function requestFor(target: ProbeTarget, settings: ResolvedHealthCheck): ProbeRequest {
-  const hostHeader = settings.host ?? target.host;
-  return {
-    address: target.address,
-    protocol: settings.protocol,
-    port: settings.port,
-    path: settings.path,
-    ...(hostHeader === undefined ? {} : { hostHeader }),
-    expectedStatus: settings.expectedStatus,
-    timeoutMs: settings.timeoutMs,
-    insecureSkipVerify: settings.insecureSkipVerify,
-  };
-}
-
-/** Two records share a probe only when everything that shapes it or its verdict is equal. */
-function identity(request: ProbeRequest, settings: ResolvedHealthCheck): string {
-  return JSON.stringify([
-    request,
-    settings.intervalMs,
-    settings.failureThreshold,
-    settings.successThreshold,
-  ]);
 }

@@ -2,7 +2,8 @@
 // servers going down and up; assertions are on outcomes, with generous waits, never on timing.
 import { expect } from 'chai';
 import { createLogger } from '../../../src/log.js';
-import { Prober, type HealthTransition, type ProbeResult } from '../../../src/health/prober.js';
+import type { HealthTransition, ProbeResult } from '../../../src/health/prober-events.js';
+import { Prober } from '../../../src/health/prober.js';
 import { parseStatusRange, type ResolvedHealthCheck } from '../../../src/health/spec.js';
 import { ProbePolicy } from '../../../src/health/policy.js';
 import { startLoadBalancers, until, type FakeLoadBalancer } from '../../env/fake-lb.js';
