@@ -15,7 +15,9 @@ import { readyCondition, type RecordStatus } from '../core/status.js';
 import { createLogger, type Logger } from '../log.js';
 import { hostKubeConfig, membersFromKubeconfig } from '../observe/sources/kubeconfig.js';
 import { KubeFedClusterSource } from '../observe/sources/kubefed.js';
-import { bindMetricSources, observeProbe, setLeader, startMetricsServer } from '../metrics/metrics.js';
+import { observeProbe, setLeader } from '../metrics/metrics.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { bindMetricSources } from '../metrics/sources.js';
 import { MemberSet } from '../observe/members.js';
 import { shareConnections } from '../kube/connections.js';
 import { endpointCount } from '../kube/slim.js';
@@ -278,7 +280,7 @@ export function startController(opts: ControllerOptions, logger: Logger = create
             transitions.clear();
             health.clear();
             void prober.pause();
-            reconciler.forgetPublished();
+            reconciler.forgetConfirmed();
             logger.warn('stopped reconciling: not the leader any more', { reason });
             void workers.stop();
           },

@@ -12,7 +12,8 @@ import type { Logger } from '../log.js';
 import { observeReconcile } from '../metrics/metrics.js';
 import { NotLeaderError } from '../errors.js';
 import type { Slot, WorkQueue } from './runtime/queue.js';
-import { Reconciler, RetryLater, type ReconcileResult } from './reconcile/reconciler.js';
+import type { Reconciler } from './reconcile/reconciler.js';
+import { RetryLater, type ReconcileResult } from './reconcile/types.js';
 import { parseKey, type RecordKey } from '../core/record-key.js';
 
 export interface WorkersOptions {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { WorkQueue } from '../../../src/controller/runtime/queue.js';
-import { type ReconcileResult } from '../../../src/controller/reconcile/reconciler.js';
+import { type ReconcileResult } from '../../../src/controller/reconcile/types.js';
 import { keyOf, type RecordKey } from '../../../src/core/record-key.js';
 import { Workers } from '../../../src/controller/workers.js';
 import { createLogger } from '../../../src/log.js';

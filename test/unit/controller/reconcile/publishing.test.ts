@@ -7,7 +7,8 @@ import winston from 'winston';
 import type { Condition, Endpoint, IngressDNSRecord } from '../../../../src/api/schema.js';
 import type { ClusterObservation } from '../../../../src/core/observation.js';
 import type { DirectOutcome, DirectOutputs } from '../../../../src/apply/outputs.js';
-import { Reconciler, RetryLater } from '../../../../src/controller/reconcile/reconciler.js';
+import { Reconciler } from '../../../../src/controller/reconcile/reconciler.js';
+import { RetryLater } from '../../../../src/controller/reconcile/types.js';
 import { keyOf, type RecordKey } from '../../../../src/core/record-key.js';
 import { until } from '../../../env/fake-lb.js';
 import { WorkQueue } from '../../../../src/controller/runtime/queue.js';
@@ -170,7 +171,7 @@ describe('status while a DNS provider is slow or failing', function () {
     const { host, provider, reconciler } = setup(0);
     provider.immediate = { applied: 1, retry: false } as DirectOutcome;
     await reconciler.reconcile(key);
-    reconciler.forgetPublished(); // the Lease was lost
+    reconciler.forgetConfirmed(); // the Lease was lost
     // Meanwhile the other leader published a second member and said so in the status.
     host.clusters = [member('member1', '127.0.0.11'), member('member2', '127.0.0.12')];
     const other = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => new Date('2026-11-21T02:00:00Z'), {
