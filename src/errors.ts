@@ -50,7 +50,7 @@ function causeText(err: unknown): string | undefined {
 }
 
 /** Removes anything that looks like a credential, in case a server echoes one back. */
-export function scrub(text: string): string {
+function scrub(text: string): string {
   return text.replace(/(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 [redacted]').replace(/\s+/g, ' ').trim();
 }
 

@@ -29,7 +29,7 @@ function isSecretKey(key: string): boolean {
 }
 
 /** Replaces secret-looking values anywhere in a metadata value; leaves everything else as is. */
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(/(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return redact(value.message, depth + 1);

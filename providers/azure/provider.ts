@@ -18,7 +18,7 @@ import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
 import type { ApplyHooks, Provider } from '../provider.js';
 
-export const AZURE_PUBLIC_CLOUD = 'https://management.azure.com';
+const AZURE_PUBLIC_CLOUD = 'https://management.azure.com';
 
 export interface AzureDnsOptions {
   subscriptionId: string;
@@ -40,7 +40,7 @@ export interface AzureDnsOptions {
 }
 
 /** Azure's per-record-set limits (https://learn.microsoft.com/azure/dns/dns-zones-records#limits). */
-export function azureMaxTargets(type: string): number | undefined {
+function azureMaxTargets(type: string): number | undefined {
   if (type === 'CNAME' || type === 'SOA') return 1;
   if (type === 'TXT') return 400;
   return 20;
@@ -183,7 +183,7 @@ export class AzureDnsProvider implements Provider {
 }
 
 /** "www" for www.example.org in example.org, "@" for the apex. */
-export function relativeName(name: string, zone: string): string {
+function relativeName(name: string, zone: string): string {
   const n = normaliseName(name);
   if (n === zone) return '@';
   if (!n.endsWith(`.${zone}`)) throw new ProviderError(`azure: ${n} is not in zone ${zone}`, 'rejected');
@@ -191,7 +191,7 @@ export function relativeName(name: string, zone: string): string {
 }
 
 /** A record set as ARM lists it → DnsRecord (undefined for what has no type). */
-export function fromRecordSet(zone: string, rs: RecordSet): DnsRecord | undefined {
+function fromRecordSet(zone: string, rs: RecordSet): DnsRecord | undefined {
   const type = rs.type?.split('/').pop()?.toUpperCase();
   if (!type || !rs.name) return undefined;
   const name = rs.name === '@' ? zone : `${normaliseName(rs.name)}.${zone}`;
@@ -235,7 +235,7 @@ export function fromRecordSet(zone: string, rs: RecordSet): DnsRecord | undefine
 }
 
 /** DnsRecord → the record set body (ExternalDNS writes TXT targets, quotes included, as the value). */
-export function toRecordSet(record: DnsRecord): RecordSet {
+function toRecordSet(record: DnsRecord): RecordSet {
   const base: RecordSet = { ttl: record.ttl };
   switch (record.type) {
     case 'A':
@@ -266,7 +266,7 @@ interface RestErrorLike {
 }
 
 /** SDK error → ProviderError: the ARM error code and status, never the request (it holds the token). */
-export function azureError(err: unknown, what: string): ProviderError {
+function azureError(err: unknown, what: string): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err ?? {}) as RestErrorLike;
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;

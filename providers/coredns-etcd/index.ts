@@ -1,1 +1,1 @@
-export { CoreDnsEtcdProvider, type CoreDnsEtcdOptions } from './provider.js';
+export { CoreDnsEtcdProvider } from './provider.js';

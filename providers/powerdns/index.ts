@@ -1,1 +1,1 @@
-export { PowerDnsProvider, type PowerDnsOptions } from './provider.js';
+export { PowerDnsProvider } from './provider.js';

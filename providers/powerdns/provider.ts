@@ -195,13 +195,13 @@ function fromRRset(rr: PdnsRRset): DnsRecord {
 }
 
 /** Content as PowerDNS shows it → the provider-neutral target. */
-export function fromContent(type: string, content: string): string {
+function fromContent(type: string, content: string): string {
   if (type === 'TXT') return `"${txtData(content)}"`;
   return normaliseTarget(type, content);
 }
 
 /** Target → PowerDNS content. */
-export function toContent(type: string, target: string): string {
+function toContent(type: string, target: string): string {
   if (HOSTNAME_TYPES.has(type)) return `${normaliseName(target)}.`;
   if (type === 'TXT') return txtContent(target);
   return target;
@@ -211,7 +211,7 @@ export function toContent(type: string, target: string): string {
  * The data of a TXT in presentation form: its quoted character-strings concatenated, escapes
  * (\" \\ \DDD) resolved. Unquoted content is taken as it is.
  */
-export function txtData(content: string): string {
+function txtData(content: string): string {
   const trimmed = content.trim();
   if (!trimmed.startsWith('"')) return trimmed;
   let out = '';
@@ -244,7 +244,7 @@ export function txtData(content: string): string {
  * (`"heritage=..."`); those are the presentation quotes, not data. Long data is split into
  * 255-byte character-strings (RFC 1035 §3.3.14), which read back as one target.
  */
-export function txtContent(target: string): string {
+function txtContent(target: string): string {
   const data = target.length >= 2 && target.startsWith('"') && target.endsWith('"') ? target.slice(1, -1) : target;
   const bytes = Buffer.from(data, 'utf8');
   const chunks: string[] = [];

@@ -11,7 +11,7 @@ const kept = [
   'minItems', 'maxItems', 'enum', 'default', 'x-kubernetes-validations',
 ] as const;
 
-export function structural(schema: Json): Json {
+function structural(schema: Json): Json {
   const out: Json = {};
   for (const key of kept) if (schema[key] !== undefined) out[key] = schema[key];
 

@@ -3,7 +3,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import * as S from './schema.js';
 
-export interface PrinterColumn {
+interface PrinterColumn {
   name: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   jsonPath: string;
@@ -119,7 +119,7 @@ export const LegacyDNSEndpointKind = kind({
 });
 
 /** KubeFed's cluster registration, for installations without KubeFed that still want to use it. */
-export const KubeFedClusterKind = kind({
+const KubeFedClusterKind = kind({
   group: S.KUBEFED_CORE_GROUP,
   version: 'v1beta1',
   kind: 'KubeFedCluster',
@@ -141,7 +141,6 @@ export const DNSNamePolicyKind = kind({
   printerColumns: [{ name: 'Names', type: 'string', jsonPath: '.spec.allowedNames[*].suffix' }, age],
 });
 
-export const recordKinds = [IngressDNSRecordKind, ServiceDNSRecordKind] as const;
 export const allKinds: KindDef[] = [
   IngressDNSRecordKind,
   ServiceDNSRecordKind,

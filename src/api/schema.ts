@@ -22,9 +22,9 @@ export const MAX_HOSTS = 100;
 // at most 63 - 6 = 57 characters and at most 253 - 6 = 247 in all. A longer one would be
 // refused by every provider, again and again; the API server refuses it up front instead.
 // A configured --txt-prefix lowers these limits further; the provider then refuses such a TXT.
-export const TXT_TYPE_PREFIX_MAX = 'cname-'.length;
-export const MAX_FIRST_LABEL = 63 - TXT_TYPE_PREFIX_MAX;
-export const MAX_NAME = 253 - TXT_TYPE_PREFIX_MAX;
+const TXT_TYPE_PREFIX_MAX = 'cname-'.length;
+const MAX_FIRST_LABEL = 63 - TXT_TYPE_PREFIX_MAX;
+const MAX_NAME = 253 - TXT_TYPE_PREFIX_MAX;
 
 /**
  * A CEL rule the API server enforces (x-kubernetes-validations) and the same rule in JavaScript
@@ -62,7 +62,7 @@ export const NAME_RULES = {
 } satisfies Record<string, NameRule>;
 
 /** The x-kubernetes-validations entries of some rules. */
-export function validations(...rules: NameRule[]): { 'x-kubernetes-validations': { rule: string; message: string }[] } {
+function validations(...rules: NameRule[]): { 'x-kubernetes-validations': { rule: string; message: string }[] } {
   return { 'x-kubernetes-validations': rules.map(({ rule, message }) => ({ rule, message })) };
 }
 
@@ -70,14 +70,14 @@ const LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
 const hostnameDescription =
   `a lower-case DNS name of RFC 1123 labels (the first at most ${MAX_FIRST_LABEL} characters, the others 63, ${MAX_NAME} in all), ` +
   'optionally starting with the whole label "*", not an IP address';
-export const Hostname = Type.String({
+const Hostname = Type.String({
   maxLength: MAX_NAME,
   pattern: `^(\\*\\.)?(${LABEL}\\.)*${LABEL}\\.?$`,
   description: hostnameDescription,
   ...validations(NAME_RULES.notAnAddress, NAME_RULES.firstLabelFitsTxt),
 });
 /** A zone (Domain.domain): no wildcard, no TXT of its own in its first label. */
-export const ZoneName = Type.String({
+const ZoneName = Type.String({
   maxLength: 253,
   pattern: `^(${LABEL}\\.)*${LABEL}\\.?$`,
   description: 'a lower-case DNS name of RFC 1123 labels (at most 63 characters each, 253 in all), not an IP address',
@@ -142,7 +142,7 @@ const ObjectMeta = Type.Object(
   },
   { additionalProperties: true },
 );
-export type ObjectMeta = Static<typeof ObjectMeta>;
+type ObjectMeta = Static<typeof ObjectMeta>;
 
 /** The top-level object shape: a kind's own fields beside apiVersion/kind/metadata. */
 function kubeObject<P extends Record<string, TSchema>>(fields: P) {
@@ -244,7 +244,7 @@ const CommonStatus = {
 };
 
 // ---- IngressDNSRecord (KubeFed fields, verbatim) ----
-export const IngressDNSRecordSpec = Type.Object({
+const IngressDNSRecordSpec = Type.Object({
   hosts: Type.Optional(Type.Array(Hostname, { maxItems: MAX_HOSTS, description: 'host names to publish' })),
   recordTTL: Type.Optional(TTL),
   // mcdns extensions
@@ -260,7 +260,7 @@ export const ClusterIngressDNS = Type.Object({
   cluster: Type.String(),
   loadBalancer: LoadBalancerStatus,
 });
-export const IngressDNSRecordStatus = Type.Object({
+const IngressDNSRecordStatus = Type.Object({
   ...CommonStatus,
   dns: Type.Optional(Type.Array(ClusterIngressDNS)),
 });
@@ -269,10 +269,10 @@ export const IngressDNSRecord = kubeObject({
   status: Type.Optional(IngressDNSRecordStatus),
 });
 export type IngressDNSRecord = Static<typeof IngressDNSRecord>;
-export type IngressDNSRecordStatus = Static<typeof IngressDNSRecordStatus>;
+type IngressDNSRecordStatus = Static<typeof IngressDNSRecordStatus>;
 
 // ---- ServiceDNSRecord (KubeFed fields, verbatim) ----
-export const ServiceDNSRecordSpec = Type.Object({
+const ServiceDNSRecordSpec = Type.Object({
   domainRef: Type.String({ minLength: 1, description: 'name of the Domain object holding the DNS zone' }),
   recordTTL: Type.Optional(TTL),
   dnsPrefix: Type.Optional(DnsLabel),
@@ -295,7 +295,7 @@ export const ClusterServiceDNS = Type.Object({
   zones: Type.Optional(Type.Array(Type.String())),
   region: Type.Optional(Type.String()),
 });
-export const ServiceDNSRecordStatus = Type.Object({
+const ServiceDNSRecordStatus = Type.Object({
   ...CommonStatus,
   domain: Type.Optional(Type.String()),
   dns: Type.Optional(Type.Array(ClusterServiceDNS)),
@@ -311,7 +311,7 @@ export const ServiceDNSRecord = Type.Object(
   validations(NAME_RULES.serviceNameFitsTxt),
 );
 export type ServiceDNSRecord = Static<typeof ServiceDNSRecord>;
-export type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;
+type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;
 export type ClusterServiceDNS = Static<typeof ClusterServiceDNS>;
 export type ClusterIngressDNS = Static<typeof ClusterIngressDNS>;
 
@@ -333,8 +333,8 @@ export const Endpoint = Type.Object({
   providerSpecific: Type.Optional(Type.Array(Type.Object({ name: Type.String(), value: Type.String() }))),
 });
 export type Endpoint = Static<typeof Endpoint>;
-export const LegacyEndpoint = Type.Omit(Endpoint, ['setIdentifier', 'providerSpecific']);
-export const DNSEndpointStatus = Type.Object({
+const LegacyEndpoint = Type.Omit(Endpoint, ['setIdentifier', 'providerSpecific']);
+const DNSEndpointStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
 });
 export const DNSEndpoint = kubeObject({
@@ -383,7 +383,7 @@ const labelSelectorFields = {
 };
 export const LabelSelector = Type.Object(labelSelectorFields);
 export type LabelSelector = Static<typeof LabelSelector>;
-export const AllowedName = Type.Object({
+const AllowedName = Type.Object({
   suffix: Type.String({
     maxLength: 253,
     pattern: `^(${LABEL}\\.)*${LABEL}\\.?$`,

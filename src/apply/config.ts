@@ -12,8 +12,8 @@ import { ProviderSink, type ProviderSinkOptions } from './sink.js';
 import { POLICIES, type Policy } from '../plan/records.js';
 import type { Provider } from '../../providers/provider.js';
 
-export const PROVIDER_NAMES = ['powerdns', 'azure', 'coredns-etcd'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+const PROVIDER_NAMES = ['powerdns', 'azure', 'coredns-etcd'] as const;
+type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface ProviderConfig {
   provider: ProviderName;
@@ -79,7 +79,7 @@ function defined<T extends object>(o: T): Partial<T> {
 }
 
 /** The provider's settings from environment variables. */
-export function providerConfigFromEnv(provider: ProviderName, env: Env = process.env): ProviderConfig {
+function providerConfigFromEnv(provider: ProviderName, env: Env = process.env): ProviderConfig {
   return {
     provider,
     ...defined({

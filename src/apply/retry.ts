@@ -16,7 +16,7 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The error as a ProviderError when it is one or a recognisable network failure. */
 export function asProviderError(err: unknown, what: string): ProviderError | undefined {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { kindOf, validateObject } from '../api/validate.js';
 
-export interface ValidateProblem {
+interface ValidateProblem {
   file: string;
   /** Kind/name of the object, absent when the file or document could not be read. */
   object?: string;

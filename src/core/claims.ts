@@ -75,7 +75,7 @@ export function withoutNames(endpoints: Endpoint[], names: Iterable<string>): En
 }
 
 /** "IngressDNSRecord team-a/victim" */
-export function describeClaim(c: Claim): string {
+function describeClaim(c: Claim): string {
   return `${c.kind} ${c.namespace}/${c.name}`;
 }
 

@@ -12,7 +12,7 @@ import { boundedMessage } from './verdict.js';
 
 export const DEGRADED = 'Degraded';
 /** Reasons of the Degraded condition, also the reasons of its Events. */
-export const DegradedReason = { ClustersLost: 'ClustersLost', ClustersRecovered: 'ClustersRecovered' } as const;
+const DegradedReason = { ClustersLost: 'ClustersLost', ClustersRecovered: 'ClustersRecovered' } as const;
 
 const LIST_PREFIX = 'clusters no longer serving: ';
 

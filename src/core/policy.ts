@@ -31,7 +31,7 @@ export function selects(selector: LabelSelector, labels: Readonly<Record<string,
   return true;
 }
 
-export interface DeniedName {
+interface DeniedName {
   name: string;
   why: string;
 }

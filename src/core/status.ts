@@ -19,7 +19,7 @@ export interface RecordStatus {
   targets?: string[];
 }
 
-export const READY = 'Ready';
+const READY = 'Ready';
 
 export function readyCondition(status: RecordStatus | undefined): Condition | undefined {
   return status?.conditions?.find((c) => c.type === READY);

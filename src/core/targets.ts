@@ -27,7 +27,7 @@ export interface LoadBalancerAddress {
   hostname?: string;
 }
 
-export type AddressRecordType = 'A' | 'AAAA' | 'CNAME';
+type AddressRecordType = 'A' | 'AAAA' | 'CNAME';
 
 export interface ClassifiedTarget {
   recordType: AddressRecordType;
@@ -98,7 +98,7 @@ const HOSTNAME_LABEL = /^[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?$/;
  * A DNS name a CNAME can point at: 1–63 character labels, 253 characters in all, and a
  * last label that is not all digits (RFC 3696 §2), so "10.0.0" or "010.0.0.1" is no hostname.
  */
-export function isHostname(hostname: string): boolean {
+function isHostname(hostname: string): boolean {
   const labels = hostname.split('.');
   return (
     hostname.length > 0 &&

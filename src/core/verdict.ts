@@ -11,7 +11,7 @@ export interface ReadyVerdict {
   message: string;
 }
 
-export const MESSAGE_LIMIT = 1000;
+const MESSAGE_LIMIT = 1000;
 
 export interface PublishedSummary {
   names: number;
@@ -19,7 +19,7 @@ export interface PublishedSummary {
   clusters: string[];
 }
 
-export function oneLine(text: string): string {
+function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 

@@ -68,7 +68,7 @@ export function parsePortRange(text: string): PortRange {
 }
 
 /** An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address it carries. */
-export function unmapped(address: string): string {
+function unmapped(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m?.[1] ?? address;
 }

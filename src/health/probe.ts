@@ -127,7 +127,7 @@ function hostOnly(name: string): string {
 }
 
 /** 404 → "4xx": the class says what a tenant needs (wrong path, server error) and no more. */
-export function statusClass(code: number): string {
+function statusClass(code: number): string {
   return code >= 100 && code <= 599 ? `${Math.floor(code / 100)}xx` : 'invalid status';
 }
 

@@ -24,7 +24,7 @@ export interface ResolvedHealthCheck {
   insecureSkipVerify: boolean;
 }
 
-export const HEALTH_CHECK_DEFAULTS = {
+const HEALTH_CHECK_DEFAULTS = {
   protocol: 'http' as ProbeProtocol,
   path: '/',
   expectedStatus: ['200-399'],
@@ -76,7 +76,7 @@ export function resolveHealthCheck(check: HealthCheck): ResolvedHealthCheck {
 }
 
 /** Printable ASCII without space: what an HTTP request line can carry unescaped. */
-export const PROBE_PATH_PATTERN = '^/[!-~]*$';
+const PROBE_PATH_PATTERN = '^/[!-~]*$';
 
 /**
  * Problems with a record's spec.healthCheck that the schema cannot see: the Host header (and

@@ -13,7 +13,7 @@ import { log as rootLog, type Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import { backoffDelay } from '../backoff.js';
 
-export interface WatchHandlers<T> {
+interface WatchHandlers<T> {
   add?(obj: T): void;
   update?(obj: T): void;
   delete?(obj: T): void;

@@ -4,7 +4,7 @@ import type { ListPage } from './informer.js';
 import { timeoutOptions } from './request.js';
 
 /** Narrows an untyped list answer; throws if it is not a Kubernetes list. */
-export function asList(value: unknown): KubernetesListObject<KubernetesObject> {
+function asList(value: unknown): KubernetesListObject<KubernetesObject> {
   const items = value !== null && typeof value === 'object' ? (value as { items?: unknown }).items : undefined;
   if (!Array.isArray(items)) throw new Error('API answer is not a list (no items array)');
   return value as KubernetesListObject<KubernetesObject>;

@@ -60,7 +60,7 @@ const pack = (v: unknown): string | undefined => (v === undefined ? undefined : 
 const unpack = <T>(text: string | undefined): T | undefined => (text === undefined ? undefined : (JSON.parse(text) as T));
 
 /** A cached record's status: status.dns and status.targets packed, the rest as it came. */
-export class CachedRecordStatus {
+class CachedRecordStatus {
   readonly #dns: string | undefined;
   readonly #targets: string | undefined;
 
@@ -85,7 +85,7 @@ export class CachedRecordStatus {
 }
 
 /** A cached DNSEndpoint's spec: the endpoints packed. */
-export class CachedEndpointsSpec {
+class CachedEndpointsSpec {
   readonly #endpoints: string | undefined;
   readonly #count: number;
 

@@ -22,7 +22,7 @@ import { eventLoopStalls, type LoopStalls } from './event-loop.js';
 import { ClusterIndex, IngressProjection, key, project, type RecordQuery } from './projections.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
-export type MemberChangeKind = 'Ingress' | 'Service' | 'EndpointSlice' | 'Node' | 'State';
+type MemberChangeKind = 'Ingress' | 'Service' | 'EndpointSlice' | 'Node' | 'State';
 
 /**
  * Something DNS-relevant changed in one member. For EndpointSlice, namespace/name are those of
@@ -39,7 +39,7 @@ export interface MemberChange {
 }
 
 /** Checks that the member's API server answers; rejects with the reason otherwise. */
-export type Probe = (kc: KubeConfig, signal: AbortSignal) => Promise<void>;
+type Probe = (kc: KubeConfig, signal: AbortSignal) => Promise<void>;
 
 export interface MemberObserverOptions {
   /** Interval between reachability checks (default 5000 ms). */
@@ -68,7 +68,7 @@ export interface MemberObserverOptions {
   loop?: LoopStalls;
 }
 
-export const readyzProbe: Probe = async (kc, signal) => {
+const readyzProbe: Probe = async (kc, signal) => {
   if (!(await new Health(kc).readyz({ signal }))) throw new Error('/readyz did not answer ok');
 };
 

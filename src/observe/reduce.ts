@@ -4,7 +4,7 @@
 import type { LoadBalancerIngress } from '../api/schema.js';
 import type { ObservedIngress, ObservedService } from '../core/observation.js';
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'] as const;
 export const REGION_LABELS = ['topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region'] as const;
 
@@ -66,7 +66,7 @@ export function ingressOf(o: unknown): ObservedIngress | undefined {
 }
 
 /** The Services an Ingress routes to (spec.defaultBackend and every rule's paths), sorted, once each. */
-export function backendsOf(o: unknown): string[] {
+function backendsOf(o: unknown): string[] {
   const names = new Set<string>();
   const add = (backend: unknown) => {
     const name = str(at(backend, 'service', 'name'));

@@ -6,7 +6,7 @@ import { ZoneRegistry } from './zone-ownership.js';
 import type { DnsRecord } from './records.js';
 import { namesAbove } from './plan.js';
 
-export type AuditStatus =
+type AuditStatus =
   /** Owned by our owner id. */
   | 'owned'
   /** Owned by another owner id (another mcdns or an ExternalDNS). */
@@ -52,7 +52,7 @@ export interface AuditZoneOptions {
   answersSubtree?: boolean;
 }
 
-export function auditZone(zone: string, records: readonly DnsRecord[], cfg: OwnershipConfig, opts: AuditZoneOptions = {}): AuditEntry[] {
+function auditZone(zone: string, records: readonly DnsRecord[], cfg: OwnershipConfig, opts: AuditZoneOptions = {}): AuditEntry[] {
   const registry = new ZoneRegistry(zone, records, cfg);
   const entries: AuditEntry[] = [];
   const holder = (name: string, type: string): string => {

@@ -17,11 +17,11 @@
 //     mcdns reads it the same way and never writes it.
 import { normaliseName } from './names.js';
 
-export const HERITAGE = 'external-dns';
+const HERITAGE = 'external-dns';
 const TYPE_TEMPLATE = '%{record_type}';
 
 /** Record types ExternalDNS encodes in a TXT name; others are not recognised when reading back. */
-export const TXT_NAME_TYPES = ['A', 'AAAA', 'CNAME', 'NS', 'MX', 'PTR', 'SRV', 'NAPTR', 'TXT', 'DNAME'] as const;
+const TXT_NAME_TYPES = ['A', 'AAAA', 'CNAME', 'NS', 'MX', 'PTR', 'SRV', 'NAPTR', 'TXT', 'DNAME'] as const;
 
 export interface OwnershipConfig {
   /** --txt-owner-id: whose records these are (default mcdns). */
@@ -34,7 +34,7 @@ export interface OwnershipConfig {
   wildcardReplacement?: string;
 }
 
-export const DEFAULT_OWNER_ID = 'mcdns';
+const DEFAULT_OWNER_ID = 'mcdns';
 
 /** Checks and lower-cases an ownership configuration; throws with the flag name on a mistake. */
 export function ownershipConfig(input: Partial<OwnershipConfig> = {}): OwnershipConfig {

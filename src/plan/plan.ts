@@ -33,9 +33,9 @@ import { describeOwner, ZoneRegistry, type Ownership } from './zone-ownership.js
 import { recordKey, type Change, type DnsRecord, type Policy } from './records.js';
 
 /** ExternalDNS's default TTL when an endpoint has none. */
-export const DEFAULT_PROVIDER_TTL = 300;
+const DEFAULT_PROVIDER_TTL = 300;
 
-export interface ZoneRecords {
+interface ZoneRecords {
   zone: string;
   records: readonly DnsRecord[];
 }
@@ -77,7 +77,7 @@ export interface Conflict {
   message: string;
 }
 
-export type ProblemReason = 'filtered' | 'no-zone' | 'too-many-targets' | 'txt-outside-zone' | 'invalid';
+type ProblemReason = 'filtered' | 'no-zone' | 'too-many-targets' | 'txt-outside-zone' | 'invalid';
 
 /** A desired record set that cannot be written for a reason of its own or of configuration. */
 export interface Problem {
@@ -371,7 +371,7 @@ function conflictOf(d: DnsRecord, zone: string, blocker: Blocker): Conflict {
   };
 }
 
-export function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
+function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
   if (a.ttl !== b.ttl) return false;
   const ta = normaliseTargets(a.type, a.targets);
   const tb = normaliseTargets(b.type, b.targets);
@@ -390,9 +390,4 @@ function sortChanges(changes: Change[]): Change[] {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Total number of changes of a plan. */
-export function changeCount(plan: { zones: ZonePlan[] }): number {
-  return plan.zones.reduce((n, z) => n + z.changes.length, 0);
 }

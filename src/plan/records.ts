@@ -21,7 +21,7 @@ export interface DnsRecord {
   meta?: Readonly<Record<string, string>>;
 }
 
-export type ChangeAction = 'create' | 'update' | 'delete';
+type ChangeAction = 'create' | 'update' | 'delete';
 
 export interface Change {
   action: ChangeAction;

@@ -41,13 +41,13 @@ export interface ClientFailoverOptions {
 }
 
 /** p50 / p95 / max in milliseconds. */
-export interface Percentiles {
+interface Percentiles {
   p50: number;
   p95: number;
   max: number;
 }
 
-export interface TtlSettingResult {
+interface TtlSettingResult {
   trials: number;
   ttlS: number;
   /** Fault → a client asking the caching resolver stops getting the dead address. */

@@ -18,7 +18,7 @@ import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
 import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
 import { summarize, type Summary } from './stats.js';
 
-export type FailoverPath = 'direct' | 'externalDns';
+type FailoverPath = 'direct' | 'externalDns';
 
 export interface FailoverOptions {
   /** Trials per path (at least 20 for the published figures). */
@@ -28,7 +28,7 @@ export interface FailoverOptions {
   failureThreshold?: number;
 }
 
-export interface PathResult {
+interface PathResult {
   trials: number;
   /** Load balancer stopped → its IP gone from the authoritative answer. */
   removalMs: Summary;

@@ -51,7 +51,7 @@ export function deploymentNodeOptions(manifest = 'manifests/deployment.yaml'): s
 }
 
 /** The mcdns container's literal NODE_OPTIONS and MALLOC_* variables in a Deployment manifest. */
-export function deploymentProcessEnv(manifest = 'manifests/deployment.yaml'): Record<string, string> {
+function deploymentProcessEnv(manifest = 'manifests/deployment.yaml'): Record<string, string> {
   const deployment = parseDocument(readFileSync(manifest, 'utf8')).toJS() as {
     spec?: { template?: { spec?: { containers?: Array<{ name?: string; env?: Array<{ name?: string; value?: unknown }> }> } } };
   };

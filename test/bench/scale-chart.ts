@@ -14,7 +14,7 @@ interface Point {
 }
 
 /** The points of both panels: seconds to converge, and peak RSS in MiB. */
-export function chartPoints(result: ScaleResult): { time: Point[]; rss: Point[] } {
+function chartPoints(result: ScaleResult): { time: Point[]; rss: Point[] } {
   const time: Point[] = [];
   const rss: Point[] = [];
   const add = (to: Point[], records: number, series: string, value: number | null | undefined, kind: Point['kind'] = 'measured') => {
@@ -39,7 +39,7 @@ export function chartPoints(result: ScaleResult): { time: Point[]; rss: Point[] 
   return { time, rss };
 }
 
-export function chartSpec(result: ScaleResult): TopLevelSpec {
+function chartSpec(result: ScaleResult): TopLevelSpec {
   const { time, rss } = chartPoints(result);
   const machine = result.machine as { nproc?: number; memoryGiB?: number };
   const x = { field: 'records', type: 'quantitative' as const, title: 'records (N)', scale: { type: 'log' as const, nice: false } };

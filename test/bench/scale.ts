@@ -77,13 +77,13 @@ export interface ScaleOptions {
   pdnsApiRectify: boolean;
 }
 
-export interface Percentiles {
+interface Percentiles {
   p50: number | null;
   p95: number | null;
   p99: number | null;
 }
 
-export interface ExternalDnsRun {
+interface ExternalDnsRun {
   args: string[];
   /** Spawn → PowerDNS B holding all N; null when it did not within timeoutS. */
   convergedS: number | null;
@@ -100,7 +100,7 @@ export interface ExternalDnsRun {
   hostRequestsByVerb: Record<string, number>;
 }
 
-export interface ScaleRun {
+interface ScaleRun {
   records: number;
   clusters: number;
   dnsEndpointsConvergedS: number | null;
@@ -188,7 +188,7 @@ export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (parti
 }
 
 /** The figures of one run in one line, for the console. */
-export function headline(r: ScaleRun): Record<string, unknown> {
+function headline(r: ScaleRun): Record<string, unknown> {
   return {
     records: r.records,
     clusters: r.clusters,

@@ -41,7 +41,7 @@ export async function readZone(pdns: PowerDnsHandle, zone: string, owner: string
 }
 
 /** An rrset as bytes to compare: everything PowerDNS returns, records in order. */
-export function canonical(r: PdnsRRset): string {
+function canonical(r: PdnsRRset): string {
   return JSON.stringify({ ...r, records: [...r.records].sort((a, b) => (a.content < b.content ? -1 : 1)) });
 }
 

@@ -58,7 +58,7 @@ export interface ApiServers {
 }
 
 /** GET path on an API server with a bearer token, verifying TLS against caPem. */
-export function apiGet(
+function apiGet(
   url: string,
   token: string,
   caPem: string | undefined,

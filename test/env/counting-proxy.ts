@@ -19,7 +19,7 @@ export interface ProxyCounts {
 }
 
 /** One request as it arrived at the proxy. */
-export interface ProxiedRequest {
+interface ProxiedRequest {
   /** Date.now() on arrival. */
   at: number;
   method: string;

@@ -8,7 +8,7 @@ export interface DnsServerAddress {
   port: number;
 }
 
-export interface DnsAnswer {
+interface DnsAnswer {
   name: string;
   ttl: number;
   type: string;

@@ -21,13 +21,13 @@ function repoRoot(): string {
   return process.cwd();
 }
 
-export const DNSENDPOINT_CRD_NAME = 'dnsendpoints.externaldns.k8s.io';
+const DNSENDPOINT_CRD_NAME = 'dnsendpoints.externaldns.k8s.io';
 
 /**
  * The DNSEndpoint CRD file: manifests/crds/dnsendpoints.externaldns.k8s.io.yaml if the project
  * generated one, else the copy of ExternalDNS's own CRD under test/env/fixtures/.
  */
-export function defaultDnsEndpointCrdPath(): string {
+function defaultDnsEndpointCrdPath(): string {
   const root = repoRoot();
   const candidates = [
     path.join(root, 'manifests', 'crds', `${DNSENDPOINT_CRD_NAME}.yaml`),
@@ -43,7 +43,7 @@ export async function installDnsEndpointCrd(kc: KubeConfig, crd?: Manifests): Pr
   await applyManifests(kc, crd ?? defaultDnsEndpointCrdPath());
 }
 
-export type ExternalDnsProvider =
+type ExternalDnsProvider =
   | { pdns: { apiUrl: string; apiKey: string } }
   | { coredns: { etcdUrl: string } };
 

@@ -24,7 +24,7 @@ export interface KubeconfigCluster {
 }
 
 /** Kubeconfig YAML with one cluster/user/context per entry, all named after the cluster. */
-export function kubeconfigYaml(clusters: KubeconfigCluster[], currentContext: string): string {
+function kubeconfigYaml(clusters: KubeconfigCluster[], currentContext: string): string {
   if (!clusters.some((c) => c.name === currentContext)) {
     throw new Error(`kubeconfig: current context "${currentContext}" is not one of ${clusters.map((c) => c.name).join(',')}`);
   }

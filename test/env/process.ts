@@ -61,7 +61,7 @@ function killGroupSync(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Synchronous last-resort cleanup: SIGKILL every live process group, remove every temp dir. */
-export function cleanupAllSync(): void {
+function cleanupAllSync(): void {
   for (const pid of liveGroups) killGroupSync(pid, 'SIGKILL');
   liveGroups.clear();
   for (const dir of liveDirs) {
@@ -95,7 +95,7 @@ function installHooks(): void {
 // ---------------------------------------------------------------------------------------------
 
 /** Keep temp dirs after stop (for debugging): MCDNS_KEEP_TMP=1. */
-export const keepTemp = process.env['MCDNS_KEEP_TMP'] === '1';
+const keepTemp = process.env['MCDNS_KEEP_TMP'] === '1';
 
 /** Creates a temp dir (under $TMPDIR) that is removed at process exit unless removed earlier. */
 export function makeTempDir(prefix: string): string {
@@ -130,7 +130,7 @@ export interface SpawnSpec {
   env?: NodeJS.ProcessEnv;
 }
 
-export function tailFile(file: string, lines = 40): string {
+function tailFile(file: string, lines = 40): string {
   try {
     const text = fs.readFileSync(file, 'utf8');
     return text.split('\n').slice(-lines - 1).join('\n');

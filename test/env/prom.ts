@@ -45,5 +45,3 @@ export function diffRecord(a: Record<string, number>, b: Record<string, number>)
   }
   return out;
 }
-
-export const total = (r: Record<string, number>): number => Object.values(r).reduce((x, y) => x + y, 0);

@@ -11,7 +11,7 @@ export interface RestResponse<T = unknown> {
   body: T;
 }
 
-export class RestError extends Error {
+class RestError extends Error {
   constructor(
     readonly method: string,
     readonly path: string,

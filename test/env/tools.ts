@@ -13,8 +13,8 @@ export const versions = {
   prometheus: process.env['PROMETHEUS_VERSION'] ?? 'v0.316.0',
 };
 
-export const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
-export const binDir = path.join(cacheDir, 'bin');
+const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
+const binDir = path.join(cacheDir, 'bin');
 
 const INSTALL_HINT = 'run test/env/install-tools.sh first';
 
@@ -28,7 +28,7 @@ function isExecutable(file: string): boolean {
 }
 
 /** Path of a cached Go-built binary; throws a clear Error if it is missing. */
-export function cachedBinary(name: string, version: string): string {
+function cachedBinary(name: string, version: string): string {
   const file = path.join(binDir, `${name}-${version}`);
   if (!isExecutable(file)) throw new Error(`${name} ${version} not found at ${file}: ${INSTALL_HINT}`);
   return file;

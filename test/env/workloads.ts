@@ -82,7 +82,7 @@ export async function putLoadBalancerService(
   await setReadyEndpoints(kc, ns, name, ready);
 }
 
-export async function setServiceAddresses(kc: KubeConfig, ns: string, name: string, addresses: string[]): Promise<void> {
+async function setServiceAddresses(kc: KubeConfig, ns: string, name: string, addresses: string[]): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const svc = await core.readNamespacedService({ name, namespace: ns });
   svc.status = lbStatus(addresses);

@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Fault {
+interface Fault {
   method?: string;
   /** Substring of the path to match. */
   path?: string;

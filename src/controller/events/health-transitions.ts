@@ -15,7 +15,7 @@ import { EventReason, type EventRecorder } from './recorder.js';
 import { parseKey, type RecordKey } from '../../core/record-key.js';
 
 /** Changes arriving within this long of a record's first one form one batch. */
-export const HEALTH_BATCH_WINDOW_MS = 100;
+const HEALTH_BATCH_WINDOW_MS = 100;
 /** Targets an Event names by address; the rest are counted. */
 const LISTED = 10;
 

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { MemberConfig } from './member-config.js';
 
 /** The kubeconfig at `path`, or client-node's default lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
-export function loadKubeConfig(path: string | undefined): KubeConfig {
+function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();

@@ -13,7 +13,7 @@ import { timeoutOptions } from '../../kube/request.js';
 import { log as rootLog, type Logger } from '../../log.js';
 import { memberFingerprint, type MemberChangeSet, type MemberConfig } from './member-config.js';
 
-export const KUBEFED_NAMESPACE = 'kube-federation-system';
+const KUBEFED_NAMESPACE = 'kube-federation-system';
 const KUBEFED_VERSION = 'v1beta1';
 
 export interface KubeFedClusterSourceOptions extends WatchTuning {
@@ -48,7 +48,7 @@ function decodeToken(secret: SecretRead, secretName: string, namespace: string):
 }
 
 /** Turns one KubeFedCluster (+ its Secret as read) into a MemberConfig or a reason. */
-export function memberFromKubeFedCluster(obj: unknown, secretByName: (name: string) => SecretRead, namespace: string): Built {
+function memberFromKubeFedCluster(obj: unknown, secretByName: (name: string) => SecretRead, namespace: string): Built {
   if (!Value.Check(KubeFedCluster, obj)) {
     const first = Value.Errors(KubeFedCluster, obj).First();
     return { ok: false, reason: `invalid KubeFedCluster: ${first ? `${first.path || '/'} ${first.message}` : 'unknown shape'}` };

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../env/rest.js';
 import type { Fleet } from './fleet.js';
 
-export const LEASE_NAME = 'mcdns';
+const LEASE_NAME = 'mcdns';
 
 export interface EndpointObject extends KubeObject {
   spec?: { endpoints?: Array<{ dnsName: string; targets?: string[]; recordType?: string }> };

@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
-export interface FakeMeta {
+interface FakeMeta {
   name: string;
   namespace?: string;
   resourceVersion?: string;
