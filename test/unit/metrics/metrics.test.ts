@@ -1,19 +1,17 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import {
-  bindMetricSources,
   observeEvent,
   observeHostWrite,
   observeProbe,
   observeProviderCall,
   observeReconcile,
-  parseListenAddress,
   registry,
   setLeader,
-  startMetricsServer,
   trackProviderCall,
-  type MetricsServer,
 } from '../../../src/metrics/metrics.js';
+import { parseListenAddress, startMetricsServer, type MetricsServer } from '../../../src/metrics/server.js';
+import { bindMetricSources } from '../../../src/metrics/sources.js';
 import { capturingLogger } from '../kube/capture-log.js';
 import { sample } from './metrics-text.js';
 
