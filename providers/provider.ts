@@ -1,7 +1,7 @@
 // The small interface every direct DNS provider implements (providers/<name>/).
 //
 // A provider only lists the record sets of a zone and applies a batch of changes to one zone.
-// Ownership, policies and planning live above it (src/plan, src/registry, src/apply), so a
+// Ownership, policies and planning live above it (src/plan, src/apply), so a
 // provider stays a thin adapter and adding one touches no other.
 import type { Change, DnsRecord } from '../src/plan/records.js';
 

@@ -17,7 +17,7 @@ export const MAX_HOSTS = 100;
 // ---- Names that can be written ----
 // A name is published with an ownership TXT record beside it, named after ExternalDNS's
 // registry: "<type>-<first label>.<rest>" (a-www.example.org, cname-www.example.org; see
-// src/providers/ownership.ts). With the default (empty) --txt-prefix, the longest type prefix
+// src/plan/ownership.ts). With the default (empty) --txt-prefix, the longest type prefix
 // is "cname-" (6 characters), so a name whose TXT must also be a DNS name has a first label of
 // at most 63 - 6 = 57 characters and at most 253 - 6 = 247 in all. A longer one would be
 // refused by every provider, again and again; the API server refuses it up front instead.
