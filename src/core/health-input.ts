@@ -35,7 +35,7 @@ export interface HealthView {
   target(address: string): ProbeHealth | undefined;
 }
 
-export const NO_PROBES: HealthView = { target: () => undefined };
+const NO_PROBES: HealthView = { target: () => undefined };
 
 /**
  * The probe verdicts a record's status.health implies, for a process that has not probed yet (a

@@ -63,7 +63,7 @@ export interface TargetPool {
  * keep-last: it keeps its published targets that still exist;
  * keep-last-or-all: same, and with nothing to keep it publishes all its targets.
  */
-export type FailOpenMode = 'off' | 'keep-last' | 'keep-last-or-all';
+type FailOpenMode = 'off' | 'keep-last' | 'keep-last-or-all';
 
 export interface SelectOptions {
   strategy: Strategy;
@@ -211,7 +211,7 @@ function seconds(ms: number): string {
 export type NameLevel = 'top' | 'located' | 'below-healthy';
 
 /** The fail-open mode of a name: top-level names may publish everything, located ones fall back. */
-export function failOpenMode(policy: HealthPolicy, level: NameLevel): FailOpenMode {
+function failOpenMode(policy: HealthPolicy, level: NameLevel): FailOpenMode {
   if (!policy.failOpen) return 'off';
   if (level === 'top') return 'keep-last-or-all';
   if (level === 'below-healthy') return 'off';

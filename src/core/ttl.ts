@@ -17,7 +17,7 @@ import { correlationWindowMs } from './health-input.js';
 export const DEFAULT_HEALTH_CHECKED_TTL = 30;
 
 /** An explicit TTL longer than this many detection windows earns a note. */
-export const SLOW_TTL_FACTOR = 10;
+const SLOW_TTL_FACTOR = 10;
 
 export interface TtlSpec {
   recordTTL?: number;
@@ -32,7 +32,7 @@ export interface TtlChoice {
 }
 
 /** recordTTL when it is a positive integer (at most MAX_TTL), else undefined. */
-export function explicitTtl(spec: { recordTTL?: number }): number | undefined {
+function explicitTtl(spec: { recordTTL?: number }): number | undefined {
   const ttl = spec.recordTTL;
   return ttl !== undefined && Number.isInteger(ttl) && ttl > 0 ? Math.min(ttl, MAX_TTL) : undefined;
 }
@@ -43,7 +43,7 @@ export function ttlOf(spec: { recordTTL?: number }): number {
 }
 
 /** Whether a record's targets leave DNS on their own health: probes, or (Services) readiness. */
-export function isHealthChecked(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', spec: TtlSpec): boolean {
+function isHealthChecked(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', spec: TtlSpec): boolean {
   return spec.healthCheck !== undefined || (kind === 'ServiceDNSRecord' && spec.allowServiceWithoutEndpoints !== true);
 }
 

@@ -45,7 +45,7 @@ export interface ProberOptions {
 }
 
 /** The reason shown while a hostname target waits for its first policy check. */
-export const WAITING_FOR_CHECK = 'waiting for the probe policy check of its addresses';
+const WAITING_FOR_CHECK = 'waiting for the probe policy check of its addresses';
 
 interface ProbeEntry {
   key: string;

@@ -34,7 +34,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'healthy'>): http.RequestListener {
+function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'healthy'>): http.RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const text = (code: number, body: string) => {

@@ -5,7 +5,7 @@
 import { Gauge } from 'prom-client';
 import { registry } from './metrics.js';
 
-export interface RecordState {
+interface RecordState {
   kind: string;
   /** The Ready condition: 'True' | 'False', or undefined when the record has none yet. */
   status?: string;

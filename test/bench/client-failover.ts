@@ -23,7 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { Resolver } from 'node:dns/promises';
 import type { HealthCheck } from '../../src/api/schema.js';
 import { startBed, type Bed } from '../env/bed.js';
-import { startLoadBalancers, type FakeLoadBalancer } from '../env/fake-lb.js';
+import { startLoadBalancers } from '../env/fake-lb.js';
 import { bedFlags, startMcdns } from '../env/mcdns.js';
 import { startUnbound, type UnboundHandle } from '../env/unbound.js';
 import { freePort } from '../env/ports.js';

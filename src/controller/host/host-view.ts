@@ -1,7 +1,7 @@
 // HostView backed by watches on the host cluster: the records, the Domains and the
 // DNSEndpoints mcdns made. Every change is handed to `onChange` so the controller can queue
 // the records it affects; reads come from the caches, never from the API server.
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../../api/schema.js';
 import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../../api/kinds.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../../core/dnsendpoint.js';

@@ -28,7 +28,7 @@ import { keyOf, type RecordKey } from '../../core/record-key.js';
 import type { ReconcileContext } from './types.js';
 
 /** What the pure core says a record publishes. */
-export interface Desired {
+interface Desired {
   endpoints: Endpoint[];
   ready: Verdict;
   dns: unknown[];
