@@ -1,6 +1,6 @@
 // `mcdns run`'s options as the controller takes them: the flags commander parsed, checked
 // together (a combination that cannot work stops mcdns before it connects anywhere).
-import { DEFAULT_WORKERS, type ControllerOptions } from '../controller/run.js';
+import { DEFAULT_WORKERS, type ControllerOptions } from '../controller/options.js';
 import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
 import { DEFAULT_PROBE_CONCURRENCY, ProbePolicy } from '../health/index.js';
 import { providerSettings } from './provider-options.js';

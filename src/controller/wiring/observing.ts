@@ -1,0 +1,77 @@
+// What this replica watches: the member clusters, then the host (records, DNSEndpoints, Domains).
+// Host watches and member watches queue only the records a change can affect (fan-out.ts); a
+// member's state change also says so on the records it serves, one Event each.
+import { membersFromKubeconfig } from '../../observe/sources/kubeconfig.js';
+import { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
+import { MemberSet } from '../../observe/members.js';
+import { keyOf } from '../../core/record-key.js';
+import { TransitionEvents } from '../events/member-transitions.js';
+import { ApiHostView } from '../host/host-view.js';
+import type { ControllerBase } from '../options.js';
+import { runnable } from '../runtime/manager.js';
+import { FanOut } from '../triggers/fan-out.js';
+import type { WriteAccess } from './write-access.js';
+
+export interface HostSide {
+  members: MemberSet;
+  view: ApiHostView;
+  fanOut: FanOut;
+  /** The keys of every record the host view holds. */
+  allKeys: () => string[];
+}
+
+/** The member set and the host view, joined by the fan-out. Nothing is started yet. */
+export function observeHost({ opts, logger, hostKc, queue, served, own }: ControllerBase): HostSide {
+  const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger } });
+  let fanOut: FanOut | undefined; // set once the view exists; no event can arrive before then
+  const view = new ApiHostView(hostKc, {
+    namespace: opts.namespace,
+    sharedDomainNamespace: opts.kubefedNamespace,
+    dnsEndpointGroup: opts.dnsEndpointGroup,
+    logger,
+    members: (q) => members.observationsFor(q),
+    onChange: (c) => fanOut?.host(c),
+  });
+  const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  fanOut = new FanOut(view, served, queue, own, allKeys);
+  return { members, view, fanOut, allKeys };
+}
+
+export interface MemberWatch {
+  /** One Event per member cluster transition on the records it serves. */
+  transitions: TransitionEvents;
+  /** The KubeFedCluster source, with --kubefed-clusters. */
+  kubefed?: KubeFedClusterSource;
+}
+
+/**
+ * Member changes to the fan-out and their Events; then starts the members (from the kubeconfig,
+ * and KubeFedClusters) and the host view, in that order.
+ */
+export function watchMembers(
+  { opts, logger, hostKc, manager, served }: ControllerBase,
+  { members, view, fanOut }: HostSide,
+  { events, writing }: WriteAccess,
+): MemberWatch {
+  const transitions = new TransitionEvents({
+    events,
+    served: (cluster) => served.recordsOf(cluster),
+    uid: (k) => view.record(k)?.metadata.uid,
+    writing,
+    logger,
+  });
+  members.onChange((change) => {
+    fanOut.member(change);
+    if (change.kind === 'State') transitions.observe(members.statuses());
+  });
+  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  manager.run(runnable('members', fromKubeconfig, () => members.stop()));
+  // Joining or unjoining a KubeFedCluster changes the member set without a restart.
+  const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
+  if (kubefed) {
+    kubefed.onChange((change) => void members.apply(change));
+    manager.run(runnable('kubefed clusters', () => kubefed.start(), () => kubefed.stop()));
+  }
+  manager.run(runnable('host view', () => undefined, () => view.stop()));
+  return { transitions, ...(kubefed ? { kubefed } : {}) };
+}
