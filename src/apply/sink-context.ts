@@ -38,7 +38,7 @@ export interface ProviderSinkOptions {
   log?: Logger;
   now?: () => number;
   /**
-   * Hears every provider call (each try of it), for metrics: wire it to src/metrics.ts
+   * Hears every provider call (each try of it), for metrics: wire it to src/metrics/metrics.ts
    * `observeProviderCall(provider.name, operation, ok, seconds)`.
    */
   onCall?: (operation: ProviderOperation, ok: boolean, seconds: number) => void;

@@ -2,7 +2,7 @@
 // offline → online, on each record the cluster serves, once per record per transition.
 // unknown → online (start-up) is not news. They go out with bounded concurrency, and a newer
 // transition of the same cluster replaces one still waiting for a record, so a flapping member
-// cannot pile Events up (event-outbox.ts).
+// cannot pile Events up (outbox.ts).
 import type { ClusterObservation, ClusterState } from '../../core/observation.js';
 import type { Logger } from '../../log.js';
 import { EventOutbox } from './outbox.js';
