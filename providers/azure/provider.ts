@@ -14,7 +14,8 @@ import type { DnsManagementClient, RecordSet, RecordType } from '@azure/arm-dns'
 import { sdk } from '../sdk.js';
 import type { TokenCredential } from '@azure/identity';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
-import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import { normaliseTarget } from '../../src/plan/names.js';
+import { normaliseName } from '../../src/core/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
 import type { ApplyHooks, Provider } from '../provider.js';
 

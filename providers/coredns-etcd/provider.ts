@@ -13,7 +13,8 @@
 import type { Etcd3, IOptions, IKeyValue, Namespace } from 'etcd3';
 import { sdk } from '../sdk.js';
 import { ProviderError, type ProviderErrorKind } from '../errors.js';
-import { isInZone, normaliseName, normaliseTarget, normaliseTargets, zoneFor } from '../../src/plan/names.js';
+import { isInZone, normaliseTarget, normaliseTargets, zoneFor } from '../../src/plan/names.js';
+import { normaliseName } from '../../src/core/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
 import type { ApplyHooks, Provider } from '../provider.js';
 import {

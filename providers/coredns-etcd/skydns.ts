@@ -12,7 +12,8 @@
 // writing the same record twice gives the same keys.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import { normaliseTarget } from '../../src/plan/names.js';
+import { normaliseName } from '../../src/core/names.js';
 
 /** The JSON of one SkyDNS entry; unknown fields are kept when mcdns rewrites a key. */
 export interface SkyDnsValue {

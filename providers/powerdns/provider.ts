@@ -14,7 +14,8 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProviderError, kindForStatus, networkError, parseRetryAfter } from '../errors.js';
-import { normaliseName, normaliseTarget } from '../../src/plan/names.js';
+import { normaliseTarget } from '../../src/plan/names.js';
+import { normaliseName } from '../../src/core/names.js';
 import type { Change, DnsRecord } from '../../src/plan/records.js';
 import type { ApplyHooks, Provider } from '../provider.js';
 

@@ -9,7 +9,7 @@ import { PowerDnsProvider } from '../../providers/powerdns/index.js';
 import { parseBoolean, parseDuration } from '../parse.js';
 import { ownershipConfig, type OwnershipConfig } from '../plan/ownership.js';
 import { ProviderSink, type ProviderSinkOptions } from './sink.js';
-import { POLICIES, type Policy } from '../plan/records.js';
+import { SYNC_POLICIES, type SyncPolicy } from '../plan/records.js';
 import type { Provider } from '../../providers/provider.js';
 
 const PROVIDER_NAMES = ['powerdns', 'azure', 'coredns-etcd'] as const;
@@ -277,10 +277,10 @@ export function ownershipFromConfig(cfg: SinkConfig): OwnershipConfig {
   );
 }
 
-export function policyFromConfig(value: string | undefined): Policy {
+export function policyFromConfig(value: string | undefined): SyncPolicy {
   const policy = value ?? 'sync';
-  if (!(POLICIES as readonly string[]).includes(policy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')} (got "${policy}")`);
-  return policy as Policy;
+  if (!(SYNC_POLICIES as readonly string[]).includes(policy)) throw new Error(`--policy must be one of ${SYNC_POLICIES.join(', ')} (got "${policy}")`);
+  return policy as SyncPolicy;
 }
 
 /** Comma-separated and repeated values in one list (commander collects repeats as an array). */

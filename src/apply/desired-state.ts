@@ -2,7 +2,8 @@
 // a batch plans each record's latest endpoints, a drifted name finds the records wanting it, and
 // a record already in place is not planned again.
 import type { Endpoint } from '../api/schema.js';
-import { matchesDomainFilter, normaliseName, zoneFor } from '../plan/names.js';
+import { matchesDomainFilter, zoneFor } from '../plan/names.js';
+import { normaliseName } from '../core/names.js';
 import type { SinkContext } from './sink-context.js';
 import type { ZoneWorkers } from './zone-worker.js';
 

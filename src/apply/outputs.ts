@@ -11,6 +11,7 @@ import { parseResourceId, resourceId } from '../plan/ownership.js';
 import type { ProviderSink, SyncResult } from './sink.js';
 import { NotLeaderError } from '../errors.js';
 import type { RecordKey } from '../core/record-key.js';
+import { normaliseName } from '../core/names.js';
 
 /**
  * One sink per configured provider, its calls, batches and zone reads counted in the metrics.
@@ -87,7 +88,7 @@ export class DirectOutputs {
   async publish(key: RecordKey, endpoints: Endpoint[], opts: { only?: boolean } = {}): Promise<DirectOutcome> {
     const resource = resourceId(key.kind, key.namespace, key.name);
     this.published.add(resource);
-    const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+    const names = new Set(endpoints.map((e) => normaliseName(e.dnsName)));
     /** Names some provider took (manages a zone for, and did not filter out). */
     const taken = new Set<string>();
     const conflicts: string[] = [];
@@ -106,7 +107,7 @@ export class DirectOutputs {
         continue;
       }
       applied += result.applied;
-      const notHere = new Set(result.problems.filter((p) => informational.has(p.reason)).map((p) => p.name.toLowerCase().replace(/\.$/, '')));
+      const notHere = new Set(result.problems.filter((p) => informational.has(p.reason)).map((p) => normaliseName(p.name)));
       for (const n of names) if (!notHere.has(n)) taken.add(n);
       conflicts.push(...result.conflicts.map((c) => `${name}: ${c.message}`));
       rejected.push(...result.problems.filter((p) => !informational.has(p.reason)).map((p) => `${name}: ${p.message}`));

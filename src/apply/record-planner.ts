@@ -2,9 +2,9 @@
 // deciding): for a batch, and for the dry run of `mcdns plan`. Only the names the record wants,
 // owns or needs above its names are looked at, not the whole zone.
 import type { Endpoint } from '../api/schema.js';
-import { normaliseName } from '../plan/names.js';
+import { normaliseName } from '../core/names.js';
 import { namesAbove, planRecord, type Conflict, type Problem } from '../plan/plan.js';
-import type { Change, DnsRecord, Policy } from '../plan/records.js';
+import type { Change, DnsRecord, SyncPolicy } from '../plan/records.js';
 import type { SinkContext } from './sink-context.js';
 import type { ZoneContent, ZoneView } from './zone-content.js';
 
@@ -15,7 +15,7 @@ export class RecordPlanner {
    * The record's changes and conflicts in `view`'s zone. `index` finds the names the record owns
    * when `view` is a fork of it (a batch plans on a fork, to see the earlier records' changes).
    */
-  planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy, index?: ZoneContent): { changes: Change[]; conflicts: Conflict[] } {
+  planOne(view: ZoneView, resource: string, endpoints: readonly Endpoint[], zones: string[], policy: SyncPolicy, index?: ZoneContent): { changes: Change[]; conflicts: Conflict[] } {
     const { provider } = this.ctx;
     const content = index ?? (view as ZoneContent);
     const wanted = endpoints.map((e) => normaliseName(e.dnsName));
@@ -34,7 +34,7 @@ export class RecordPlanner {
     return planRecord({ ...this.planInput(resource, endpoints, zones, this.ctx.opts.policy), current: [], partial: true }).problems;
   }
 
-  private planInput(resource: string, endpoints: readonly Endpoint[], zones: string[], policy: Policy) {
+  private planInput(resource: string, endpoints: readonly Endpoint[], zones: string[], policy: SyncPolicy) {
     const { opts, provider } = this.ctx;
     const maxTargets = provider.maxTargets?.bind(provider);
     return {

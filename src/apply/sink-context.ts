@@ -4,7 +4,7 @@
 import type { Logger } from 'winston';
 import type { DomainFilter } from '../plan/names.js';
 import type { OwnershipConfig } from '../plan/ownership.js';
-import type { Policy } from '../plan/records.js';
+import type { SyncPolicy } from '../plan/records.js';
 import type { ProviderErrorKind } from '../../providers/errors.js';
 import type { Provider } from '../../providers/provider.js';
 import type { RetryOptions } from './retry.js';
@@ -12,7 +12,7 @@ import type { RetryOptions } from './retry.js';
 export interface ProviderSinkOptions {
   provider: Provider;
   ownership: OwnershipConfig;
-  policy: Policy;
+  policy: SyncPolicy;
   domainFilter?: DomainFilter;
   /** TTL for endpoints without one (default 300). */
   defaultTtl?: number;

@@ -33,7 +33,7 @@
 import type { Endpoint } from '../api/schema.js';
 import { createLogger } from '../log.js';
 import type { Conflict, Problem, RecordPlan, ZonePlan } from '../plan/plan.js';
-import type { Policy } from '../plan/records.js';
+import type { SyncPolicy } from '../plan/records.js';
 import type { Provider } from '../../providers/provider.js';
 import { BatchWriter } from './batch-writer.js';
 import { DesiredState } from './desired-state.js';
@@ -183,7 +183,7 @@ export class ProviderSink {
    * Publishes the record's endpoints: remembers them as its desired state, queues the record for
    * the next batch of every zone it touches, and adds up what those batches did for it.
    */
-  private async publishToZones(resource: string, endpoints: readonly Endpoint[], policy: Policy): Promise<SyncResult> {
+  private async publishToZones(resource: string, endpoints: readonly Endpoint[], policy: SyncPolicy): Promise<SyncResult> {
     const { ctx } = this;
     if (ctx.closed) throw new Error(`${this.provider.name}: the provider sink is closed`);
     // A resync publishes every record again: one already in place costs no plan at all.

@@ -3,7 +3,7 @@
 // after a quiet gap, and each publication hears what its record got. While one batch is being
 // written, the next gathers.
 import { recordNamesForTxtName } from '../plan/ownership.js';
-import type { Policy } from '../plan/records.js';
+import type { SyncPolicy } from '../plan/records.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { DesiredState } from './desired-state.js';
 import { Refused } from './provider-call.js';
@@ -23,7 +23,7 @@ export class ZoneBatches {
   ) {}
 
   /** Queues the record for the zone's next batch; resolves with what that batch did for it. */
-  enqueue(w: ZoneWorker, resource: string, policy: Policy): Promise<ZoneOutcome> {
+  enqueue(w: ZoneWorker, resource: string, policy: SyncPolicy): Promise<ZoneOutcome> {
     return new Promise<ZoneOutcome>((resolve, reject) => {
       const pending = w.pending.get(resource);
       if (pending) {

@@ -2,7 +2,7 @@
 // each resource holds there. Read whole once, then kept current from our own confirmed writes
 // and from re-reads (drift checks, failures), so planning one resource costs what that resource
 // touches, not what the zone holds.
-import { normaliseName } from '../plan/names.js';
+import { normaliseName } from '../core/names.js';
 import { OWNABLE_TYPES } from '../plan/plan.js';
 import type { Change, DnsRecord } from '../plan/records.js';
 import { oldFormatTxtNameFor, recordNamesForTxtName, txtNameFor, type OwnershipConfig } from '../plan/ownership.js';

@@ -3,7 +3,8 @@
 // on a schedule. A re-read that finds names changed at the provider queues the records concerned
 // for the zone's next batch, so what someone deleted or edited is repaired.
 import { describeError } from '../errors.js';
-import { normaliseName, zoneMatchesDomainFilter } from '../plan/names.js';
+import { zoneMatchesDomainFilter } from '../plan/names.js';
+import { normaliseName } from '../core/names.js';
 import { recordNamesForTxtName } from '../plan/ownership.js';
 import type { DesiredState } from './desired-state.js';
 import { callProvider } from './provider-call.js';

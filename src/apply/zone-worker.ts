@@ -2,7 +2,7 @@
 // batch, who wants which of its names) and the registry of those, one per zone.
 import { identityMultiMap } from '../core/multimap.js';
 import type { Conflict } from '../plan/plan.js';
-import type { Change, Policy } from '../plan/records.js';
+import type { Change, SyncPolicy } from '../plan/records.js';
 import type { ZoneError } from './sink-context.js';
 import type { ZoneContent } from './zone-content.js';
 
@@ -21,7 +21,7 @@ interface Waiter {
 /** A record waiting to be planned and written into one zone. */
 export interface Pending {
   resource: string;
-  policy: Policy;
+  policy: SyncPolicy;
   waiters: Waiter[];
 }
 

@@ -4,7 +4,7 @@
 // could not be read.
 import { auditReport, type AuditEntry, type AuditReport } from '../plan/audit.js';
 import { describeError } from '../errors.js';
-import { normaliseName } from '../plan/names.js';
+import { normaliseName } from '../core/names.js';
 import type { OwnershipConfig } from '../plan/ownership.js';
 import type { Provider } from '../../providers/provider.js';
 

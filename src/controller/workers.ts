@@ -140,7 +140,7 @@ export class Workers {
     try {
       result = await reconciler.reconcile(k, slot);
       observeReconcile(k.kind, true, seconds());
-      queue.forget(key);
+      queue.resetBackoff(key);
       logger.debug('reconciled', { record: key, ...result, verdict: result.verdict?.reason });
     } catch (err) {
       // A refused write can also reach here wrapped (a provider failure message): what counts is

@@ -10,7 +10,8 @@
 // name cannot be sniped by re-creating a record, and a newer record cannot displace an older one
 // by claiming first after a controller restart.
 import type { Endpoint } from '../api/schema.js';
-import { compareText, normaliseHostname } from './targets.js';
+import { compareText } from './targets.js';
+import { normaliseName } from './names.js';
 
 export interface Claim {
   /** Kind/namespace/name, the controller's record key. */
@@ -70,8 +71,8 @@ export function judgeClaims(self: Claim, names: Iterable<string>, claimsOn: (nam
 
 /** The endpoints without those of the given names (compared as DNS names are). */
 export function withoutNames(endpoints: Endpoint[], names: Iterable<string>): Endpoint[] {
-  const drop = new Set([...names].map(normaliseHostname));
-  return drop.size === 0 ? endpoints : endpoints.filter((e) => !drop.has(normaliseHostname(e.dnsName)));
+  const drop = new Set([...names].map(normaliseName));
+  return drop.size === 0 ? endpoints : endpoints.filter((e) => !drop.has(normaliseName(e.dnsName)));
 }
 
 /** "IngressDNSRecord team-a/victim" */

@@ -17,7 +17,8 @@ import { healthPolicy, type ClusterHealth, type HealthInput, type HealthPolicy }
 import { probeProblems, probeTargetsOf, recordHealth, type ProbeTarget } from './health-status.js';
 import { addressesToPublish, mergePools, selectFor, targetPool, type Selection, type TargetPool } from './target-selection.js';
 import type { ClusterObservation, ObservedIngress } from './observation.js';
-import { compareText, endpointsForName, normaliseHostname, sortEndpoints, type NameEndpoints } from './targets.js';
+import { compareText, endpointsForName, sortEndpoints, type NameEndpoints } from './targets.js';
+import { normaliseName } from './names.js';
 import { chooseTtl } from './ttl.js';
 import { noClustersVerdict, noHostsVerdict, noTargetsVerdict, publishedVerdict, unavailability, type ReadyVerdict } from './verdict.js';
 
@@ -60,7 +61,7 @@ interface IngressClusterView {
 }
 
 export function recordHosts(record: IngressDNSRecord): string[] {
-  return [...new Set((record.spec.hosts ?? []).map(normaliseHostname).filter((h) => h !== ''))].sort(compareText);
+  return [...new Set((record.spec.hosts ?? []).map(normaliseName).filter((h) => h !== ''))].sort(compareText);
 }
 
 function matchIngresses(record: IngressDNSRecord, hosts: string[], cluster: ClusterObservation): IngressMatch[] {
@@ -70,7 +71,7 @@ function matchIngresses(record: IngressDNSRecord, hosts: string[], cluster: Clus
   return cluster.ingresses
     .filter((i) => i.namespace === namespace)
     .map((ingress) => {
-      const served = new Set(ingress.hosts.map(normaliseHostname));
+      const served = new Set(ingress.hosts.map(normaliseName));
       return { ingress, hosts: hosts.filter((h) => served.has(h)) };
     })
     .filter((m) => m.hosts.length > 0)

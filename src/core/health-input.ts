@@ -12,7 +12,8 @@
 // probe has spoken. A restarted or newly elected controller is not "without a verdict": it starts
 // from the verdicts the record's status.health recorded (recordedVerdicts).
 import type { Endpoint, RecordHealthStatus } from '../api/schema.js';
-import { classifyTarget, normaliseHostname } from './targets.js';
+import { classifyTarget } from './targets.js';
+import { normaliseName } from './names.js';
 
 export type Strategy = 'roundRobin' | 'failover' | 'region-preferred';
 
@@ -122,7 +123,7 @@ export function healthPolicy(
 ): HealthPolicy {
   const published = publishedTargets(input?.published ?? []);
   const recorded: ReadonlySet<string> = new Set(
-    (input?.recordedTargets ?? []).map((t) => classifyTarget(t)?.target ?? normaliseHostname(t)),
+    (input?.recordedTargets ?? []).map((t) => classifyTarget(t)?.target ?? normaliseName(t)),
   );
   return {
     strategy: spec.strategy ?? 'roundRobin',
@@ -130,7 +131,7 @@ export function healthPolicy(
     // Without a health input there is no memory, so there is nothing to keep open.
     failOpen: input !== undefined && input.failOpen !== false,
     probes: input?.probes ?? NO_PROBES,
-    previous: (name) => published.get(normaliseHostname(name)) ?? recorded,
+    previous: (name) => published.get(normaliseName(name)) ?? recorded,
     windowMs: correlationWindowMs(spec.healthCheck),
     evaluated: input !== undefined,
   };
@@ -140,9 +141,9 @@ export function healthPolicy(
 export function publishedTargets(endpoints: Endpoint[]): Map<string, Set<string>> {
   const byName = new Map<string, Set<string>>();
   for (const e of endpoints) {
-    const name = normaliseHostname(e.dnsName);
+    const name = normaliseName(e.dnsName);
     const set = byName.get(name) ?? new Set<string>();
-    for (const t of e.targets) set.add(classifyTarget(t)?.target ?? normaliseHostname(t));
+    for (const t of e.targets) set.add(classifyTarget(t)?.target ?? normaliseName(t));
     byName.set(name, set);
   }
   return byName;

@@ -9,7 +9,8 @@
 //                           lists a suffix equal to the name or above it; a wildcard name
 //                           (*.x.example.org) needs a suffix entry with allowWildcards: true.
 import type { DNSNamePolicy, LabelSelector } from '../api/schema.js';
-import { compareText, normaliseHostname } from './targets.js';
+import { compareText } from './targets.js';
+import { normaliseName } from './names.js';
 
 /** Whether labels satisfy a Kubernetes label selector ({} selects everything). */
 export function selects(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
@@ -55,11 +56,11 @@ export function decideNames(
   labels: Readonly<Record<string, string>>,
   policies: readonly DNSNamePolicy[],
 ): NameDecision {
-  const all = [...new Set([...names].map(normaliseHostname))].sort(compareText);
+  const all = [...new Set([...names].map(normaliseName))].sort(compareText);
   if (policies.length === 0) return { allowed: all, denied: [] };
   const grants = policies
     .filter((p) => selects(p.spec.namespaceSelector, labels))
-    .flatMap((p) => p.spec.allowedNames.map((a) => ({ suffix: normaliseHostname(a.suffix), wildcards: a.allowWildcards === true })));
+    .flatMap((p) => p.spec.allowedNames.map((a) => ({ suffix: normaliseName(a.suffix), wildcards: a.allowWildcards === true })));
   const decision: NameDecision = { allowed: [], denied: [] };
   for (const name of all) {
     const wildcard = name.startsWith('*.');

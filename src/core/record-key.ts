@@ -8,7 +8,11 @@ export interface RecordKey {
   name: string;
 }
 
-export function keyOf(k: RecordKey): string {
+/**
+ * The one string id of a namespaced object mcdns tracks: "Kind/namespace/name". Queues, indexes,
+ * logs and Event budgets use it for records; the host view uses it for DNSEndpoints too.
+ */
+export function keyOf(k: { kind: string; namespace: string; name: string }): string {
   return `${k.kind}/${k.namespace}/${k.name}`;
 }
 

@@ -9,7 +9,7 @@
 // Everything is lower-cased and carries no trailing dot (ExternalDNS style): DNS names are
 // case-insensitive, and one spelling keeps desired and current records comparable.
 import type { Domain, ServiceDNSRecord } from '../api/schema.js';
-import { normaliseHostname } from './targets.js';
+import { normaliseName } from './names.js';
 
 export interface ServiceNames {
   prefix: string;
@@ -22,7 +22,7 @@ export interface ServiceNames {
 
 /** The zone a Domain object names, lower-cased, without its trailing dot. */
 export function domainOf(domain: Domain): string {
-  return normaliseHostname(domain.domain);
+  return normaliseName(domain.domain);
 }
 
 /** `<service-or-externalName>.<namespace>.<domainRef>.svc` */
@@ -32,7 +32,7 @@ export function servicePrefix(record: ServiceDNSRecord): string {
 }
 
 export function serviceNames(record: ServiceDNSRecord, domain: string): ServiceNames {
-  const apex = normaliseHostname(domain);
+  const apex = normaliseName(domain);
   const prefix = servicePrefix(record);
   const join = (...labels: string[]): string => labels.map((l) => l.toLowerCase()).join('.');
   const dnsPrefix = record.spec.dnsPrefix;

@@ -18,6 +18,7 @@
 // added to names nor to targets (ExternalDNS style). Targets are de-duplicated and sorted:
 // IPv4 and IPv6 numerically, hostnames lexically, so equal inputs give equal outputs.
 import { isIP } from 'node:net';
+import { normaliseName } from './names.js';
 import type { Endpoint } from '../api/schema.js';
 
 /** One address of one cluster's load balancer, as status.loadBalancer.ingress[] gives it. */
@@ -51,7 +52,7 @@ export function classifyTarget(value: string): ClassifiedTarget | undefined {
     const canonical = canonicalIPv6(trimmed);
     return canonical === undefined ? undefined : { recordType: 'AAAA', target: canonical };
   }
-  const hostname = normaliseHostname(trimmed);
+  const hostname = normaliseName(trimmed);
   return isHostname(hostname) ? { recordType: 'CNAME', target: hostname } : undefined;
 }
 
@@ -77,19 +78,6 @@ export function canonicalIPv6(ip: string): string | undefined {
     return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
   }
   return serialised;
-}
-
-/** Lower case, no surrounding blanks, no trailing dot. */
-export function normaliseHostname(hostname: string): string {
-  return unchangedOr(hostname, hostname.trim().toLowerCase().replace(/\.$/, ''));
-}
-
-/**
- * The original string when normalising left it as it was: V8 may hand back an equal copy, and
- * the caches and indexes keep what the normalisers return for every record.
- */
-export function unchangedOr(original: string, normalised: string): string {
-  return normalised === original ? original : normalised;
 }
 
 const HOSTNAME_LABEL = /^[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?$/;
@@ -182,7 +170,7 @@ function clusterList(targets: ClusterTarget[]): string[] {
 
 /** The endpoints of one DNS name for the given addresses; see the rules at the top of this file. */
 export function endpointsForName(dnsName: string, addresses: LoadBalancerAddress[], ttl: number): NameEndpoints {
-  const name = normaliseHostname(dnsName);
+  const name = normaliseName(dnsName);
   const { targets, notes } = classifyAll(addresses);
   const ips = targets.filter((t) => t.recordType !== 'CNAME');
   const hostnames = targets.filter((t) => t.recordType === 'CNAME');

@@ -1,6 +1,7 @@
 // spec.healthCheck with its defaults applied. The defaults live here and not in the CRD schema,
 // so the API server never writes them into admins' objects.
 import type { HealthCheck } from '../api/schema.js';
+import { normaliseName } from '../core/names.js';
 
 export type ProbeProtocol = 'http' | 'https' | 'tcp';
 
@@ -87,7 +88,7 @@ const PROBE_PATH_PATTERN = '^/[!-~]*$';
 export function healthCheckProblems(check: HealthCheck, names: readonly string[]): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   if (check.host !== undefined) {
-    const host = check.host.toLowerCase().replace(/\.$/, '');
+    const host = normaliseName(check.host);
     if (!names.includes(host)) {
       const own = names.length > 0 ? names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '') : 'none yet';
       problems.push({ path: 'spec.healthCheck.host', message: `"${check.host}" is not one of the record's own names (${own})` });

@@ -32,6 +32,7 @@ import {
 import { describeError, statusCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { observeLeaseRenewal } from '../metrics/metrics.js';
+import { eventBody } from './event-body.js';
 
 /** The three Lease calls the elector makes; CoordinationV1Api in production. */
 export interface LeaseClient {
@@ -66,31 +67,10 @@ export function apiLeaseClient(kc: KubeConfig, component = 'mcdns'): LeaseClient
     create: (namespace, body, signal) => api.createNamespacedLease({ namespace, body }, withSignal(signal)),
     replace: (namespace, name, body, signal) => api.replaceNamespacedLease({ namespace, name, body }, withSignal(signal)),
     async event(namespace, lease, reason, message) {
-      const now = new Date();
-      await core.createNamespacedEvent(
-        {
-          namespace,
-          body: {
-            metadata: { generateName: `${lease.metadata?.name ?? 'lease'}.`, namespace },
-            involvedObject: {
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              name: lease.metadata?.name,
-              namespace,
-              uid: lease.metadata?.uid,
-            },
-            type: 'Normal',
-            reason,
-            message,
-            source: { component },
-            reportingComponent: component,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        },
-        withSignal(AbortSignal.timeout(5_000)),
-      );
+      const name = lease.metadata?.name ?? 'lease';
+      const involvedObject = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name, namespace, uid: lease.metadata?.uid };
+      const body = eventBody({ involvedObject, type: 'Normal', reason, message, component });
+      await core.createNamespacedEvent({ namespace, body }, withSignal(AbortSignal.timeout(5_000)));
     },
   };
 }

@@ -10,7 +10,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { ClusterObservation, ClusterState } from '../core/observation.js';
-import { normaliseHostname } from '../core/targets.js';
+import { normaliseName } from '../core/names.js';
 import { describeError } from '../errors.js';
 import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
 import { timeoutOptions } from '../kube/request.js';
@@ -287,7 +287,7 @@ export class MemberObserver {
         for (const [svc, was] of before) {
           if (this.index.readiness(svc) === was) continue;
           for (const i of this.index.ingressesBackedBy(svc)) {
-            this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseHostname).sort() });
+            this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseName).sort() });
           }
         }
         break;

@@ -5,7 +5,7 @@
 // O(Ingresses that serve its hosts), whatever the cluster holds in total.
 import type { ObservedIngress, ObservedService } from '../core/observation.js';
 import { MultiMap, identityMultiMap } from '../core/multimap.js';
-import { normaliseHostname } from '../core/targets.js';
+import { normaliseName } from '../core/names.js';
 import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
 import type { LoadBalancerIngress } from '../api/schema.js';
 
@@ -200,7 +200,7 @@ export class ClusterIndex {
     if (before) this.unindexIngress(before);
     if (next) this.indexIngress(next);
     if (before && next && before.sameForDNS(next)) return undefined;
-    const hosts = new Set([...(before?.hosts ?? []), ...(next?.hosts ?? [])].map(normaliseHostname));
+    const hosts = new Set([...(before?.hosts ?? []), ...(next?.hosts ?? [])].map(normaliseName));
     return { hosts: [...hosts].sort() };
   }
 
@@ -215,7 +215,7 @@ export class ClusterIndex {
     i.namespace = ns.name;
     ns.byName.set(i.name, i);
     for (const b of i.backends ?? []) ns.byBackend.add(b, i);
-    for (const h of i.hosts) this.ingressesByHost.add(normaliseHostname(h), i);
+    for (const h of i.hosts) this.ingressesByHost.add(normaliseName(h), i);
   }
 
   private unindexIngress(i: IngressProjection): void {
@@ -224,7 +224,7 @@ export class ClusterIndex {
     ns.byName.delete(i.name);
     for (const b of i.backends ?? []) ns.byBackend.remove(b, i);
     if (ns.byName.size === 0) this.ingressNamespaces.delete(i.namespace);
-    for (const h of i.hosts) this.ingressesByHost.remove(normaliseHostname(h), i);
+    for (const h of i.hosts) this.ingressesByHost.remove(normaliseName(h), i);
   }
 
   /** Sets or removes a LoadBalancer Service; true when what DNS reads changed. */

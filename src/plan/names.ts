@@ -1,11 +1,7 @@
-// Names and targets in one canonical form, zones by longest suffix, and ExternalDNS's
+// Targets in one canonical form, zones by longest suffix, and ExternalDNS's
 // --domain-filter / --exclude-domains semantics. Pure.
-import { canonicalIPv6, unchangedOr } from '../core/targets.js';
-
-/** Lower case, no surrounding blanks, no trailing dot. */
-export function normaliseName(name: string): string {
-  return unchangedOr(name, name.trim().toLowerCase().replace(/\.$/, ''));
-}
+import { normaliseName, unchangedOr } from '../core/names.js';
+import { canonicalIPv6 } from '../core/targets.js';
 
 /**
  * One target in the provider-neutral form for its record type, so desired and read records
@@ -58,7 +54,7 @@ export interface DomainFilter {
 }
 
 function matchesEntry(name: string, entry: string): boolean {
-  const e = entry.trim().toLowerCase().replace(/\.$/, '');
+  const e = normaliseName(entry);
   if (e === '') return false;
   if (e.startsWith('.')) return name.endsWith(e);
   return name === e || name.endsWith(`.${e}`);

@@ -15,7 +15,8 @@
 //   - ExternalDNS (v0.16+) writes only this format. It still READS the old format (the TXT at
 //     the affixed name without the type, e.g. www.example.org itself) for every type but AAAA;
 //     mcdns reads it the same way and never writes it.
-import { normaliseName } from './names.js';
+import { normaliseName } from '../core/names.js';
+import { keyOf } from '../core/record-key.js';
 
 const HERITAGE = 'external-dns';
 const TYPE_TEMPLATE = '%{record_type}';
@@ -55,7 +56,7 @@ export function ownershipConfig(input: Partial<OwnershipConfig> = {}): Ownership
 
 /** The resource label mcdns writes: `ingressdnsrecord/<ns>/<name>` or `servicednsrecord/<ns>/<name>`. */
 export function resourceId(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', namespace: string, name: string): string {
-  return `${kind.toLowerCase()}/${namespace}/${name}`;
+  return keyOf({ kind: kind.toLowerCase(), namespace, name });
 }
 
 /** The record a resource label names, or undefined for a label mcdns does not write. */

@@ -20,17 +20,11 @@
 //     targets than the provider allows, ownership TXT name outside the zone) is a problem, and
 //     what we already published under that name and type is left as it is.
 import type { Endpoint } from '../api/schema.js';
-import {
-  isInZone,
-  matchesDomainFilter,
-  normaliseName,
-  normaliseTargets,
-  zoneFor,
-  type DomainFilter,
-} from './names.js';
+import { isInZone, matchesDomainFilter, normaliseTargets, zoneFor, type DomainFilter } from './names.js';
+import { normaliseName } from '../core/names.js';
 import { formatOwnership, txtNameFor, type OwnerLabels, type OwnershipConfig } from './ownership.js';
 import { describeOwner, ZoneRegistry, type Ownership } from './zone-ownership.js';
-import { recordKey, type Change, type DnsRecord, type Policy } from './records.js';
+import { recordKey, type Change, type DnsRecord, type SyncPolicy } from './records.js';
 
 /** ExternalDNS's default TTL when an endpoint has none. */
 const DEFAULT_PROVIDER_TTL = 300;
@@ -50,7 +44,7 @@ export interface PlanInput {
   /** The current record sets of the zones to plan. A zone not listed here is not planned. */
   current: readonly ZoneRecords[];
   ownership: OwnershipConfig;
-  policy: Policy;
+  policy: SyncPolicy;
   domainFilter?: DomainFilter;
   /** TTL for endpoints without recordTTL (default 300, as ExternalDNS). */
   defaultTtl?: number;
@@ -272,7 +266,7 @@ function blockersAt(
   want: DnsRecord[],
   registry: ZoneRegistry,
   ours: (labels: OwnerLabels | undefined) => boolean,
-  policy: Policy,
+  policy: SyncPolicy,
 ): Blocker[] {
   const blockers: Blocker[] = [];
   const claimedBy = new Set<string>(); // ownership TXT names already reported

@@ -33,8 +33,8 @@ export interface Change {
 
 
 /** ExternalDNS's policies: sync (create, update, delete), upsert-only (never delete), create-only. */
-export type Policy = 'sync' | 'upsert-only' | 'create-only';
-export const POLICIES: readonly Policy[] = ['sync', 'upsert-only', 'create-only'];
+export type SyncPolicy = 'sync' | 'upsert-only' | 'create-only';
+export const SYNC_POLICIES: readonly SyncPolicy[] = ['sync', 'upsert-only', 'create-only'];
 
 /** Key of one record set inside a zone. */
 export function recordKey(name: string, type: string): string {

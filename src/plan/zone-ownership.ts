@@ -1,6 +1,6 @@
 // The ownership view of one zone: which record set is owned by whom, through which TXT, and
 // which ownership TXTs are orphans. Shared by the planner and the audit. Pure.
-import { normaliseName } from './names.js';
+import { normaliseName } from '../core/names.js';
 import {
   oldFormatCovers,
   oldFormatTxtNameFor,

@@ -13,10 +13,10 @@
 // member, a spec edited in a loop), it cannot write more than that about one record; an Event
 // over budget is dropped, logged at debug level and counted.
 import type { RecordRef } from '../../core/dnsendpoint.js';
-import { describeError } from '../../errors.js';
+import { NotLeaderError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { observeEvent, observeEventRateLimited } from '../../metrics/metrics.js';
-import { NotLeaderError } from '../../errors.js';
+import { keyOf } from '../../core/record-key.js';
 import type { HostWrites } from '../host/ports.js';
 
 /** Reasons mcdns uses (CamelCase, as Kubernetes Events do). Ready transitions use the verdict's reason. */
@@ -96,7 +96,7 @@ export class EventBudget {
 export function eventRecorder(writes: Pick<HostWrites, 'event'>, log: Logger, budget = new EventBudget()): EventRecorder {
   return {
     async record(ref, type, reason, message) {
-      const record = `${ref.kind}/${ref.namespace}/${ref.name}`;
+      const record = keyOf(ref);
       if (!budget.take(record)) {
         log.debug('event not recorded: over the record\'s event budget', { record, reason });
         observeEventRateLimited(type, reason);

@@ -11,7 +11,7 @@ import { customObjectLister, customResourcePath } from '../../kube/lists.js';
 import { dnsEndpointCacheEntry, recordCacheEntry, stripManagedFields } from '../../kube/slim.js';
 import type { Logger } from '../../log.js';
 import type { RecordQuery } from '../../observe/projections.js';
-import { ownKey } from './own-writes.js';
+import { keyOf } from '../../core/record-key.js';
 import { RecordIndex } from './record-index.js';
 import type { HostView } from './ports.js';
 import type { RecordKey } from '../../core/record-key.js';
@@ -73,7 +73,7 @@ export class ApiHostView implements HostView {
       const namespace = obj.metadata.namespace ?? '';
       const name = obj.metadata.name ?? '';
       this.index.set(kind, namespace, name, deleted ? undefined : obj);
-      const object = deleted ? undefined : { key: ownKey(kind, namespace, name), resourceVersion: obj.metadata.resourceVersion };
+      const object = deleted ? undefined : { key: keyOf({ kind, namespace, name }), resourceVersion: obj.metadata.resourceVersion };
       opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
     };
 
@@ -91,7 +91,7 @@ export class ApiHostView implements HostView {
         const kind = ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord';
         const name = ep.metadata.labels?.[RECORD_NAME_LABEL];
         const namespace = ep.metadata.namespace ?? '';
-        const object = deleted ? undefined : { key: ownKey('DNSEndpoint', namespace, ep.metadata.name ?? ''), resourceVersion: ep.metadata.resourceVersion };
+        const object = deleted ? undefined : { key: keyOf({ kind: 'DNSEndpoint', namespace, name: ep.metadata.name ?? '' }), resourceVersion: ep.metadata.resourceVersion };
         if (name) opts.onChange({ kind, namespace, name, ...(object ? { object } : {}) });
       },
       `${MANAGED_BY_LABEL}=${MANAGED_BY}`,

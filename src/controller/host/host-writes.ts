@@ -8,8 +8,10 @@ import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '
 import type { RecordRef } from '../../core/dnsendpoint.js';
 import { NotLeaderError, statusCodeOf } from '../../errors.js';
 import { observeHostWrite } from '../../metrics/metrics.js';
-import { ownKey, type OwnWrites } from './own-writes.js';
+import type { OwnWrites } from './own-writes.js';
+import { keyOf } from '../../core/record-key.js';
 import { timeoutOptions } from '../../kube/request.js';
+import { eventBody } from '../../kube/event-body.js';
 import type { HostWrites, WriteGate } from './ports.js';
 
 /** Default deadline of one host API request (see ApiHostWrites). */
@@ -47,13 +49,13 @@ export class ApiHostWrites implements HostWrites {
   async createDNSEndpoint(obj: DNSEndpoint): Promise<void> {
     const { namespace, name } = obj.metadata as { namespace: string; name: string };
     const made = await this.custom.createNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, body: obj }, this.timeout);
-    this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
+    this.own?.wrote(keyOf({ kind: 'DNSEndpoint', namespace, name }), versionOf(made));
   }
 
   async replaceDNSEndpoint(obj: DNSEndpoint): Promise<void> {
     const { namespace, name } = obj.metadata as { namespace: string; name: string };
     const made = await this.custom.replaceNamespacedCustomObject({ group: this.group, version: VERSION, namespace, plural: this.plural, name, body: obj }, this.timeout);
-    this.own?.wrote(ownKey('DNSEndpoint', namespace, name), versionOf(made));
+    this.own?.wrote(keyOf({ kind: 'DNSEndpoint', namespace, name }), versionOf(made));
   }
 
   async deleteDNSEndpoint(namespace: string, name: string): Promise<void> {
@@ -80,7 +82,7 @@ export class ApiHostWrites implements HostWrites {
       name,
       body: { ...record, apiVersion: RECORD_API_VERSION, kind },
     }, this.timeout);
-    this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
+    this.own?.wrote(keyOf({ kind, namespace, name }), versionOf(made));
     return made as DNSRecord;
   }
 
@@ -98,27 +100,14 @@ export class ApiHostWrites implements HostWrites {
       name,
       body: { metadata: { finalizers, resourceVersion: record.metadata.resourceVersion } },
     }, this.mergePatch)) as DNSRecord;
-    this.own?.wrote(ownKey(kind, namespace, name), versionOf(made));
+    this.own?.wrote(keyOf({ kind, namespace, name }), versionOf(made));
     return made;
   }
 
   async event(record: RecordRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date();
-    await this.core.createNamespacedEvent({
-      namespace: record.namespace,
-      body: {
-        metadata: { generateName: `${record.name}.`, namespace: record.namespace },
-        involvedObject: { apiVersion: RECORD_API_VERSION, kind: record.kind, name: record.name, namespace: record.namespace, uid: record.uid },
-        type,
-        reason,
-        message: message.slice(0, 1024),
-        source: { component: this.component },
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        reportingComponent: this.component,
-      },
-    }, this.timeout);
+    const involvedObject = { apiVersion: RECORD_API_VERSION, kind: record.kind, name: record.name, namespace: record.namespace, uid: record.uid };
+    const body = eventBody({ involvedObject, type, reason, message, component: this.component });
+    await this.core.createNamespacedEvent({ namespace: record.namespace, body }, this.timeout);
   }
 }
 

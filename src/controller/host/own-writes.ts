@@ -30,11 +30,4 @@ export class OwnWrites {
     return true;
   }
 
-  forget(objectKey: string): void {
-    this.versions.delete(objectKey);
-  }
 }
-
-/** The key OwnWrites uses for a host object: "<kind>/<namespace>/<name>". */
-export const ownKey = (kind: 'IngressDNSRecord' | 'ServiceDNSRecord' | 'DNSEndpoint', namespace: string, name: string): string =>
-  `${kind}/${namespace}/${name}`;

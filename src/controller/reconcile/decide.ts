@@ -26,6 +26,7 @@ import { recordedVerdicts, withRecorded, type HealthInput, type HealthView } fro
 import type { ProbeTarget } from '../../core/health-status.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
 import type { ReconcileContext } from './types.js';
+import { normaliseName } from '../../core/names.js';
 
 /** What the pure core says a record publishes. */
 interface Desired {
@@ -172,7 +173,7 @@ function healthInput(ctx: ReconcileContext, key: RecordKey, record: DNSRecord, r
 
 /** The names a record publishes or may publish: its probes may present only these as Host / SNI. */
 function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[]): string[] {
-  const names = new Set(endpoints.map((e) => e.dnsName.toLowerCase().replace(/\.$/, '')));
+  const names = new Set(endpoints.map((e) => normaliseName(e.dnsName)));
   if ('hosts' in record.spec) for (const h of recordHosts(record as IngressDNSRecord)) names.add(h);
   if (domain) {
     const service = serviceNames(record as ServiceDNSRecord, domainOf(domain));

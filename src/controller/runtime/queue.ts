@@ -76,7 +76,7 @@ export class WorkQueue {
   }
 
   /** A key succeeded: its next failure starts from the base delay again. */
-  forget(key: string): void {
+  resetBackoff(key: string): void {
     this.failures.delete(key);
   }
 

@@ -9,7 +9,7 @@
 // within one reconcile, and a holder learns at once that someone else claims its name.
 import { compareClaims, type Claim } from '../../core/claims.js';
 import { MultiMap } from '../../core/multimap.js';
-import { normaliseHostname } from '../../core/targets.js';
+import { normaliseName } from '../../core/names.js';
 
 export type ClaimsListener = (records: string[]) => void;
 
@@ -28,7 +28,7 @@ export class ClaimIndex {
 
   /** The claims on one name. */
   claimsOn(name: string): Claim[] {
-    return this.byName.get(normaliseHostname(name));
+    return this.byName.get(normaliseName(name));
   }
 
   /** The names a record claims now. */
@@ -38,7 +38,7 @@ export class ClaimIndex {
 
   /** Sets what `claim.record` claims (replacing what it claimed before); tells the others affected. */
   set(claim: Claim, names: Iterable<string>): void {
-    const next = [...new Set([...names].map(normaliseHostname).filter((n) => n !== ''))].sort();
+    const next = [...new Set([...names].map(normaliseName).filter((n) => n !== ''))].sort();
     const before = this.byRecord.get(claim.record);
     const affected = new Set<string>();
     const aged = before !== undefined && compareClaims(before.claim, claim) !== 0;

@@ -78,7 +78,7 @@ describe('work queue', () => {
   it('doubles the retry delay per failure and starts again after forget()', () => {
     const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 350 });
     expect([q.addRateLimited('k'), q.addRateLimited('k'), q.addRateLimited('k')]).to.deep.equal([100, 200, 350]);
-    q.forget('k');
+    q.resetBackoff('k');
     expect(q.failuresOf('k')).to.equal(0);
     q.shutDown();
   });
@@ -87,7 +87,7 @@ describe('work queue', () => {
     const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 350 });
     expect(q.addRateLimited('k', 2000)).to.equal(2000);
     expect(q.failuresOf('k')).to.equal(1);
-    q.forget('k');
+    q.resetBackoff('k');
     expect(q.addRateLimited('k', 50), 'a shorter Retry-After does not cut the backoff').to.equal(100);
     q.shutDown();
   });

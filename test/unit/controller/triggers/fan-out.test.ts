@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { DNSRecord } from '../../../../src/api/schema.js';
 import { FanOut, type RecordLookup } from '../../../../src/controller/triggers/fan-out.js';
-import { OwnWrites, ownKey } from '../../../../src/controller/host/own-writes.js';
+import { OwnWrites } from '../../../../src/controller/host/own-writes.js';
 import { WorkQueue } from '../../../../src/controller/runtime/queue.js';
 import { keyOf, type RecordKey } from '../../../../src/core/record-key.js';
 import { RecordIndex } from '../../../../src/controller/host/record-index.js';
@@ -132,8 +132,8 @@ describe('fan-out: a change queues only the records it can affect', () => {
   });
 
   it("does not queue a record for the echo of mcdns's own write, but does for anyone else's change", async () => {
-    const object = (rv: string) => ({ key: ownKey('IngressDNSRecord', 'a', 'web'), resourceVersion: rv });
-    own.wrote(ownKey('IngressDNSRecord', 'a', 'web'), '41');
+    const object = (rv: string) => ({ key: keyOf({ kind: 'IngressDNSRecord', namespace: 'a', name: 'web' }), resourceVersion: rv });
+    own.wrote(keyOf({ kind: 'IngressDNSRecord', namespace: 'a', name: 'web' }), '41');
     fan.host({ kind: 'IngressDNSRecord', namespace: 'a', name: 'web', object: object('41') });
     expect(await queued(queue)).to.deep.equal([]);
     fan.host({ kind: 'IngressDNSRecord', namespace: 'a', name: 'web', object: object('42') });
@@ -143,7 +143,7 @@ describe('fan-out: a change queues only the records it can affect', () => {
 
   it('judges an event that arrives while its record is being reconciled once the reconcile has finished', async () => {
     const k = 'IngressDNSRecord/a/web';
-    const endpoint = ownKey('DNSEndpoint', 'a', 'ingress-web');
+    const endpoint = keyOf({ kind: 'DNSEndpoint', namespace: 'a', name: 'ingress-web' });
     /** Reconciles k once; `during` runs while it is in flight, before settle. */
     const reconcileOnce = async (during: () => void): Promise<void> => {
       queue.add(k);
