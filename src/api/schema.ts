@@ -2,6 +2,7 @@
 // The same objects produce the CRD YAML under manifests/ (see crds.ts), the ajv validation
 // at run time (see validate.ts) and, through TypeBox's Static<>, the TypeScript types.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_FIRST_LABEL, MAX_NAME, NAME_RULES, type NameRule } from './rules.js';
 
 export const KUBEFED_GROUP = 'multiclusterdns.kubefed.io';
 export const EXTERNALDNS_GROUP = 'externaldns.k8s.io';
@@ -14,53 +15,7 @@ export const DEFAULT_TTL = 180;
 export const MAX_TTL = 2147483647;
 export const MAX_HOSTS = 100;
 
-// ---- Names that can be written ----
-// A name is published with an ownership TXT record beside it, named after ExternalDNS's
-// registry: "<type>-<first label>.<rest>" (a-www.example.org, cname-www.example.org; see
-// src/plan/ownership.ts). With the default (empty) --txt-prefix, the longest type prefix
-// is "cname-" (6 characters), so a name whose TXT must also be a DNS name has a first label of
-// at most 63 - 6 = 57 characters and at most 253 - 6 = 247 in all. A longer one would be
-// refused by every provider, again and again; the API server refuses it up front instead.
-// A configured --txt-prefix lowers these limits further; the provider then refuses such a TXT.
-const TXT_TYPE_PREFIX_MAX = 'cname-'.length;
-const MAX_FIRST_LABEL = 63 - TXT_TYPE_PREFIX_MAX;
-const MAX_NAME = 253 - TXT_TYPE_PREFIX_MAX;
-
-/**
- * A CEL rule the API server enforces (x-kubernetes-validations) and the same rule in JavaScript
- * for `mcdns validate` and the controller: validate.ts refuses to compile a schema that carries
- * a CEL rule without its twin here, and an end-to-end test checks both give the same verdicts.
- */
-export interface NameRule {
-  rule: string;
-  message: string;
-  test: (value: unknown) => boolean;
-}
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-export const NAME_RULES = {
-  notAnAddress: {
-    // RFC 3696 §2: a top-level label is never all digits, so 192.0.2.1 is an address, not a name.
-    rule: "!self.matches('(^|[.])[0-9]+[.]?$')",
-    message: 'must be a host name, not an IP address (its last label is all digits)',
-    test: (v) => !/(^|[.])[0-9]+[.]?$/.test(str(v)),
-  },
-  firstLabelFitsTxt: {
-    rule: `!self.matches('^[^.]{${MAX_FIRST_LABEL + 1},}')`,
-    message: `the first label may have at most ${MAX_FIRST_LABEL} characters, so that its ownership TXT record "cname-<label>" fits in 63`,
-    test: (v) => !new RegExp(`^[^.]{${MAX_FIRST_LABEL + 1},}`).test(str(v)),
-  },
-  serviceNameFitsTxt: {
-    // Without externalName, the Service's (and record's) own name is the first label.
-    rule: `has(self.spec.externalName) || size(self.metadata.name) <= ${MAX_FIRST_LABEL}`,
-    message: `without spec.externalName the record's name is the first label of its DNS names: at most ${MAX_FIRST_LABEL} characters, so that its ownership TXT record fits in 63 (set a shorter externalName)`,
-    test: (v) => {
-      const o = v as { spec?: { externalName?: unknown }; metadata?: { name?: unknown } };
-      return o.spec?.externalName !== undefined || str(o.metadata?.name).length <= MAX_FIRST_LABEL;
-    },
-  },
-} satisfies Record<string, NameRule>;
-
+// ---- Names that can be written: the limits and CEL rules live in rules.ts ----
 /** The x-kubernetes-validations entries of some rules. */
 function validations(...rules: NameRule[]): { 'x-kubernetes-validations': { rule: string; message: string }[] } {
   return { 'x-kubernetes-validations': rules.map(({ rule, message }) => ({ rule, message })) };
@@ -233,6 +188,12 @@ export const RecordHealthStatus = Type.Object({
 });
 export type RecordHealthStatus = Static<typeof RecordHealthStatus>;
 
+/** One name a record claims, and when it first claimed it (written by mcdns only). */
+const ClaimStatus = Type.Object({
+  name: Type.String(),
+  since: Type.String({ format: 'date-time' }),
+});
+
 const CommonStatus = {
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
   conditions: Type.Optional(Type.Array(Condition)),
@@ -241,21 +202,31 @@ const CommonStatus = {
   targets: Type.Optional(Type.Array(Type.String())),
   // mcdns addition: per-cluster and per-target health, written when health is evaluated.
   health: Type.Optional(RecordHealthStatus),
+  // mcdns addition: since when the record claims each of its names (docs/name-ownership.md). In
+  // status because only the controller writes status: a tenant cannot age a claim.
+  claims: Type.Optional(
+    Type.Array(ClaimStatus, {
+      description: 'every name this record claims and when it first claimed it, written by mcdns: the oldest claim holds a name',
+    }),
+  ),
 };
 
 // ---- IngressDNSRecord (KubeFed fields, verbatim) ----
-const IngressDNSRecordSpec = Type.Object({
-  hosts: Type.Optional(Type.Array(Hostname, { maxItems: MAX_HOSTS, description: 'host names to publish' })),
-  recordTTL: Type.Optional(TTL),
-  // mcdns extensions
-  healthCheck: Type.Optional(HealthCheck),
-  strategy: Type.Optional(
-    Type.Union([Type.Literal('roundRobin'), Type.Literal('failover')], {
-      description: 'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority',
-    }),
-  ),
-  failoverPriority: Type.Optional(FailoverPriority),
-});
+const IngressDNSRecordSpec = Type.Object(
+  {
+    hosts: Type.Optional(Type.Array(Hostname, { maxItems: MAX_HOSTS, description: 'host names to publish' })),
+    recordTTL: Type.Optional(TTL),
+    // mcdns extensions
+    healthCheck: Type.Optional(HealthCheck),
+    strategy: Type.Optional(
+      Type.Union([Type.Literal('roundRobin'), Type.Literal('failover')], {
+        description: 'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority',
+      }),
+    ),
+    failoverPriority: Type.Optional(FailoverPriority),
+  },
+  validations(NAME_RULES.probeHostIsAHost),
+);
 export const ClusterIngressDNS = Type.Object({
   cluster: Type.String(),
   loadBalancer: LoadBalancerStatus,
@@ -308,7 +279,7 @@ export const ServiceDNSRecord = Type.Object(
     spec: ServiceDNSRecordSpec,
     status: Type.Optional(ServiceDNSRecordStatus),
   },
-  validations(NAME_RULES.serviceNameFitsTxt),
+  validations(NAME_RULES.serviceNameFitsTxt, NAME_RULES.probeHostIsAServiceName),
 );
 export type ServiceDNSRecord = Static<typeof ServiceDNSRecord>;
 type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;

@@ -4,12 +4,12 @@
 //
 // Two things make it agree with the API server's verdict, not only with the schema's shapes:
 // the CEL rules of the CRDs (x-kubernetes-validations) run here through their JavaScript twins
-// (schema.ts NAME_RULES), and fields the schema does not know are errors, as the API server's
+// (rules.ts NAME_RULES), and fields the schema does not know are errors, as the API server's
 // strict field validation (kubectl's default) makes them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { DNSNamePolicyKind, DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
-import { NAME_RULES, type NameRule } from './schema.js';
+import { NAME_RULES, type NameRule } from './rules.js';
 
 export interface Problem {
   path: string;

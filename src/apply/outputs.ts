@@ -142,6 +142,36 @@ export class DirectOutputs {
     return { applied, retry: false };
   }
 
+  /** The names the record publishes at any provider (what it was last asked for, else what the zones hold for it). */
+  async publishedNames(key: RecordKey): Promise<string[]> {
+    const resource = resourceId(key.kind, key.namespace, key.name);
+    const names = new Set<string>();
+    for (const { sink } of this.sinks) for (const n of await sink.publishedNames(resource)) names.add(n);
+    return [...names].sort();
+  }
+
+  /**
+   * Takes `names` out of what the record publishes at every provider, its other names left as
+   * they are: a record that cannot be reconciled letting go of names it may no longer hold.
+   */
+  async withdraw(key: RecordKey, names: readonly string[]): Promise<DirectOutcome> {
+    const resource = resourceId(key.kind, key.namespace, key.name);
+    this.published.add(resource);
+    let applied = 0;
+    const errors: string[] = [];
+    for (const { name, sink } of this.sinks) {
+      try {
+        const result = await sink.withdrawNames(resource, names);
+        applied += result?.applied ?? 0;
+        errors.push(...(result?.zoneErrors ?? []).map((e) => `${name}: zone ${e.zone}: ${e.message}`));
+      } catch (err) {
+        errors.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    if (errors.length === 0) return { applied, retry: false };
+    return { applied, retry: true, failure: { status: 'False', reason: 'ProviderError', message: errors.join('; ') } };
+  }
+
   /** Whether any provider holds (or this process published) DNS records of the record. */
   holds(key: RecordKey): boolean {
     const resource = resourceId(key.kind, key.namespace, key.name);

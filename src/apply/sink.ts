@@ -32,6 +32,8 @@
 // and src/plan/batch.ts shapes a batch's changes before they are written.
 import type { Endpoint } from '../api/schema.js';
 import { createLogger } from '../log.js';
+import { normaliseName } from '../core/names.js';
+import { recordForTxtName } from '../plan/ownership.js';
 import type { Conflict, Problem, RecordPlan, ZonePlan } from '../plan/plan.js';
 import type { SyncPolicy } from '../plan/records.js';
 import type { Provider } from '../../providers/provider.js';
@@ -153,6 +155,44 @@ export class ProviderSink {
     if ((this.desired.get(resource)?.endpoints.length ?? 0) > 0) return true;
     for (const w of this.workers.values()) if ((w.content?.ownedBy(resource).size ?? 0) > 0) return true;
     return false;
+  }
+
+  /**
+   * The names `resource` publishes here: what it was last asked to publish, else (this process
+   * never published for it) what the zones hold under its ownership TXTs. Reads every zone once.
+   */
+  async publishedNames(resource: string): Promise<string[]> {
+    const zones = await this.zones.loadAll();
+    const endpoints = this.desired.get(resource)?.endpoints ?? this.ownedEndpoints(resource, zones);
+    return [...new Set(endpoints.map((e) => normaliseName(e.dnsName)))].sort();
+  }
+
+  /**
+   * Takes `names` out of what `resource` publishes, leaving its other names as they are (a record
+   * that cannot be reconciled lets go of names it may no longer hold). Undefined when it
+   * publishes none of them here.
+   */
+  async withdrawNames(resource: string, names: readonly string[]): Promise<SyncResult | undefined> {
+    const zones = await this.zones.loadAll();
+    const current = this.desired.get(resource)?.endpoints ?? this.ownedEndpoints(resource, zones);
+    const drop = new Set(names.map(normaliseName));
+    const kept = current.filter((e) => !drop.has(normaliseName(e.dnsName)));
+    if (kept.length === current.length) return undefined;
+    return this.publishToZones(resource, kept, this.ctx.opts.policy);
+  }
+
+  /** The record sets the zones hold under `resource`'s ownership TXTs, as endpoints. */
+  private ownedEndpoints(resource: string, zones: readonly string[]): Endpoint[] {
+    const endpoints: Endpoint[] = [];
+    for (const zone of zones) {
+      const content = this.workers.get(zone)?.content;
+      for (const txt of content?.ownedBy(resource) ?? []) {
+        const owned = recordForTxtName(txt, this.ctx.opts.ownership);
+        const record = owned?.type === undefined ? undefined : content?.at(owned.name).find((r) => r.type === owned.type);
+        if (record) endpoints.push({ dnsName: record.name, recordType: record.type, targets: [...record.targets], recordTTL: record.ttl });
+      }
+    }
+    return endpoints;
   }
 
   /** Dry run: what syncRecord would do now, against the zones as read, without writing. */

@@ -1,51 +1,116 @@
 // One owner per DNS name, decided across every record of every namespace before any output
-// path sees a name. Pure: the claims come in, the verdict comes out.
+// path sees a name. Pure: the claims come in, the verdict comes out. Nothing here knows a
+// record kind: a claimant is a record key, a claim is a name and an age.
 //
-// A record claims the names its spec gives it (an Ingress record's hosts; a Service record's
-// global and dnsPrefix names) and the names it publishes (a Service's regional and zonal ones),
-// whether or not it has targets right now: a victim whose Ingress loses its address for a while
-// keeps its names, so nobody else can take them meanwhile. The oldest claim holds a name:
-// metadata.creationTimestamp first, then namespace/name, then kind, so every replica and every
-// restart decides the same. A claim is as old as its record, not as the moment it claimed: a
-// name cannot be sniped by re-creating a record, and a newer record cannot displace an older one
-// by claiming first after a controller restart.
+// The rules (docs/name-ownership.md states them for users):
+//   - a claim is as old as the moment its record first claimed that name (status.claims, written
+//     by mcdns), never its record's creationTimestamp: editing an old record or re-creating one
+//     gives a young claim, and a name somebody holds stays with them while they still claim it;
+//   - the oldest claim holds a name; ties go to the lower namespace, name, then kind, so every
+//     replica and every restart decides the same;
+//   - a record also claims the ownership TXT names of its names; such a claim beats a claim on the
+//     same name as a host, whatever their ages (a TXT name belongs to the name it is derived from);
+//   - a wildcard `*.S` and a name below S contest each other between namespaces (RFC 4592: the
+//     wildcard answers for every name below S that has no records, so whoever holds a name there
+//     would see the wildcard's addresses answered whenever theirs are gone).
 import type { Endpoint } from '../api/schema.js';
 import { compareText } from './targets.js';
 import { normaliseName } from './names.js';
 
-export interface Claim {
-  /** Kind/namespace/name, the controller's record key. */
+/** Who claims: a record, by its controller key ("Kind/namespace/name"). */
+export interface Claimant {
   record: string;
   kind: string;
   namespace: string;
   name: string;
-  /** metadata.creationTimestamp (RFC 3339); absent sorts last. */
-  createdAt?: string;
 }
 
-/** Negative when `a` holds against `b`. */
+/** One record's claim on one DNS name. */
+export interface Claim {
+  by: Claimant;
+  /** The name claimed, normalised. */
+  name: string;
+  /** When the record first claimed it (epoch ms). */
+  at: number;
+  /** Set when `name` is an ownership TXT name of this record's name `txtOf`. */
+  txtOf?: string;
+}
+
+/** A claim's age as status.claims records it. */
+export interface ClaimTime {
+  name: string;
+  since: string;
+}
+
+/** Negative when `a` holds against `b` (two claims that contest each other). */
 export function compareClaims(a: Claim, b: Claim): number {
-  const ta = a.createdAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(a.createdAt);
-  const tb = b.createdAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(b.createdAt);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return compareText(a.namespace, b.namespace) || compareText(a.name, b.name) || compareText(a.kind, b.kind);
+  // An ownership TXT name belongs to the name it is derived from, whatever the ages.
+  if (a.name === b.name && (a.txtOf === undefined) !== (b.txtOf === undefined)) return a.txtOf !== undefined ? -1 : 1;
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  return compareText(a.by.namespace, b.by.namespace) || compareText(a.by.name, b.by.name) || compareText(a.by.kind, b.by.kind);
 }
 
-/** The claim that holds, among the claims on one name. */
-export function holderOf(claims: Iterable<Claim>): Claim | undefined {
-  let best: Claim | undefined;
-  for (const c of claims) if (best === undefined || compareClaims(c, best) < 0) best = c;
-  return best;
+/** Whether `wildcard` (`*.S`) answers for `name`: every name strictly below S but the wildcard itself. */
+export function covers(wildcard: string, name: string): boolean {
+  return wildcard.startsWith('*.') && name !== wildcard && name.endsWith(wildcard.slice(1));
+}
+
+/** Whether two claims of different records contest each other. */
+export function contests(a: Claim, b: Claim): boolean {
+  if (a.by.record === b.by.record) return false;
+  if (a.name === b.name) return true;
+  // A wildcard against names below it: between namespaces (one team's own names and wildcard
+  // are its own business), and for names as published, not their TXT names.
+  if (a.txtOf !== undefined || b.txtOf !== undefined || a.by.namespace === b.by.namespace) return false;
+  return covers(a.name, b.name) || covers(b.name, a.name);
+}
+
+/** The names strictly above `name`, nearest first: a.b.c → b.c, c. */
+export function ancestorsOf(name: string): string[] {
+  const out: string[] = [];
+  for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) out.push(name.slice(i + 1));
+  return out;
+}
+
+/**
+ * When the record first claimed each name: what this process holds for it, else what mcdns
+ * recorded in status.claims; a record mcdns never recorded claims for (written by an earlier
+ * mcdns, or not reconciled yet) dates its names from its creation, the rule before claim times
+ * were recorded, so an upgrade moves no name; otherwise a name is claimed now.
+ */
+export function claimTimes(
+  names: Iterable<string>,
+  from: { held?: (name: string) => number | undefined; recorded?: readonly ClaimTime[]; createdAt?: string; now: Date },
+): Map<string, number> {
+  const recorded = new Map((from.recorded ?? []).map((c) => [normaliseName(c.name), Date.parse(c.since)]));
+  const created = from.createdAt === undefined ? NaN : Date.parse(from.createdAt);
+  const fallback = from.recorded === undefined && !Number.isNaN(created) ? created : from.now.getTime();
+  const times = new Map<string, number>();
+  for (const name of names) {
+    const n = normaliseName(name);
+    if (n === '') continue;
+    const known = from.held?.(n) ?? recorded.get(n);
+    times.set(n, known !== undefined && !Number.isNaN(known) ? known : fallback);
+  }
+  return times;
+}
+
+/** status.claims: every name claimed and since when, by name. */
+export function claimTimesStatus(times: ReadonlyMap<string, number>): ClaimTime[] {
+  return [...times].sort(([a], [b]) => compareText(a, b)).map(([name, at]) => ({ name, since: new Date(at).toISOString() }));
 }
 
 export interface LostName {
+  /** The record's name that is not published. */
   name: string;
+  /** Our claim that lost: on `name` itself, on a TXT name of it, or overlapping a wildcard. */
+  mine: Claim;
   holder: Claim;
 }
 
 export interface ContestedName {
   name: string;
-  /** The other claimants, oldest first. */
+  /** The other claimants, strongest first. */
   others: Claim[];
 }
 
@@ -56,17 +121,31 @@ export interface ClaimVerdict {
   contested: ContestedName[];
 }
 
-/** How `self` fares on each of its names, given every claim on each name (its own included or not). */
-export function judgeClaims(self: Claim, names: Iterable<string>, claimsOn: (name: string) => Iterable<Claim>): ClaimVerdict {
-  const verdict: ClaimVerdict = { lost: [], contested: [] };
-  for (const name of [...new Set(names)].sort(compareText)) {
-    const others = [...claimsOn(name)].filter((c) => c.record !== self.record).sort(compareClaims);
-    const first = others[0];
-    if (first === undefined) continue;
-    if (compareClaims(first, self) < 0) verdict.lost.push({ name, holder: first });
-    else verdict.contested.push({ name, others });
+/**
+ * How a record fares on each of its names: `mine` are its claims (TXT names included), `rivals`
+ * the claims that may contest one of them (any record's; the judge keeps those that do).
+ */
+export function judgeClaims(mine: Iterable<Claim>, rivals: (claim: Claim) => Iterable<Claim>): ClaimVerdict {
+  const lost = new Map<string, LostName>();
+  const others = new Map<string, Map<string, Claim>>();
+  const own = [...mine].sort((a, b) => compareText(a.txtOf ?? a.name, b.txtOf ?? b.name) || compareText(a.name, b.name));
+  for (const c of own) {
+    const base = c.txtOf ?? c.name;
+    const against = [...rivals(c)].filter((r) => contests(c, r)).sort(compareClaims);
+    const strongest = against[0];
+    if (strongest === undefined) continue;
+    if (compareClaims(strongest, c) < 0) {
+      if (!lost.has(base)) lost.set(base, { name: base, mine: c, holder: strongest });
+      continue;
+    }
+    const list = others.get(base) ?? new Map<string, Claim>();
+    for (const r of against) if (!list.has(r.by.record)) list.set(r.by.record, r);
+    others.set(base, list);
   }
-  return verdict;
+  const contested = [...others]
+    .filter(([name]) => !lost.has(name))
+    .map(([name, list]) => ({ name, others: [...list.values()].sort(compareClaims) }));
+  return { lost: [...lost.values()], contested };
 }
 
 /** The endpoints without those of the given names (compared as DNS names are). */
@@ -76,21 +155,39 @@ export function withoutNames(endpoints: Endpoint[], names: Iterable<string>): En
 }
 
 /** "IngressDNSRecord team-a/victim" */
-function describeClaim(c: Claim): string {
+function describeClaimant(c: Claimant): string {
   return `${c.kind} ${c.namespace}/${c.name}`;
+}
+
+function since(c: Claim): string {
+  return new Date(c.at).toISOString();
+}
+
+/** Why one lost name is not published here, naming its holder. */
+function lostReason(l: LostName): string {
+  const { mine, holder } = l;
+  const who = describeClaimant(holder.by);
+  if (mine.name === holder.name && holder.txtOf !== undefined && mine.txtOf === undefined) {
+    return `${l.name} is the ownership TXT name of ${holder.txtOf}, claimed by ${who}`;
+  }
+  const older = `(an older claim since ${since(holder)})`;
+  if (mine.txtOf !== undefined) return `${l.name}: its ownership TXT name ${mine.name} is held by ${who} ${older}`;
+  if (mine.name === holder.name) return `${l.name} is held by ${who} ${older}`;
+  if (covers(mine.name, holder.name)) {
+    return `${l.name} covers ${holder.name}, held by ${who} ${older}: a wildcard answers for the names below it that have no records`;
+  }
+  return `${l.name} is below the wildcard ${holder.name}, held by ${who} ${older}`;
 }
 
 /** The Ready message part of a loser: which names, held by whom. */
 export function lostMessage(lost: LostName[]): string {
-  return lost
-    .map((l) => `${l.name} is held by ${describeClaim(l.holder)} (an older claim${l.holder.createdAt ? ` since ${l.holder.createdAt}` : ''}): not published here`)
-    .join('; ');
+  return lost.map((l) => `${lostReason(l)}: not published here`).join('; ');
 }
 
 /** The note a holder gets: its name is claimed by others too (they publish nothing for it). */
 export function contestedNote(contested: ContestedName[]): string[] {
   return contested.map((c) => {
-    const who = c.others.slice(0, 3).map(describeClaim).join(', ') + (c.others.length > 3 ? ', …' : '');
-    return `${c.name} is also claimed by ${who}: this record holds it (oldest claim)`;
+    const who = c.others.slice(0, 3).map((o) => `${describeClaimant(o.by)}${o.name === c.name ? '' : ` (${o.name})`}`).join(', ');
+    return `${c.name} is also claimed by ${who}${c.others.length > 3 ? ', …' : ''}: this record holds it (oldest claim)`;
   });
 }

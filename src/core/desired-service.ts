@@ -251,7 +251,7 @@ export function desiredForServiceRecord(
   const healthStatus = (endpoints: Endpoint[], failOpenNames: string[]) =>
     policy.evaluated
       ? {
-          probeTargets: probeTargetsOf([{ host: names.global, candidates: allPool.candidates }]),
+          probeTargets: probeTargetsOf([names.global, ...(names.alias ? [names.alias] : [])].map((host) => ({ host, candidates: allPool.candidates }))),
           health: recordHealth(present.map((v) => v.health), allPool.candidates, publishedSet(endpoints), failOpenNames),
         }
       : {};

@@ -11,6 +11,8 @@ export interface ProbeTarget {
   cluster: string;
   /** Default Host header / TLS server name (the record's host, or the Service's global name). */
   host?: string;
+  /** Every name the address serves, in order of preference (`host` first). */
+  names?: string[];
 }
 
 /** "<cluster>: <target> failing health checks since <time>: <error>", once per cluster and target. */
@@ -31,15 +33,22 @@ export function probeProblems(candidates: Candidate[]): string[] {
   return notes;
 }
 
-/** One entry per distinct address, with the default Host header it should be probed with. */
+/**
+ * One entry per distinct address, with the default Host header it should be probed with and
+ * every name it serves (the reconciler keeps a Host the record may publish).
+ */
 export function probeTargetsOf(named: { host?: string; candidates: Candidate[] }[]): ProbeTarget[] {
   const byAddress = new Map<string, ProbeTarget>();
   for (const { host, candidates } of named) {
     for (const c of candidates) {
       // Refused addresses are tracked too: the prober checks them again (a hostname's addresses
       // change) without ever connecting to a refused one.
-      if (byAddress.has(c.target)) continue;
-      byAddress.set(c.target, { address: c.target, cluster: c.cluster, ...(host === undefined ? {} : { host }) });
+      const known = byAddress.get(c.target);
+      if (known) {
+        if (host !== undefined && !known.names?.includes(host)) known.names = [...(known.names ?? []), host];
+        continue;
+      }
+      byAddress.set(c.target, { address: c.target, cluster: c.cluster, ...(host === undefined ? {} : { host, names: [host] }) });
     }
   }
   return [...byAddress.values()].sort((a, b) => compareText(a.cluster, b.cluster) || compareText(a.address, b.address));

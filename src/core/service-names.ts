@@ -56,3 +56,26 @@ export function isDnsLabel(label: string): boolean {
 export function fitsInDns(name: string): boolean {
   return name.length <= 253 && name.split('.').every((l) => l.length > 0 && l.length <= 63);
 }
+
+/** Where the member clusters are: what a ServiceDNSRecord's regional and zonal names come from. */
+export interface Location {
+  region?: string;
+  zones: readonly string[];
+}
+
+/**
+ * Every name a ServiceDNSRecord may publish, published or not: the global and dnsPrefix names,
+ * and the regional and zonal names of every location the member clusters report (a region or
+ * zone that is no DNS label gives none, and neither does a name too long for DNS).
+ */
+export function allServiceNames(record: ServiceDNSRecord, domain: string, topology: readonly Location[]): string[] {
+  const names = serviceNames(record, domain);
+  const out = new Set<string>([names.global, ...(names.alias ? [names.alias] : [])]);
+  for (const place of topology) {
+    const region = (place.region ?? '').trim().toLowerCase();
+    if (!isDnsLabel(region)) continue;
+    out.add(names.regional(region));
+    for (const zone of place.zones.map((z) => z.trim().toLowerCase()).filter(isDnsLabel)) out.add(names.zonal(zone, region));
+  }
+  return [...out].filter(fitsInDns).sort();
+}

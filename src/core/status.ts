@@ -3,6 +3,7 @@
 // state produces an identical status and therefore no write.
 import type { Condition } from '../api/schema.js';
 import { canonical } from './canonical.js';
+import type { ClaimTime } from './claims.js';
 
 export interface Verdict {
   /** Unknown only while a change waits on a DNS provider (reason Publishing). */
@@ -17,6 +18,8 @@ export interface RecordStatus {
   dns?: unknown[];
   domain?: string;
   targets?: string[];
+  /** Since when the record claims each name (claims.ts); only mcdns writes status. */
+  claims?: ClaimTime[];
 }
 
 const READY = 'Ready';
@@ -29,7 +32,7 @@ export function nextStatus(
   current: RecordStatus | undefined,
   verdict: Verdict,
   generation: number | undefined,
-  published: { dns?: unknown[]; domain?: string; targets?: string[] },
+  published: { dns?: unknown[]; domain?: string; targets?: string[]; claims?: ClaimTime[] },
   now: Date,
 ): RecordStatus {
   const previous = readyCondition(current);
@@ -52,6 +55,8 @@ export function nextStatus(
   if (domain !== undefined) next.domain = domain;
   const targets = published.targets ?? current?.targets;
   if (targets !== undefined) next.targets = targets;
+  const claims = published.claims ?? current?.claims;
+  if (claims !== undefined) next.claims = claims;
   return next;
 }
 

@@ -121,6 +121,17 @@ export function txtNameFor(name: string, type: string, cfg: OwnershipConfig): st
   return affixedName(name, type, cfg);
 }
 
+/** The record types mcdns publishes (core/targets.ts): the types of the ownership TXT names a name claims. */
+const PUBLISHED_TYPES = ['A', 'AAAA', 'CNAME'] as const;
+
+/**
+ * The ownership TXT names `name` can have when mcdns publishes it: one per record type mcdns
+ * writes. A record claims these with its name, so no one else can take them (claims index).
+ */
+export function ownershipTxtNames(name: string, cfg: OwnershipConfig): string[] {
+  return PUBLISHED_TYPES.map((type) => txtNameFor(name, type, cfg));
+}
+
 /** Name of the old-format ownership TXT (no type), which only ever is read. */
 export function oldFormatTxtNameFor(name: string, cfg: OwnershipConfig): string {
   return affixedName(name, undefined, cfg);

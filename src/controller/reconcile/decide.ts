@@ -1,13 +1,14 @@
 // The decision: what a record publishes now. Its spec is validated (and a ServiceDNSRecord's
 // Domain looked up), the member observations and the health input go through the pure core
 // (desiredFor*), and the names it may not hold are dropped: names outside the admin's
-// DNSNamePolicies, and names an older record claims. Reads the caches and the claims index,
-// writes nothing to the cluster.
+// DNSNamePolicies, and names an older claim holds (claim.ts). Its probes present only names it
+// keeps. Reads the caches and the claims index, writes nothing to the cluster.
 import {
   RECORD_API_VERSION,
   type DNSRecord,
   type Domain,
   type Endpoint,
+  type HealthCheck,
   type IngressDNSRecord,
   type RecordHealthStatus,
   type ServiceDNSRecord,
@@ -15,9 +16,9 @@ import {
 import { formatProblems, validateObject } from '../../api/validate.js';
 import { desiredForIngressRecord, recordHosts } from '../../core/desired-ingress.js';
 import { desiredForServiceRecord } from '../../core/desired-service.js';
-import { domainOf, serviceNames } from '../../core/service-names.js';
 import { healthCheckProblems } from '../../health/spec.js';
-import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../../core/claims.js';
+import { withoutNames, type ClaimTime } from '../../core/claims.js';
+import { claimedNames } from '../../core/record-names.js';
 import { boundedMessage } from '../../core/verdict.js';
 import { dnsEndpointName } from '../../core/dnsendpoint.js';
 import type { ClusterObservation } from '../../core/observation.js';
@@ -27,6 +28,7 @@ import type { ProbeTarget } from '../../core/health-status.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
 import type { ReconcileContext } from './types.js';
 import { normaliseName } from '../../core/names.js';
+import { stake, type Stake } from './claim.js';
 
 /** What the pure core says a record publishes. */
 interface Desired {
@@ -46,6 +48,10 @@ export interface Decision {
   endpoints: Endpoint[];
   ready: Verdict;
   clusters: string[];
+  /** What to probe, each with a Host the record may publish; the check as probes may use it. */
+  probes?: { targets: ProbeTarget[]; check: HealthCheck };
+  /** status.claims (with a claims index). */
+  claims?: ClaimTime[];
 }
 
 /** An invalid record: the verdict on its spec; healthCheck when spec.healthCheck is what is wrong. */
@@ -70,40 +76,29 @@ export function decide(ctx: ReconcileContext, key: RecordKey, record: DNSRecord)
       problems.push({ path: 'spec.domainRef', message: `Domain "${domainRef}" not found in namespace(s) ${where}` });
     }
   }
-  if (problems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) } };
+  if (problems.length > 0) {
+    const healthCheck = problems.some((p) => p.path.startsWith('spec.healthCheck') || p.message.includes('healthCheck.host'));
+    return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) }, ...(healthCheck ? { healthCheck: true as const } : {}) };
+  }
 
   const members = ctx.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
+  // The names of the spec and the members' locations, published or not.
+  const names = claimedNames(key.kind, record, { ...(domain ? { domain } : {}), topology: members });
+  const check = record.spec.healthCheck;
+  const checkProblems = check ? healthCheckProblems(check, names) : [];
+  if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
   const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
   const health = healthInput(ctx, key, record, recorded);
   const desired: Desired =
     key.kind === 'IngressDNSRecord'
       ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
       : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
-  const check = record.spec.healthCheck;
-  const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
-  if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
-  // One owner per name: names an older record holds leave every output of this one.
-  const { endpoints, ready } = claim(ctx, key, record, domain, desired.endpoints, desired.ready);
+  // One owner per name: names another record holds, or no policy allows, leave every output.
+  const held = stake(ctx, key, record, [...names, ...desired.endpoints.map((e) => e.dnsName)]);
+  const { endpoints, ready } = applyStake(held, desired.endpoints, desired.ready);
   const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
-  return { members, recorded, desired, endpoints, ready, clusters };
-}
-
-/**
- * Puts every record's names in the claims index at once (before the workers start), so that
- * the first reconciles already know every older claim.
- */
-export function seedClaims(ctx: ReconcileContext, keys: RecordKey[]): void {
-  const index = ctx.options.claims;
-  if (!index) return;
-  for (const key of keys) {
-    const record = ctx.view.record(key);
-    if (!record || record.metadata.deletionTimestamp) continue;
-    if (validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind }).length > 0) continue;
-    const domain = key.kind === 'ServiceDNSRecord' ? ctx.view.domain(key.namespace, (record as ServiceDNSRecord).spec.domainRef) : undefined;
-    if (key.kind === 'ServiceDNSRecord' && !domain) continue;
-    const names = ownNames(record, domain, []);
-    index.set(claimOf(key, record), ctx.options.namePolicy?.decide(key.namespace, names).allowed ?? names);
-  }
+  const probes = check && desired.probeTargets ? { targets: probeTargetsFor(desired.probeTargets, held.held, endpoints), check: probeCheck(check, held.held) } : undefined;
+  return { members, recorded, desired, endpoints, ready, clusters, ...(probes ? { probes } : {}), ...(held.claims ? { claims: held.claims } : {}) };
 }
 
 /** status.health with `published` as it really is once names were dropped (claims, policy). */
@@ -114,38 +109,43 @@ export function withPublished(health: RecordHealthStatus | undefined, published:
 }
 
 /**
- * Keeps only the names this record may publish and holds. A name outside the admin's
- * DNSNamePolicies is dropped (Ready=False NameNotAllowed) and claims nothing; the others are
- * stated in the claims index, and a name an older record holds is dropped too (Ready=False
- * NameConflict naming the holder). The record's other names still publish; a holder of a
- * contested name hears who else claims it.
+ * The endpoints of the names the record holds, and its verdict: a name outside the admin's
+ * DNSNamePolicies is Ready=False NameNotAllowed, one another record holds NameConflict naming
+ * the holder; the record's other names still publish; a holder of a contested name hears who
+ * else claims it.
  */
-function claim(
-  ctx: ReconcileContext,
-  key: RecordKey,
-  record: DNSRecord,
-  domain: Domain | undefined,
-  endpoints: Endpoint[],
-  ready: Verdict,
-): { endpoints: Endpoint[]; ready: Verdict } {
-  const index = ctx.options.claims;
-  let names = ownNames(record, domain, endpoints);
-  const decision = ctx.options.namePolicy?.decide(key.namespace, names);
-  const denied = decision?.denied ?? [];
-  if (decision) names = decision.allowed;
-  const self = claimOf(key, record);
-  index?.set(self, names);
-  const verdict = index ? judgeClaims(self, names, (n) => index.claimsOn(n)) : { lost: [], contested: [] };
-  const dropped = [...denied.map((d) => d.name), ...verdict.lost.map((l) => l.name)];
-  const kept = withoutNames(endpoints, dropped);
-  if (dropped.length > 0) {
-    const problems = [...denied.map((d) => d.why), ...(verdict.lost.length > 0 ? [lostMessage(verdict.lost)] : [])];
+function applyStake(held: Stake, endpoints: Endpoint[], ready: Verdict): { endpoints: Endpoint[]; ready: Verdict } {
+  const kept = withoutNames(endpoints, held.dropped);
+  if (held.reason) {
     const rest = kept.length > 0 ? [`other names: ${recount(ready.message, kept)}`] : [];
-    const reason = denied.length > 0 ? 'NameNotAllowed' : 'NameConflict';
-    return { endpoints: kept, ready: { status: 'False', reason, message: boundedMessage([...problems, ...rest]) } };
+    return { endpoints: kept, ready: { status: 'False', reason: held.reason, message: boundedMessage([...held.problems, ...rest]) } };
   }
-  if (verdict.contested.length > 0) return { endpoints, ready: { ...ready, message: boundedMessage([ready.message, ...contestedNote(verdict.contested)]) } };
+  if (held.contested.length > 0) return { endpoints, ready: { ...ready, message: boundedMessage([ready.message, ...held.contested]) } };
   return { endpoints, ready };
+}
+
+/**
+ * The probe targets with a Host header / TLS server name the record publishes: the first name
+ * it holds among those the address serves, else one holding a published endpoint of that
+ * address, else any name it holds. A record that holds no name probes nothing.
+ */
+function probeTargetsFor(targets: ProbeTarget[], held: Set<string>, endpoints: Endpoint[]): ProbeTarget[] {
+  const first = [...held].sort()[0];
+  if (first === undefined) return [];
+  return targets.map((t) => {
+    const host =
+      [t.host, ...(t.names ?? [])].find((n) => n !== undefined && held.has(n)) ??
+      endpoints.find((e) => e.targets.includes(t.address) && held.has(normaliseName(e.dnsName)))?.dnsName ??
+      first;
+    return { ...t, host: normaliseName(host) };
+  });
+}
+
+/** spec.healthCheck as probes use it: its host only while the record holds that name. */
+function probeCheck(check: HealthCheck, held: Set<string>): HealthCheck {
+  if (check.host === undefined || held.has(normaliseName(check.host))) return check;
+  const { host: _host, ...rest } = check;
+  return rest;
 }
 
 /**
@@ -169,23 +169,6 @@ function healthInput(ctx: ReconcileContext, key: RecordKey, record: DNSRecord, r
     published: live?.spec.endpoints ?? ctx.confirmed.get(keyOf(key)) ?? [],
     ...(live === undefined && !ctx.confirmed.has(keyOf(key)) && recordedTargets ? { recordedTargets } : {}),
   };
-}
-
-/** The names a record publishes or may publish: its probes may present only these as Host / SNI. */
-function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[]): string[] {
-  const names = new Set(endpoints.map((e) => normaliseName(e.dnsName)));
-  if ('hosts' in record.spec) for (const h of recordHosts(record as IngressDNSRecord)) names.add(h);
-  if (domain) {
-    const service = serviceNames(record as ServiceDNSRecord, domainOf(domain));
-    names.add(service.global);
-    if (service.alias) names.add(service.alias);
-  }
-  return [...names].sort();
-}
-
-function claimOf(key: RecordKey, record: DNSRecord): Claim {
-  const createdAt = record.metadata.creationTimestamp;
-  return { record: keyOf(key), kind: key.kind, namespace: key.namespace, name: key.name, ...(createdAt ? { createdAt: String(createdAt) } : {}) };
 }
 
 /** The core's "published N names, M targets" head, counted again over what is still published. */

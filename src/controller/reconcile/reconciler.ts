@@ -20,7 +20,9 @@ import { eventRecorder } from '../events/recorder.js';
 import type { Slot } from '../runtime/queue.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
 import type { HostView, HostWrites } from '../host/ports.js';
-import { decide, seedClaims, withPublished } from './decide.js';
+import { decide, withPublished } from './decide.js';
+import { seedClaims } from './claim.js';
+import { letGo } from './let-go.js';
 import { DNSEndpointWriter } from './dnsendpoint.js';
 import { Finalizer } from './finalizer.js';
 import { persistStatus, whilePublishing } from './status.js';
@@ -121,15 +123,12 @@ export class Reconciler {
     const decision = decide(ctx, key, record);
     if ('invalid' in decision) {
       if (decision.healthCheck) options.prober?.untrack(k);
-      // Nothing already published is touched: the DNSEndpoint keeps its last good content.
-      const written = await persistStatus(ctx, key, record, decision.invalid, {});
-      const result: ReconcileResult = { dnsEndpoint: 'skipped', status: written ? 'updated' : 'unchanged', verdict: decision.invalid };
-      return { result, record: written ?? record };
+      // What it still holds stays as published; what it may no longer hold goes (let-go.ts).
+      return letGo(ctx, key, record, decision.invalid, (endpoints) => this.dnsEndpoints.write(dnsEndpointFor(ref, endpoints, this.group)));
     }
-    const { members, recorded, desired, endpoints, ready, clusters } = decision;
-    const check = record.spec.healthCheck;
+    const { members, recorded, desired, endpoints, ready, clusters, probes, claims } = decision;
     if (options.prober) {
-      if (check) options.prober.track(k, desired.probeTargets ?? [], check, recorded);
+      if (probes) options.prober.track(k, probes.targets, probes.check, recorded);
       else options.prober.untrack(k);
     }
 
@@ -169,7 +168,7 @@ export class Reconciler {
       now: ctx.now(),
     });
     const healthStatus = withPublished(desired.health, targets);
-    const written = await persistStatus(ctx, key, record, verdict, { dns: desired.dns, domain: desired.domain, targets }, healthStatus, degraded);
+    const written = await persistStatus(ctx, key, record, verdict, { dns: desired.dns, domain: desired.domain, targets, ...(claims ? { claims } : {}) }, healthStatus, degraded);
     const result: ReconcileResult = { dnsEndpoint, status: written ? 'updated' : 'unchanged', verdict, clusters };
     const retry = direct?.retry ? new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs) : undefined;
     return { result, record: written ?? record, ...(retry ? { retry } : {}) };

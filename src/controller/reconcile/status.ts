@@ -15,6 +15,7 @@ import {
   type Verdict,
 } from '../../core/status.js';
 import { canonical } from '../../core/canonical.js';
+import type { ClaimTime } from '../../core/claims.js';
 import { withHealthStatus } from '../../core/health-status.js';
 import { DEGRADED, type DegradedChange } from '../../core/degraded.js';
 import { describeError } from '../../errors.js';
@@ -30,7 +31,7 @@ export async function persistStatus(
   key: RecordKey,
   record: DNSRecord,
   verdict: Verdict,
-  published: { dns?: unknown[]; domain?: string; targets?: string[] },
+  published: { dns?: unknown[]; domain?: string; targets?: string[]; claims?: ClaimTime[] },
   health?: RecordHealthStatus,
   degraded?: DegradedChange,
 ): Promise<DNSRecord | undefined> {

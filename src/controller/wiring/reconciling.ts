@@ -3,6 +3,8 @@
 // caches (readiness) before they reconcile.
 import { readFileSync } from 'node:fs';
 import { DirectOutputs, leaderGate, sinksFrom } from '../../apply/outputs.js';
+import { ownershipFromConfig } from '../../apply/config.js';
+import { ownershipTxtNames } from '../../plan/ownership.js';
 import { keyOf, parseKey, type RecordKey } from '../../core/record-key.js';
 import { Prober, ProbePolicy } from '../../health/index.js';
 import { observeProbe } from '../../metrics/metrics.js';
@@ -52,9 +54,12 @@ export interface NameOwnership {
 }
 
 /** Who owns a name, and who may have it; starts the name policy's watches. */
-export function nameOwnership({ logger, hostKc, manager, queue }: ControllerBase, allKeys: () => string[]): NameOwnership {
-  // One owner per name: a change of a name's claimants re-runs its other claimants at once.
-  const claims = new ClaimIndex();
+export function nameOwnership({ opts, logger, hostKc, manager, queue }: ControllerBase, allKeys: () => string[]): NameOwnership {
+  // One owner per name: a change of a name's claimants re-runs its other claimants at once. A
+  // name claims its ownership TXT names too, as the providers' (or ExternalDNS's, configured
+  // alike) --txt-prefix/--txt-suffix derive them.
+  const ownership = ownershipFromConfig(opts.providers.sink);
+  const claims = new ClaimIndex((name) => ownershipTxtNames(name, ownership));
   claims.onChange((records) => records.forEach((r) => queue.add(r)));
   // Authorised names: a policy change re-runs every record, a namespace's labels its records.
   const namePolicy = new ApiNamePolicy(hostKc, logger);

@@ -316,7 +316,7 @@ describe('health: IngressDNSRecord with a health input', () => {
     expect(desiredForIngressRecord(record, clusters).endpoints).to.deep.equal([a(HOST, ['127.0.0.12'])]);
   });
 
-  it('lists one probe target per address with the record host as the default Host header', () => {
+  it('lists one probe target per address with the record host as the default Host header, and every name it serves', () => {
     const record = ingressRecord('shop', ['b.example.org', 'a.example.org']);
     const clusters = [
       online('member1', { ingresses: [ingress('shop', [], [ip('127.0.0.11'), { hostname: 'lb.example.net' }])] }),
@@ -324,9 +324,9 @@ describe('health: IngressDNSRecord with a health input', () => {
     ];
     const d = desiredForIngressRecord(record, clusters, {});
     expect(d.probeTargets).to.deep.equal([
-      { address: '127.0.0.11', cluster: 'member1', host: 'a.example.org' },
-      { address: 'lb.example.net', cluster: 'member1', host: 'a.example.org' },
-      { address: '127.0.0.12', cluster: 'member2', host: 'a.example.org' },
+      { address: '127.0.0.11', cluster: 'member1', host: 'a.example.org', names: ['a.example.org', 'b.example.org'] },
+      { address: 'lb.example.net', cluster: 'member1', host: 'a.example.org', names: ['a.example.org', 'b.example.org'] },
+      { address: '127.0.0.12', cluster: 'member2', host: 'a.example.org', names: ['a.example.org', 'b.example.org'] },
     ]);
     expect(desiredForIngressRecord(record, clusters).probeTargets).to.equal(undefined);
   });
@@ -557,9 +557,9 @@ describe('health: ServiceDNSRecord with a health input', () => {
   it('probes every Service address with the global name as the default Host header', () => {
     const d = desiredForServiceRecord(record(), DOMAIN, [...clusters(), offline('c3', { services: [lbService('nginx', [ip('127.0.0.23')])] })], {});
     expect(d.probeTargets).to.deep.equal([
-      { address: '127.0.0.21', cluster: 'c1', host: GLOBAL },
-      { address: '127.0.0.22', cluster: 'c2', host: GLOBAL },
-      { address: '127.0.0.23', cluster: 'c3', host: GLOBAL },
+      { address: '127.0.0.21', cluster: 'c1', host: GLOBAL, names: [GLOBAL] },
+      { address: '127.0.0.22', cluster: 'c2', host: GLOBAL, names: [GLOBAL] },
+      { address: '127.0.0.23', cluster: 'c3', host: GLOBAL, names: [GLOBAL] },
     ]);
   });
 });

@@ -62,7 +62,7 @@ describe('one owner per name', () => {
     expect(names(attackerKey)).to.deep.equal(['attacker.hj.test 192.0.2.66']);
     expect(names(victimKey)).to.deep.equal(['www.hj.test 192.0.2.1']);
     expect(ready(attackerKey)).to.include({ status: 'False', reason: 'NameConflict' });
-    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is held by IngressDNSRecord team-a\/victim \(an older claim since 2026-01-01T00:00:00Z\): not published here; other names: /);
+    expect(ready(attackerKey)?.message).to.match(/^www\.hj\.test is held by IngressDNSRecord team-a\/victim \(an older claim since 2026-01-01T00:00:00.000Z\): not published here; other names: /);
     expect(host.record(attackerKey)?.status?.targets, 'only what is published').to.deep.equal(['192.0.2.66']);
     expect(ready(victimKey)).to.include({ status: 'True', reason: 'Published' });
     expect(ready(victimKey)?.message).to.contain('www.hj.test is also claimed by IngressDNSRecord team-b/attacker: this record holds it (oldest claim)');
@@ -111,7 +111,7 @@ describe('one owner per name', () => {
     expect(woken).to.deep.equal([]);
     await reconciler.reconcile(attackerKey);
     expect(woken).to.deep.equal([keyOf(victimKey)]);
-    expect(claims.claimsOn('www.hj.test').map((c) => c.name).sort()).to.deep.equal(['attacker', 'victim']);
+    expect(claims.claimsOn('www.hj.test').map((c) => c.by.name).sort()).to.deep.equal(['attacker', 'victim']);
     // A steady state wakes nobody.
     woken.length = 0;
     await reconciler.reconcile(attackerKey);
