@@ -1,6 +1,7 @@
 // Planning one record against one zone as the provider sink holds it (src/plan/plan.ts does the
 // deciding): for a batch, and for the dry run of `mcdns plan`. Only the names the record wants,
-// owns or needs above its names are looked at, not the whole zone.
+// owns or needs around its names (above and below, for providers answering subtrees) are looked
+// at, not the whole zone.
 import type { Endpoint } from '../api/schema.js';
 import { normaliseName } from '../core/names.js';
 import { namesAbove, planRecord, type Conflict, type Problem } from '../plan/plan.js';
@@ -19,9 +20,9 @@ export class RecordPlanner {
     const { provider } = this.ctx;
     const content = index ?? (view as ZoneContent);
     const wanted = endpoints.map((e) => normaliseName(e.dnsName));
-    // A provider answering subtrees needs the names above each one too, with their ownership TXTs.
-    const above = provider.answersSubtree ? wanted.flatMap((n) => namesAbove(n, view.zone)) : [];
-    const names = content.namesFor(resource, [...wanted, ...above]);
+    // A provider answering subtrees needs the names above and below each one too, with their ownership TXTs.
+    const around = provider.answersSubtree ? wanted.flatMap((n) => [...namesAbove(n, view.zone), ...view.namesBelow(n)]) : [];
+    const names = content.namesFor(resource, [...wanted, ...around]);
     const records: DnsRecord[] = [];
     for (const n of names) records.push(...view.at(n));
     const plan = planRecord({ ...this.planInput(resource, endpoints, zones, policy), current: [{ zone: view.zone, records }], partial: true });

@@ -59,6 +59,14 @@ export class ZoneView {
     return [...listOf(this.held(name))];
   }
 
+  /** The names strictly below `name` holding record sets here (for providers answering subtrees). */
+  namesBelow(name: string): string[] {
+    const found = new Set(this.parent?.namesBelow(name) ?? []);
+    const suffix = `.${name}`;
+    for (const n of this.byName.keys()) if (n.endsWith(suffix)) found.add(n);
+    return [...found].filter((n) => this.at(n).length > 0);
+  }
+
   /** A view whose writes stay in it: plans made one after the other within one batch see each other. */
   fork(): ZoneView {
     return new ZoneView(this.zone, this);
@@ -89,6 +97,8 @@ export class ZoneView {
 export class ZoneContent extends ZoneView {
   /** resource → names of ownership TXTs with our owner id and that resource. */
   private readonly owned = identityMultiMap<string>();
+  /** name → the names below it holding records; built when first asked (subtree providers only). */
+  private below?: Map<string, Set<string>>;
 
   /**
    * `previous`: the content this read replaces. A read brings a fresh copy of every record; each
@@ -166,6 +176,23 @@ export class ZoneContent extends ZoneView {
     return names;
   }
 
+  override namesBelow(name: string): string[] {
+    if (!this.below) {
+      this.below = new Map();
+      for (const n of this.byName.keys()) this.indexBelow(n);
+    }
+    return [...(this.below.get(name) ?? [])].filter((n) => this.at(n).length > 0);
+  }
+
+  private indexBelow(name: string): void {
+    for (let i = name.indexOf('.'); i >= 0 && this.below; i = name.indexOf('.', i + 1)) {
+      const above = name.slice(i + 1);
+      const set = this.below.get(above) ?? new Set<string>();
+      set.add(name);
+      this.below.set(above, set);
+    }
+  }
+
   /** Names whose record sets differ between this content and `other` (a fresh read). */
   changedNames(other: ZoneContent): Set<string> {
     const changed = new Set<string>();
@@ -177,6 +204,7 @@ export class ZoneContent extends ZoneView {
   protected override put(record: DnsRecord): void {
     this.unindex(record.name, record.type);
     super.put(record);
+    if (this.below) this.indexBelow(record.name);
     const resource = record.type === 'TXT' ? this.ourResource(record) : undefined;
     if (resource !== undefined) this.owned.add(resource, record.name);
   }

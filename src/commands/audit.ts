@@ -1,7 +1,7 @@
 // `mcdns audit --provider P --zone Z`: who owns what in a zone, for DNS teams. A table by default
-// (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist or a
-// record set changes the answer of another owner's name (subtree providers), 2 when the provider
-// could not be read.
+// (--output json for scripts). Exit code 0 when clean, 1 when orphan ownership TXTs exist or
+// (subtree providers) a record set changes the answer of another owner's name above it or is
+// answered with another owner's records below it, 2 when the provider could not be read.
 import { auditReport, type AuditEntry, type AuditReport } from '../plan/audit.js';
 import { describeError } from '../errors.js';
 import { normaliseName } from '../core/names.js';
@@ -33,7 +33,7 @@ export async function runAudit(opts: AuditOptions): Promise<CommandResult> {
   } finally {
     await opts.provider.close?.();
   }
-  const exitCode = report.summary['orphan-txt'] > 0 || report.shadowing > 0 ? 1 : 0;
+  const exitCode = report.summary['orphan-txt'] > 0 || report.shadowing > 0 || report.shadowed > 0 ? 1 : 0;
   const output = opts.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : auditTable(report);
   return { exitCode, output };
 }
@@ -53,7 +53,7 @@ export function auditTable(report: AuditReport): string {
     e.name,
     e.type,
     String(e.ttl),
-    `${STATUS_TEXT[e.status]}${e.shared ? ' (shared)' : ''}${e.shadows ? `, SHADOWS ${e.shadows}` : ''}`,
+    `${STATUS_TEXT[e.status]}${e.shared ? ' (shared)' : ''}${e.shadows ? `, SHADOWS ${e.shadows}` : ''}${e.shadowedBy ? `, ANSWERS WITH ${e.shadowedBy}` : ''}`,
     e.owner ?? '-',
     e.resource ?? '-',
     e.status === 'orphan-txt' ? `(for ${e.ownedRecord ?? 'unknown'})` : shorten(e.targets.join(',')),
@@ -65,7 +65,8 @@ export function auditTable(report: AuditReport): string {
     `${report.entries.length - s['orphan-txt']} record sets in ${report.zones.join(', ')}: ` +
     `${s.owned} owned by "${report.ownerId}", ${s['other-owner']} by other owners, ${s['no-owner']} without owner; ` +
     `${s['orphan-txt']} orphan ownership TXT${s['orphan-txt'] === 1 ? '' : 's'}` +
-    (report.shadowing > 0 ? `; ${report.shadowing} record set${report.shadowing === 1 ? '' : 's'} changing the answer of another owner's name above` : '');
+    (report.shadowing > 0 ? `; ${report.shadowing} record set${report.shadowing === 1 ? '' : 's'} changing the answer of another owner's name above` : '') +
+    (report.shadowed > 0 ? `; ${report.shadowed} record set${report.shadowed === 1 ? '' : 's'} answered with another owner's records below` : '');
   return [line(header), ...rows.map(line), '', summary, ''].join('\n');
 }
 

@@ -4,7 +4,7 @@
 import { recordForTxtName, type OwnershipConfig } from './ownership.js';
 import { ZoneRegistry } from './zone-ownership.js';
 import type { DnsRecord } from './records.js';
-import { namesAbove } from './plan.js';
+import { namesAbove, namesBelow } from './plan.js';
 
 type AuditStatus =
   /** Owned by our owner id. */
@@ -36,6 +36,11 @@ export interface AuditEntry {
    * above this one, of another owner, whose answer this one changes ("A other.example.org").
    */
   shadows?: string;
+  /**
+   * On such a provider: the record set below this one, of another owner, that this one's answer
+   * includes ("A evil.www.example.org") — someone else's records answered for this name.
+   */
+  shadowedBy?: string;
 }
 
 export interface AuditReport {
@@ -45,6 +50,8 @@ export interface AuditReport {
   summary: Record<AuditStatus, number>;
   /** Record sets that change the answer of another owner's name above them (subtree providers). */
   shadowing: number;
+  /** Record sets whose answer includes another owner's records below them (subtree providers). */
+  shadowed: number;
 }
 
 export interface AuditZoneOptions {
@@ -59,24 +66,27 @@ function auditZone(zone: string, records: readonly DnsRecord[], cfg: OwnershipCo
     const o = registry.ownerOf(name, type)?.labels;
     return o ? `${o['owner'] ?? '?'}|${o['resource'] ?? '?'}` : 'none';
   };
-  const shadowOf = (r: DnsRecord): string | undefined => {
-    if (!opts.answersSubtree) return undefined;
+  /** The first record set at one of `names` whose holder is not r's: "A name (owner x)". */
+  const otherAt = (r: DnsRecord, names: string[]): string | undefined => {
     const mine = holder(r.name, r.type);
-    for (const above of namesAbove(r.name, zone)) {
-      for (const s of registry.byName.get(above) ?? []) {
-        if (s.type === 'TXT' && registry.ownershipTxts.has(s.name)) continue;
-        const theirs = holder(s.name, s.type);
-        if (theirs === mine) continue;
+    for (const at of names) {
+      for (const s of registry.byName.get(at) ?? []) {
+        if (holder(s.name, s.type) === mine) continue;
         const who = registry.ownerOf(s.name, s.type)?.labels['owner'];
-        return `${s.type} ${above} (${who === undefined ? 'no owner' : `owner ${who}`})`;
+        return `${s.type} ${at} (${who === undefined ? 'no owner' : `owner ${who}`})`;
       }
     }
     return undefined;
   };
+  const around = (r: DnsRecord): { shadows?: string; shadowedBy?: string } => {
+    if (!opts.answersSubtree) return {};
+    const shadows = otherAt(r, namesAbove(r.name, zone));
+    const shadowedBy = otherAt(r, namesBelow(r.name, registry));
+    return { ...(shadows ? { shadows } : {}), ...(shadowedBy ? { shadowedBy } : {}) };
+  };
   for (const r of registry.records.values()) {
     const owner = registry.ownerOf(r.name, r.type);
-    const shadows = shadowOf(r);
-    const base = { zone, name: r.name, type: r.type, ttl: r.ttl, targets: r.targets, ...(shadows ? { shadows } : {}) };
+    const base = { zone, name: r.name, type: r.type, ttl: r.ttl, targets: r.targets, ...around(r) };
     if (!owner) {
       entries.push({ ...base, status: 'no-owner' });
       continue;
@@ -119,7 +129,8 @@ export function auditReport(
   const summary: Record<AuditStatus, number> = { owned: 0, 'other-owner': 0, 'no-owner': 0, 'orphan-txt': 0 };
   for (const e of entries) summary[e.status]++;
   const shadowing = entries.filter((e) => e.shadows !== undefined).length;
-  return { ownerId, zones: zones.map((z) => z.zone), entries, summary, shadowing };
+  const shadowed = entries.filter((e) => e.shadowedBy !== undefined).length;
+  return { ownerId, zones: zones.map((z) => z.zone), entries, summary, shadowing, shadowed };
 }
 
 function cmp(a: string, b: string): number {

@@ -331,21 +331,36 @@ export function namesAbove(name: string, zone: string): string[] {
 }
 
 /**
- * Where the provider answers a name with everything below it, a record set above `name` that
- * is not ours (someone else's, or no owner's) would gain our records in its answer: that is
- * their name, so nothing is written (OwnershipConflict naming them).
+ * Where the provider answers a name with everything below it (CoreDNS etcd), a name is written
+ * only if the answers of other owners stay theirs and ours stay ours: a record set above `name`
+ * that is not ours (someone else's, or no owner's) would gain our records in its answer, and one
+ * below `name` that is not ours would put its records in our answer. Either is their name or
+ * their records in ours: nothing is written (OwnershipConflict naming them).
  */
 function shadowed(name: string, zone: string, registry: ZoneRegistry, ours: (labels: OwnerLabels | undefined) => boolean): Blocker[] {
-  for (const above of namesAbove(name, zone)) {
-    for (const r of registry.byName.get(above) ?? []) {
-      if (r.type === 'TXT' && registry.ownershipTxts.has(r.name)) continue;
+  const foreign = (at: string): { record: DnsRecord; who: string; labels?: OwnerLabels } | undefined => {
+    for (const r of registry.byName.get(at) ?? []) {
       const owner = registry.ownerOf(r.name, r.type);
       if (owner && ours(owner.labels)) continue;
-      const who = owner ? describeOwner(owner.labels) : 'no owner registry';
-      return [{ ...(owner ? { labels: owner.labels } : {}), message: `writing ${name} would change the answer for ${r.type} ${above}, held by ${who}: this provider answers a name with every record below it` }];
+      return { record: r, who: owner ? describeOwner(owner.labels) : 'no owner registry', ...(owner ? { labels: owner.labels } : {}) };
     }
+    return undefined;
+  };
+  for (const above of namesAbove(name, zone)) {
+    const f = foreign(above);
+    if (f) return [{ ...(f.labels ? { labels: f.labels } : {}), message: `writing ${name} would change the answer for ${f.record.type} ${above}, held by ${f.who}: this provider answers a name with every record below it` }];
+  }
+  for (const below of namesBelow(name, registry)) {
+    const f = foreign(below);
+    if (f) return [{ ...(f.labels ? { labels: f.labels } : {}), message: `${name} would be answered with ${f.record.type} ${below} too, held by ${f.who}: this provider answers a name with every record below it` }];
   }
   return [];
+}
+
+/** The names strictly below `name` holding record sets (ownership TXTs aside), in name order. */
+export function namesBelow(name: string, registry: { byName: ReadonlyMap<string, unknown> }): string[] {
+  const suffix = `.${name}`;
+  return [...registry.byName.keys()].filter((n) => n.endsWith(suffix)).sort(cmp);
 }
 
 function isAddress(type: string): boolean {

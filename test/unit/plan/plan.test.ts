@@ -382,6 +382,19 @@ describe('plan: a provider that answers a name with everything below it (CoreDNS
     expect(p.conflicts[0]?.message).to.contain('held by no owner registry');
   });
 
+  it('refuses to write a name above another owner\'s name, which its answer would include, and writes nothing', () => {
+    const theirs = [rec('evil.shop.example.org', 'A', ['192.0.2.66']), owner('evil.shop.example.org', 'A', 'mcdns', 'ingressdnsrecord/team-b/evil')];
+    const p = plan([ep('shop.example.org', 'A', ['192.0.2.1'])], theirs, subtree);
+    expect(lines(p)).to.deep.equal([]);
+    expect(p.conflicts.map((c) => c.message)).to.deep.equal([
+      'A shop.example.org not written: shop.example.org would be answered with A evil.shop.example.org too, held by owner "mcdns" (resource ingressdnsrecord/team-b/evil): this provider answers a name with every record below it',
+    ]);
+    expect(p.conflicts[0]?.resource).to.equal('ingressdnsrecord/team-b/evil');
+    // Its own names below, and ownership TXTs below, are no such records.
+    const mine = [rec('www.shop.example.org', 'A', ['192.0.2.1']), ours('www.shop.example.org', 'A')];
+    expect(plan([ep('shop.example.org', 'A', ['192.0.2.1']), ep('www.shop.example.org', 'A', ['192.0.2.1'])], mine, subtree).conflicts).to.deep.equal([]);
+  });
+
   it('writes below a name of its own record, and anywhere when the provider answers names alone', () => {
     const mine = [rec('other.example.org', 'A', ['192.0.2.1']), ours('other.example.org', 'A')];
     expect(plan([ep('other.example.org', 'A', ['192.0.2.1']), ep('api.other.example.org', 'A', ['192.0.2.1'])], mine, subtree).conflicts).to.deep.equal([]);

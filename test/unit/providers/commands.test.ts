@@ -44,8 +44,16 @@ describe('providers: audit and plan output', () => {
     expect(report.shadowing).to.equal(1);
     expect(auditTable(report)).to.include('owned, SHADOWS A other.example.org (owner external-dns)')
       .and.include("1 record set changing the answer of another owner's name above");
+    // The same pair seen from above: other.example.org is answered with mcdns's record below it.
+    expect(report.entries.filter((e) => e.shadowedBy).map((e) => [e.name, e.shadowedBy])).to.deep.equal([
+      ['other.example.org', 'A api.other.example.org (owner mcdns)'],
+    ]);
+    expect(report.shadowed).to.equal(1);
+    expect(auditTable(report)).to.include('other owner, ANSWERS WITH A api.other.example.org (owner mcdns)')
+      .and.include("1 record set answered with another owner's records below");
     // A provider that answers each name alone has no such problem.
     expect(auditReport('mcdns', [zone], cfg).shadowing).to.equal(0);
+    expect(auditReport('mcdns', [zone], cfg).shadowed).to.equal(0);
   });
 
   it('prints a plan with + ~ - ! ? lines and a total', () => {
