@@ -30,12 +30,19 @@ interface Rule {
   label: string;
 }
 
-/** Refused unless an admin allows them: nothing a load balancer of a member cluster answers on. */
+/**
+ * Refused unless an admin allows them: nothing a load balancer of a member cluster answers on.
+ * docs/health-checks.md lists them with the reason for each, and why private networks are not.
+ */
 const BUILT_IN: { cidr: string; label: string }[] = [
   { cidr: '127.0.0.0/8', label: 'loopback' },
   { cidr: '::1/128', label: 'loopback' },
+  // Link-local holds the metadata endpoint of most clouds (169.254.169.254: AWS, GCP, Azure,
+  // OpenStack, Oracle...; 169.254.0.23: Tencent); the two below lie outside it.
   { cidr: '169.254.0.0/16', label: 'link-local' },
   { cidr: 'fe80::/10', label: 'link-local' },
+  { cidr: 'fd00:ec2::254/128', label: 'cloud metadata' },
+  { cidr: '100.100.100.200/32', label: 'cloud metadata' },
   { cidr: '0.0.0.0/8', label: 'unspecified' },
   { cidr: '::/128', label: 'unspecified' },
   { cidr: '224.0.0.0/4', label: 'multicast' },

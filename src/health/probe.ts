@@ -24,6 +24,8 @@ export interface ProbeRequest {
   hostHeader?: string;
   expectedStatus: StatusRange[];
   timeoutMs: number;
+  /** What is left of timeoutMs for the connection (a lookup spent the rest); absent: all of it. */
+  budgetMs?: number;
   insecureSkipVerify: boolean;
 }
 
@@ -70,7 +72,7 @@ function settler(resolve: (o: ProbeOutcome) => void, cleanup: () => void) {
 function tcpProbe(req: ProbeRequest): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const socket = connect({ host: req.address, port: req.port });
-    const timer = setTimeout(() => finish(false, `timed out after ${req.timeoutMs} ms`), req.timeoutMs);
+    const timer = setTimeout(() => finish(false, `timed out after ${req.timeoutMs} ms`), req.budgetMs ?? req.timeoutMs);
     const finish = settler(resolve, () => {
       clearTimeout(timer);
       socket.destroy();
@@ -105,7 +107,7 @@ function httpProbe(req: ProbeRequest, opts: ProbeOptions): Promise<ProbeOutcome>
       if (statusAccepted(code, req.expectedStatus)) finish(true, undefined, code);
       else finish(false, `HTTP ${statusClass(code)} (expected ${describeStatusRanges(req.expectedStatus)})`, code);
     });
-    const timer = setTimeout(() => finish(false, `timed out after ${req.timeoutMs} ms`), req.timeoutMs);
+    const timer = setTimeout(() => finish(false, `timed out after ${req.timeoutMs} ms`), req.budgetMs ?? req.timeoutMs);
     const finish = settler(resolve, () => {
       clearTimeout(timer);
       request.destroy();

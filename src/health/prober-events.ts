@@ -27,6 +27,10 @@ export interface ProbeResult {
   statusCode?: number;
   /** The records sharing this probe. */
   records: string[];
+  /** Their namespace. */
+  namespace: string;
+  /** How long the probe waited for a place among the probes in flight. */
+  queuedMs: number;
 }
 
 export interface ProberStats {

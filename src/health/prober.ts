@@ -4,15 +4,18 @@
 // track(record, targets, check). Every verdict change is announced to onTransition listeners,
 // so the controller can re-queue the record; onProbe hooks see every single result (metrics).
 //
-// Records that probe the same address with the same settings share one probe: ingress
-// controllers often serve many hosts from one load balancer. Settings include the Host header,
-// which defaults to the record's host, so sharing happens only when that is the same too.
+// Records of one namespace that probe the same address with the same settings share one probe:
+// ingress controllers often serve many hosts from one load balancer. Settings include the Host
+// header, which defaults to the record's host, so sharing happens only when that is the same
+// too. Probes of different namespaces are never shared: each namespace's probes queue for their
+// own fair share of the concurrency (limiter.ts), and their lookups end within their timeout.
 //
 // Every probe passes the probe policy first (screen.ts); a refused target's verdict is
 // immediate. Until a hostname has been checked once, health(record, check) reports it refused
 // ("waiting"), so nothing is published for it before the check: a screened result wakes the
 // record through onScreened listeners.
 import { isIP } from 'node:net';
+import { parseKey } from '../core/record-key.js';
 import type { HealthCheck } from '../api/schema.js';
 import type { HealthView, ProbeHealth } from '../core/health-input.js';
 import type { ProbeTarget } from '../core/health-status.js';
@@ -49,6 +52,8 @@ const WAITING_FOR_CHECK = 'waiting for the probe policy check of its addresses';
 
 interface ProbeEntry {
   key: string;
+  /** The namespace of its records: its share of the concurrency. */
+  namespace: string;
   request: ProbeRequest;
   settings: ResolvedHealthCheck;
   state: TargetState;
@@ -107,12 +112,13 @@ export class Prober {
   trackResolved(record: string, targets: ProbeTarget[], settings: ResolvedHealthCheck, recorded?: HealthView): void {
     if (this.stopped || this.paused) return;
     const next = new Map<string, string>();
+    const namespace = parseKey(record).namespace;
     for (const target of targets) {
       const request = requestFor(target, settings);
-      const key = probeIdentity(request, settings);
+      const key = `${namespace} ${probeIdentity(request, settings)}`;
       next.set(target.address, key);
       const existing = this.entries.get(key);
-      const entry = existing ?? this.create(key, request, settings, recorded?.target(target.address));
+      const entry = existing ?? this.create(key, namespace, request, settings, recorded?.target(target.address));
       const joining = !entry.subscribers.has(record);
       entry.subscribers.set(record, target.cluster);
       // A record joining a probe that already has a verdict hears it now, not at the next change.
@@ -225,9 +231,10 @@ export class Prober {
     this.paused = false;
   }
 
-  private create(key: string, request: ProbeRequest, settings: ResolvedHealthCheck, recorded?: ProbeHealth): ProbeEntry {
+  private create(key: string, namespace: string, request: ProbeRequest, settings: ResolvedHealthCheck, recorded?: ProbeHealth): ProbeEntry {
     const entry: ProbeEntry = {
       key,
+      namespace,
       request,
       settings,
       state: recorded ? recordedState(recorded) : initialState(),
@@ -273,11 +280,14 @@ export class Prober {
   }
 
   private async probeOnce(entry: ProbeEntry): Promise<void> {
-    const outcome = await this.limiter.run(async () =>
-      entry.removed || this.stopped ? undefined : screenAndProbe(entry.request, this.policy, this.lookup, this.ca),
-    );
+    const queued = performance.now();
+    let queuedMs = 0;
+    const outcome = await this.limiter.run(async () => {
+      queuedMs = performance.now() - queued;
+      return entry.removed || this.stopped ? undefined : screenAndProbe(entry.request, this.policy, this.lookup, this.ca);
+    }, entry.namespace);
     if (outcome === undefined || entry.removed || this.stopped) return;
-    this.record(entry, outcome);
+    this.record(entry, outcome, queuedMs);
     this.reschedule(entry);
   }
 
@@ -288,7 +298,7 @@ export class Prober {
     this.schedule(entry, entry.dueAt - now);
   }
 
-  private record(entry: ProbeEntry, outcome: Outcome): void {
+  private record(entry: ProbeEntry, outcome: Outcome, queuedMs = 0): void {
     const firstCheck = !entry.screened;
     const wasRefused = entry.state.refused === true;
     entry.screened = true;
@@ -301,6 +311,8 @@ export class Prober {
       port: entry.request.port,
       ok: outcome.ok,
       records,
+      namespace: entry.namespace,
+      queuedMs,
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
       ...(outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode }),
     };

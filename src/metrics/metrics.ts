@@ -7,7 +7,7 @@
 // Hooks for the other parts of mcdns:
 //   observeProviderCall(provider, operation, ok, seconds)   direct DNS providers, per API call
 //   trackProviderCall(provider, operation, fn)              the same, timing a promise
-//   observeProbe(result, seconds)                           active health probes
+//   observeProbe(result, seconds, queue)                    active health probes, their queue wait
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -167,9 +167,19 @@ const probeDuration = new Histogram({
   registers: [registry],
 });
 
-export function observeProbe(result: string, seconds: number): void {
+const probeQueueWait = new Histogram({
+  name: 'mcdns_probe_queue_wait_seconds',
+  help: 'Time a due probe waited for a place among the probes in flight, by the namespace of its records (each namespace has a fair share).',
+  labelNames: ['namespace'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+/** One probe: its result, how long it took, and how long it waited for a place (per namespace). */
+export function observeProbe(result: string, seconds: number, queue?: { namespace: string; seconds: number }): void {
   probes.inc({ result });
   probeDuration.observe({ result }, seconds);
+  if (queue) probeQueueWait.observe({ namespace: queue.namespace }, queue.seconds);
 }
 
 const healthTransitions = new Counter({

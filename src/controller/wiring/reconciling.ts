@@ -44,7 +44,9 @@ export function startProber({ opts, logger, queue }: ControllerBase, paused: boo
   });
   // A hostname target checked by the probe policy may now be published (or stays out): re-run.
   prober.onScreened((record) => queue.add(record));
-  prober.onProbe((r, ms) => observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000));
+  prober.onProbe((r, ms) =>
+    observeProbe(r.ok ? 'healthy' : r.statusCode !== undefined ? 'unhealthy' : 'error', ms / 1000, { namespace: r.namespace, seconds: r.queuedMs / 1000 }),
+  );
   return prober;
 }
 

@@ -18,6 +18,16 @@ describe('probe policy', () => {
     expect(defaults.refusesAddress('255.255.255.255')).to.equal('broadcast address');
   });
 
+  it('refuses the cloud metadata endpoints outside link-local: AWS over IPv6 and Alibaba Cloud', () => {
+    expect(defaults.refusesAddress('fd00:ec2::254')).to.equal('cloud metadata address');
+    expect(defaults.refusesAddress('FD00:EC2:0:0:0:0:0:254')).to.equal('cloud metadata address');
+    expect(defaults.refusesAddress('100.100.100.200')).to.equal('cloud metadata address');
+    expect(defaults.refuses('100.100.100.200', 80)).to.equal('probe refused: cloud metadata address');
+    // Their neighbours are ordinary addresses (100.64.0.0/10 holds load balancers in some clouds).
+    expect(defaults.refusesAddress('100.100.100.201')).to.equal(undefined);
+    expect(defaults.refusesAddress('fd00:ec2::253')).to.equal(undefined);
+  });
+
   it('sees through IPv4-mapped IPv6 addresses', () => {
     expect(defaults.refusesAddress('::ffff:127.0.0.1')).to.equal('loopback address');
   });

@@ -6,7 +6,9 @@ import type { HealthTransition, ProbeResult } from '../../../src/health/prober-e
 import { Prober } from '../../../src/health/prober.js';
 import { parseStatusRange, type ResolvedHealthCheck } from '../../../src/health/spec.js';
 import { ProbePolicy } from '../../../src/health/policy.js';
+import { dnsLookup } from '../../../src/health/screen.js';
 import { startLoadBalancers, until, type FakeLoadBalancer } from '../../env/fake-lb.js';
+import { startFakeDns } from '../../env/fake-dns.js';
 
 const quiet = createLogger('silent');
 // The servers of these tests listen on 127.0.0.0/8, which the default policy refuses.
@@ -238,12 +240,17 @@ describe('health prober: probe policy', function () {
     expect(transitions).to.have.length(1);
   });
 
-  it('refuses a hostname when any of its addresses is refused (localhost, through the system resolver)', async () => {
-    prober = new Prober({ logger: quiet });
-    prober.trackResolved(record, [{ address: 'localhost', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
-    await until('refused', () => prober?.health(record).target('localhost')?.refused === true);
-    expect(prober.health(record).target('localhost')?.lastError).to.equal('probe refused: localhost resolves to a loopback address');
-    expect(lb.requests).to.equal(0);
+  it('refuses a hostname when any of its addresses is refused (resolved by DNS)', async () => {
+    const dns = await startFakeDns({ 'lb.member1.test': ['192.0.2.10', '127.0.0.11'] });
+    try {
+      prober = new Prober({ logger: quiet, lookup: dnsLookup([dns.server]) });
+      prober.trackResolved(record, [{ address: 'lb.member1.test', cluster: 'member1', host: 'www.hj.test' }], check(lb.port));
+      await until('refused', () => prober?.health(record).target('lb.member1.test')?.refused === true);
+      expect(prober.health(record).target('lb.member1.test')?.lastError).to.equal('probe refused: lb.member1.test resolves to a loopback address');
+      expect(lb.requests).to.equal(0);
+    } finally {
+      await dns.stop();
+    }
   });
 
   it('connects to the address it checked, with the record\'s own name as Host, whatever the name resolves to next', async () => {
