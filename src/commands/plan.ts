@@ -4,7 +4,7 @@
 // DNSEndpoint YAML as mcdns emits it). Exit code 0 when every record can be published as
 // planned, 1 when a conflict or problem would stop part of it, 2 when the provider could not
 // be read.
-import { parseAllDocuments } from 'yaml';
+import { parseKubeYaml } from './kube-yaml.js';
 import type { DNSEndpoint, Endpoint } from '../api/schema.js';
 import { RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
 import { describeError } from '../errors.js';
@@ -85,7 +85,7 @@ export function planText(plans: RecordPlan[]): string {
  */
 export function desiredFromDNSEndpoints(yamlText: string): DesiredRecord[] {
   const objects: DNSEndpoint[] = [];
-  for (const doc of parseAllDocuments(yamlText)) {
+  for (const doc of parseKubeYaml(yamlText)) {
     if (doc.errors.length > 0) throw new Error(`YAML error: ${doc.errors[0]?.message.split('\n')[0] ?? ''}`);
     const obj: unknown = doc.toJS();
     if (obj === null || typeof obj !== 'object') continue;

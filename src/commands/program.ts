@@ -28,9 +28,11 @@ program
   .action((files: string[], opts: { output: 'table' | 'json' }) => {
     const report = validateFiles(files);
     if (opts.output === 'json') {
-      process.stdout.write(`${JSON.stringify({ valid: report.valid, invalid: report.invalid, ignored: report.ignored, problems: report.problems }, null, 2)}\n`);
+      const { valid, invalid, ignored, problems, notes } = report;
+      process.stdout.write(`${JSON.stringify({ valid, invalid, ignored, problems, notes }, null, 2)}\n`);
     } else {
       for (const line of report.lines) console.log(line);
+      for (const note of report.notes) console.error(`note: ${note}`);
       console.error(`${report.valid} valid, ${report.invalid} invalid, ${report.ignored} other objects ignored`);
     }
     process.exitCode = report.invalid > 0 ? 1 : 0;

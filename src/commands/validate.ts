@@ -1,7 +1,8 @@
 // `mcdns validate FILE...`: checks admins' YAML offline with the same schemas the controller
-// and the CRDs use. Prints `file: Kind/name: field: problem` lines; exit code 1 when any fail.
+// and the CRDs use, reading it as kubectl and the API server do (kube-yaml.ts: YAML 1.1
+// scalars). Prints `file: Kind/name: field: problem` lines; exit code 1 when any fail.
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { parseKubeYaml, readingDifferences, type ReadingDifference } from './kube-yaml.js';
 import { kindOf, validateObject } from '../api/validate.js';
 
 interface ValidateProblem {
@@ -21,10 +22,20 @@ export interface ValidateReport {
   lines: string[];
   /** The same problems as data (the json output). */
   problems: ValidateProblem[];
+  /**
+   * `file: Kind/name: field: ...` for each value Kubernetes reads otherwise than YAML 1.2 does
+   * (`yes` is true, `010` is 8): what was judged, and what another reader would make of it.
+   */
+  notes: string[];
+}
+
+/** "read as 8 (YAML 1.1, as kubectl and the API server read it; a YAML 1.2 reader reads 10)" */
+function readings(d: ReadingDifference): string {
+  return `read as ${JSON.stringify(d.kube)} (YAML 1.1, as kubectl and the API server read it; a YAML 1.2 reader reads ${JSON.stringify(d.yaml12)})`;
 }
 
 export function validateFiles(files: string[], read: (f: string) => string = (f) => readFileSync(f, 'utf8')): ValidateReport {
-  const report: ValidateReport = { valid: 0, invalid: 0, ignored: 0, lines: [], problems: [] };
+  const report: ValidateReport = { valid: 0, invalid: 0, ignored: 0, lines: [], problems: [], notes: [] };
   for (const file of files) {
     let text: string;
     try {
@@ -35,7 +46,7 @@ export function validateFiles(files: string[], read: (f: string) => string = (f)
       report.problems.push({ file, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
-    parseAllDocuments(text).forEach((doc, i) => {
+    parseKubeYaml(text).forEach((doc, i) => {
       if (doc.errors.length > 0) {
         report.invalid++;
         const message = `document ${i + 1}: YAML error: ${doc.errors[0]?.message.split('\n')[0]}`;
@@ -51,16 +62,20 @@ export function validateFiles(files: string[], read: (f: string) => string = (f)
         report.ignored++;
         return;
       }
+      const who = `${String(o.kind ?? '?')}/${String(o.metadata?.name ?? '?')}`;
+      const differences = readingDifferences(doc, text);
+      for (const d of differences) report.notes.push(`${file}: ${who}: ${d.path ? `${d.path}: ` : ''}${readings(d)}: quote it or write it as you mean it`);
       const problems = validateObject(obj);
       if (problems.length === 0) {
         report.valid++;
         return;
       }
       report.invalid++;
-      const who = `${String(o.kind ?? '?')}/${String(o.metadata?.name ?? '?')}`;
       for (const p of problems) {
-        report.lines.push(`${file}: ${who}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
-        report.problems.push({ file, object: who, ...(p.path ? { path: p.path } : {}), message: p.message });
+        const d = differences.find((x) => x.path === p.path);
+        const message = d ? `${p.message}: ${readings(d)}` : p.message;
+        report.lines.push(`${file}: ${who}: ${p.path ? `${p.path}: ` : ''}${message}`);
+        report.problems.push({ file, object: who, ...(p.path ? { path: p.path } : {}), message });
       }
     });
   }

@@ -20,7 +20,8 @@ export type Lookup = (hostname: string, timeoutMs: number) => Promise<string[]>;
 
 /**
  * DNS through c-ares: the A and AAAA records of the name (IPv4 first), from `servers` or those of
- * /etc/resolv.conf; not /etc/hosts. One resolver per timeout, its tries fitted in the timeout.
+ * /etc/resolv.conf; not /etc/hosts (localhost names are loopback without asking). One resolver
+ * per timeout, its tries fitted in the timeout.
  */
 export function dnsLookup(servers?: string[]): Lookup {
   const resolvers = new Map<number, dns.Resolver>();
@@ -35,6 +36,8 @@ export function dnsLookup(servers?: string[]): Lookup {
     return r;
   };
   return async (name, timeoutMs) => {
+    // RFC 6761 §6.3: localhost names are loopback, whatever a DNS server would say.
+    if (/(^|\.)localhost\.?$/i.test(name)) return ['127.0.0.1', '::1'];
     const resolver = resolverFor(timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {

@@ -67,7 +67,7 @@ describe('mcdns CLI', () => {
     });
     const ok = await mcdns(['validate', '--output', 'json', 'manifests/samples/ingressdnsrecord.yaml']);
     expect(ok.code).to.equal(0);
-    expect(JSON.parse(ok.stdout)).to.deep.equal({ valid: 1, invalid: 0, ignored: 0, problems: [] });
+    expect(JSON.parse(ok.stdout)).to.deep.equal({ valid: 1, invalid: 0, ignored: 0, problems: [], notes: [] });
   });
 
   describe('completion', () => {

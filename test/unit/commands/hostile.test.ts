@@ -20,6 +20,10 @@ describe('mcdns validate: the table of hostile inputs', () => {
       const problems = validateObject(c.object);
       if (c.expect === 'valid') expect(formatProblems(problems)).to.equal('');
       else expect(problems, 'a problem naming the field').to.not.deep.equal([]);
+      // The command reads the document as written, and agrees.
+      const report = validateFiles(['case.yaml'], () => c.text);
+      expect(report.valid + report.invalid, 'one object').to.equal(1);
+      expect(report.valid === 1 ? 'valid' : 'invalid').to.equal(c.expect);
     });
   }
 
@@ -40,5 +44,17 @@ describe('mcdns validate: the table of hostile inputs', () => {
     expect(lines).to.contain('IngressDNSRecord/path-crlf: spec.healthCheck.path: ');
     expect(lines).to.contain('ServiceDNSRecord/external-63: spec.externalName: ');
     expect(lines).to.contain(`ServiceDNSRecord/${'a'.repeat(60)}: without spec.externalName the record's name is the first label`);
+    expect(lines).to.contain('IngressDNSRecord/probe-host-foreign: spec: healthCheck.host must be one of spec.hosts');
+    expect(lines).to.contain('IngressDNSRecord/yaml11-on-host: spec.hosts[0]: must be string: read as true (YAML 1.1, as kubectl and the API server read it; a YAML 1.2 reader reads "on")');
+  });
+
+  it('reads YAML 1.1 scalars as kubectl does, and notes each value a YAML 1.2 reader would read otherwise', () => {
+    const report = validateFiles([HOSTILE]);
+    expect(report.notes).to.include('test/fixtures/hostile-records.yaml: IngressDNSRecord/yaml11-octal: spec.healthCheck.port: read as 8 (YAML 1.1, as kubectl and the API server read it; a YAML 1.2 reader reads 10): quote it or write it as you mean it');
+    expect(report.notes).to.include('test/fixtures/hostile-records.yaml: IngressDNSRecord/yaml11-yes: spec.healthCheck.insecureSkipVerify: read as true (YAML 1.1, as kubectl and the API server read it; a YAML 1.2 reader reads "yes"): quote it or write it as you mean it');
+    const octal = hostileCases().find((c) => c.name === 'yaml11-0o-octal');
+    expect((octal?.object.spec as { healthCheck: { port: unknown } }).healthCheck.port).to.equal(8);
+    const date = hostileCases().find((c) => c.name === 'yaml11-date-host');
+    expect((date?.object.spec as { hosts: unknown[] }).hosts).to.deep.equal(['2001-12-14']);
   });
 });

@@ -17,6 +17,12 @@ describe('health: the lookup of a probe target', function () {
     expect(await dnsLookup([dns.server])('lb.example.net', 1_000)).to.deep.equal(['192.0.2.10', '2001:db8::10']);
   });
 
+  it('reads localhost names as loopback without asking any server (RFC 6761)', async () => {
+    expect(await dnsLookup([dns.server])('localhost', 1_000)).to.deep.equal(['127.0.0.1', '::1']);
+    expect(await dnsLookup([dns.server])('lb.LOCALHOST.', 1_000)).to.deep.equal(['127.0.0.1', '::1']);
+    expect(dns.queries.has('localhost')).to.equal(false);
+  });
+
   it('fails a name that does not exist', async () => {
     const err = await dnsLookup([dns.server])('nothing.example.net', 1_000).then(() => undefined, (e: Error) => e);
     expect(err).to.be.instanceOf(Error);
