@@ -81,6 +81,11 @@ export class DirectOutputs {
     return this.sinks.length > 0;
   }
 
+  /** Some provider answers a name with every record below it (CoreDNS etcd). */
+  get answersSubtree(): boolean {
+    return this.sinks.some(({ sink }) => sink.provider.answersSubtree === true);
+  }
+
   /**
    * `only`: the providers are the record's only output (no DNSEndpoints), so a name no provider
    * manages is published nowhere, and the verdict must say so rather than Published.

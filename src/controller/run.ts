@@ -82,7 +82,7 @@ function startController(opts: ControllerOptions, logger: Logger = createLogger(
   // ---- reconciling ----
   const direct = providerOutputs(base, writing);
   const prober = startProber(base, elector !== undefined);
-  const { claims, namePolicy } = nameOwnership(base, host.allKeys);
+  const { claims, namePolicy } = nameOwnership(base, host.allKeys, direct);
   const reconciler = new Reconciler(host.view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
     direct,

@@ -12,7 +12,9 @@
 //     same name as a host, whatever their ages (a TXT name belongs to the name it is derived from);
 //   - a wildcard `*.S` and a name below S contest each other between namespaces (RFC 4592: the
 //     wildcard answers for every name below S that has no records, so whoever holds a name there
-//     would see the wildcard's addresses answered whenever theirs are gone).
+//     would see the wildcard's addresses answered whenever theirs are gone);
+//   - where a DNS provider answers a name with every record below it (CoreDNS etcd: `subtree`),
+//     any name and the names below it contest each other between namespaces, for the same reason.
 import type { Endpoint } from '../api/schema.js';
 import { compareText } from './targets.js';
 import { normaliseName } from './names.js';
@@ -55,13 +57,22 @@ export function covers(wildcard: string, name: string): boolean {
   return wildcard.startsWith('*.') && name !== wildcard && name.endsWith(wildcard.slice(1));
 }
 
-/** Whether two claims of different records contest each other. */
-export function contests(a: Claim, b: Claim): boolean {
+/** Whether `name` lies strictly below `above`. */
+function isBelow(name: string, above: string): boolean {
+  return name.endsWith(`.${above}`);
+}
+
+/**
+ * Whether two claims of different records contest each other; `subtree`: a DNS provider answers
+ * a name with every record below it.
+ */
+export function contests(a: Claim, b: Claim, subtree = false): boolean {
   if (a.by.record === b.by.record) return false;
   if (a.name === b.name) return true;
-  // A wildcard against names below it: between namespaces (one team's own names and wildcard
-  // are its own business), and for names as published, not their TXT names.
+  // A wildcard (or, with `subtree`, any name) against names below it: between namespaces (one
+  // team's own names are its own business), and for names as published, not their TXT names.
   if (a.txtOf !== undefined || b.txtOf !== undefined || a.by.namespace === b.by.namespace) return false;
+  if (subtree && (isBelow(a.name, b.name) || isBelow(b.name, a.name))) return true;
   return covers(a.name, b.name) || covers(b.name, a.name);
 }
 
@@ -74,9 +85,9 @@ export function ancestorsOf(name: string): string[] {
 
 /**
  * When the record first claimed each name: what this process holds for it, else what mcdns
- * recorded in status.claims; a record mcdns never recorded claims for (written by an earlier
- * mcdns, or not reconciled yet) dates its names from its creation, the rule before claim times
- * were recorded, so an upgrade moves no name; otherwise a name is claimed now.
+ * recorded in status.claims; else `createdAt` when given (the caller gives it for a record an
+ * earlier mcdns reconciled without recording claims: the rule of that version, so an upgrade
+ * moves no name) and the record recorded no claims at all; otherwise the name is claimed now.
  */
 export function claimTimes(
   names: Iterable<string>,
@@ -125,13 +136,13 @@ export interface ClaimVerdict {
  * How a record fares on each of its names: `mine` are its claims (TXT names included), `rivals`
  * the claims that may contest one of them (any record's; the judge keeps those that do).
  */
-export function judgeClaims(mine: Iterable<Claim>, rivals: (claim: Claim) => Iterable<Claim>): ClaimVerdict {
+export function judgeClaims(mine: Iterable<Claim>, rivals: (claim: Claim) => Iterable<Claim>, subtree = false): ClaimVerdict {
   const lost = new Map<string, LostName>();
   const others = new Map<string, Map<string, Claim>>();
   const own = [...mine].sort((a, b) => compareText(a.txtOf ?? a.name, b.txtOf ?? b.name) || compareText(a.name, b.name));
   for (const c of own) {
     const base = c.txtOf ?? c.name;
-    const against = [...rivals(c)].filter((r) => contests(c, r)).sort(compareClaims);
+    const against = [...rivals(c)].filter((r) => contests(c, r, subtree)).sort(compareClaims);
     const strongest = against[0];
     if (strongest === undefined) continue;
     if (compareClaims(strongest, c) < 0) {
@@ -176,7 +187,9 @@ function lostReason(l: LostName): string {
   if (covers(mine.name, holder.name)) {
     return `${l.name} covers ${holder.name}, held by ${who} ${older}: a wildcard answers for the names below it that have no records`;
   }
-  return `${l.name} is below the wildcard ${holder.name}, held by ${who} ${older}`;
+  if (covers(holder.name, mine.name)) return `${l.name} is below the wildcard ${holder.name}, held by ${who} ${older}`;
+  const where = isBelow(mine.name, holder.name) ? 'below' : 'above';
+  return `${l.name} is ${where} ${holder.name}, held by ${who} ${older}: the DNS provider answers a name with every record below it`;
 }
 
 /** The Ready message part of a loser: which names, held by whom. */

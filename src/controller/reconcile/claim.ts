@@ -64,14 +64,18 @@ export function stake(ctx: ReconcileContext, key: RecordKey, record: DNSRecord, 
     const recorded = recordedClaims(record);
     const fromIndex = (n: string) => index.claimedAt(by.record, n);
     const fromRecord = new Map((recorded ?? []).map((c) => [normaliseName(c.name), Date.parse(c.since)]));
+    // An earlier mcdns reconciled the record (it has a Ready condition) but recorded no claims:
+    // its names date from its creation, as that version decided. A record never reconciled
+    // claims its names now.
+    const earlier = recorded === undefined && (record.status as RecordStatus | undefined)?.conditions !== undefined;
     const times = claimTimes(allowed, {
       held: fromStatus ? (n) => fromRecord.get(n) ?? fromIndex(n) : fromIndex,
       ...(recorded ? { recorded } : {}),
-      ...(record.metadata.creationTimestamp ? { createdAt: String(record.metadata.creationTimestamp) } : {}),
+      ...(earlier && record.metadata.creationTimestamp ? { createdAt: String(record.metadata.creationTimestamp) } : {}),
       now: ctx.now(),
     });
     index.set(by, times);
-    verdict = judgeClaims(index.claimsOf(by.record), (c) => index.rivalsOf(c));
+    verdict = judgeClaims(index.claimsOf(by.record), (c) => index.rivalsOf(c), index.subtree);
     claims = claimTimesStatus(times);
   }
   const lost = new Set(verdict.lost.map((l) => l.name));

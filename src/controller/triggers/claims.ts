@@ -6,7 +6,10 @@
 //
 // Beside a record's names, the index holds the ownership TXT names derived from them
 // (`txtNames`, from --txt-prefix/--txt-suffix), and for each wildcard `*.S` the names claimed
-// below S, so a wildcard finds the names it covers without a walk over every name.
+// below S, so a wildcard finds the names it covers without a walk over every name. With
+// `subtree` (a DNS provider answers a name with every record below it), every name is a
+// wildcard of sorts: the names below each one are indexed, and a name's rivals include the
+// names above and below it.
 //
 // When the claimants of a name change, the other claimants of that name (and of the names that
 // overlap it) are handed to `onChange` (the controller queues them): a loser whose holder let
@@ -32,8 +35,14 @@ export class ClaimIndex {
   private readonly under = new Map<string, Map<string, Claim>>();
   private readonly listeners = new Set<ClaimsListener>();
 
-  /** `txtNames`: the ownership TXT names of a name (none: TXT names claim nothing). */
-  constructor(private readonly txtNames: (name: string) => string[] = () => []) {}
+  /**
+   * `txtNames`: the ownership TXT names of a name (none: TXT names claim nothing); `subtree`: a
+   * DNS provider answers a name with every record below it.
+   */
+  constructor(
+    private readonly txtNames: (name: string) => string[] = () => [],
+    readonly subtree = false,
+  ) {}
 
   /** Called with the records to look at again after a change of claims. Returns an unsubscribe function. */
   onChange(listener: ClaimsListener): () => void {
@@ -66,8 +75,12 @@ export class ClaimIndex {
   rivalsOf(claim: Claim): Claim[] {
     const found = new Set<Claim>(this.byName.get(claim.name));
     if (claim.txtOf === undefined) {
-      for (const above of ancestorsOf(claim.name)) for (const c of this.wildcards.get(above)) found.add(c);
+      for (const above of ancestorsOf(claim.name)) {
+        for (const c of this.wildcards.get(above)) found.add(c);
+        if (this.subtree) for (const c of this.byName.get(above)) if (c.txtOf === undefined) found.add(c);
+      }
       if (claim.name.startsWith('*.')) for (const c of this.under.get(claim.name.slice(2))?.values() ?? []) found.add(c);
+      if (this.subtree) for (const c of this.under.get(claim.name)?.values() ?? []) found.add(c);
     }
     return [...found];
   }
@@ -123,20 +136,28 @@ export class ClaimIndex {
     if (claim.txtOf !== undefined) return;
     if (claim.name.startsWith('*.')) {
       const base = claim.name.slice(2);
-      if (!this.wildcards.hasKey(base)) this.fillUnder(base);
+      if (!this.wildcards.hasKey(base) && !this.under.has(base)) this.fillUnder(base);
       this.wildcards.add(base, claim);
     }
-    for (const above of ancestorsOf(claim.name)) this.under.get(above)?.set(byRecordAndName(claim), claim);
+    for (const above of ancestorsOf(claim.name)) {
+      let below = this.under.get(above);
+      if (!below && this.subtree) this.under.set(above, (below = new Map()));
+      below?.set(byRecordAndName(claim), claim);
+    }
   }
 
   private remove(claim: Claim): void {
     this.byName.remove(claim.name, claim.by.record);
     if (claim.txtOf !== undefined) return;
-    for (const above of ancestorsOf(claim.name)) this.under.get(above)?.delete(byRecordAndName(claim));
+    for (const above of ancestorsOf(claim.name)) {
+      const below = this.under.get(above);
+      below?.delete(byRecordAndName(claim));
+      if (below?.size === 0 && this.subtree) this.under.delete(above);
+    }
     if (!claim.name.startsWith('*.')) return;
     const base = claim.name.slice(2);
     this.wildcards.remove(base, claim.by.record);
-    if (!this.wildcards.hasKey(base)) this.under.delete(base);
+    if (!this.wildcards.hasKey(base) && !this.subtree) this.under.delete(base);
   }
 
   /** A first wildcard at `*.base`: index the names already claimed below base (once). */

@@ -56,12 +56,13 @@ export interface NameOwnership {
 }
 
 /** Who owns a name, and who may have it; starts the name policy's watches. */
-export function nameOwnership({ opts, logger, hostKc, manager, queue }: ControllerBase, allKeys: () => string[]): NameOwnership {
+export function nameOwnership({ opts, logger, hostKc, manager, queue }: ControllerBase, allKeys: () => string[], direct: DirectOutputs): NameOwnership {
   // One owner per name: a change of a name's claimants re-runs its other claimants at once. A
   // name claims its ownership TXT names too, as the providers' (or ExternalDNS's, configured
-  // alike) --txt-prefix/--txt-suffix derive them.
+  // alike) --txt-prefix/--txt-suffix derive them; and, where a provider answers a name with
+  // every record below it, the names below it.
   const ownership = ownershipFromConfig(opts.providers.sink);
-  const claims = new ClaimIndex((name) => ownershipTxtNames(name, ownership));
+  const claims = new ClaimIndex((name) => ownershipTxtNames(name, ownership), direct.answersSubtree);
   claims.onChange((records) => records.forEach((r) => queue.add(r)));
   // Authorised names: a policy change re-runs every record, a namespace's labels its records.
   const namePolicy = new ApiNamePolicy(hostKc, logger);

@@ -140,3 +140,24 @@ describe('claims: a wildcard and the names below it (RFC 4592)', () => {
     expect(lostMessage(judge([www], [www, older]).lost)).to.contain('www.shop.example.org is below the wildcard *.shop.example.org');
   });
 });
+
+describe('claims: on a provider answering a name with every record below it (CoreDNS etcd)', () => {
+  const shop = claim('team-a', 'shop', 'shop.example.org', '2026-01-01T00:00:00Z');
+  const evil = claim('team-b', 'evil', 'evil.shop.example.org', '2026-02-01T00:00:00Z');
+
+  it('makes a name and the names below it contest each other between namespaces, there only', () => {
+    expect(contests(shop, evil, true)).to.equal(true);
+    expect(contests(shop, evil)).to.equal(false);
+    expect(contests(shop, claim('team-a', 'www', 'www.shop.example.org', '2026-02-01T00:00:00Z'), true)).to.equal(false);
+  });
+
+  it('keeps the younger of the two out, saying which is above which', () => {
+    const verdict = judgeClaims([evil], () => [shop, evil], true);
+    expect(lostMessage(verdict.lost)).to.equal(
+      'evil.shop.example.org is below shop.example.org, held by IngressDNSRecord team-a/shop (an older claim since 2026-01-01T00:00:00.000Z): ' +
+        'the DNS provider answers a name with every record below it: not published here',
+    );
+    const older = { ...evil, at: at('2025-01-01T00:00:00Z') };
+    expect(lostMessage(judgeClaims([shop], () => [shop, older], true).lost)).to.contain('shop.example.org is above evil.shop.example.org');
+  });
+});

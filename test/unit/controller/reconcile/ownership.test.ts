@@ -80,7 +80,7 @@ describe('ownership: a claim is as old as the moment its record claimed the name
     await first.reconciler.reconcile(TEAM_B);
     clock.now = new Date('2026-03-01T00:00:05Z');
     await first.reconciler.reconcile(TEAM_A);
-    expect(host.record(TEAM_A)?.status?.claims).to.deep.equal([{ name: 'shop.example.org', since: '2026-03-01T00:00:00.000Z' }]);
+    expect(host.record(TEAM_A)?.status?.claims).to.deep.equal([{ name: 'shop.example.org', since: '2026-03-01T00:00:05.000Z' }]);
 
     clock.now = new Date('2026-04-01T00:00:00Z');
     host.records.set(keyOf(TEAM_B), { ...(host.record(TEAM_B) as IngressDNSRecord), spec: { hosts: ['dummy.example.org', 'shop.example.org'] } });
@@ -89,9 +89,9 @@ describe('ownership: a claim is as old as the moment its record claimed the name
     expect(names(TEAM_A)).to.deep.equal(['shop.example.org 192.0.2.1']);
     expect(names(TEAM_B)).to.deep.equal(['dummy.example.org 192.0.2.66']);
     expect(ready(TEAM_B)).to.include({ status: 'False', reason: 'NameConflict' });
-    expect(ready(TEAM_B)?.message).to.contain('shop.example.org is held by IngressDNSRecord team-a/shop (an older claim since 2026-03-01T00:00:00.000Z)');
+    expect(ready(TEAM_B)?.message).to.contain('shop.example.org is held by IngressDNSRecord team-a/shop (an older claim since 2026-03-01T00:00:05.000Z)');
     expect(host.record(TEAM_B)?.status?.claims).to.deep.equal([
-      { name: 'dummy.example.org', since: '2025-01-01T00:00:00.000Z' },
+      { name: 'dummy.example.org', since: '2025-06-01T00:00:00.000Z' },
       { name: 'shop.example.org', since: '2026-04-01T00:00:00.000Z' },
     ]);
 
@@ -102,6 +102,21 @@ describe('ownership: a claim is as old as the moment its record claimed the name
     await second.reconciler.reconcile(TEAM_B);
     expect(names(TEAM_B)).to.deep.equal(['dummy.example.org 192.0.2.66']);
     await second.reconciler.reconcile(TEAM_A);
+    expect(names(TEAM_A)).to.deep.equal(['shop.example.org 192.0.2.1']);
+  });
+
+  it('claims the names of a record never reconciled when it is first seen, not at its creationTimestamp', async () => {
+    const { host, clock, names } = scene();
+    // Created in the same second as team-a's claim, in a namespace that sorts first: still younger.
+    const early = ing('aaa', 'early');
+    host.records.set(keyOf(early), record(early, ['shop.example.org'], '2026-03-01T00:00:00Z'));
+    host.clusters = [member([{ key: TEAM_A, hosts: ['shop.example.org'], ip: '192.0.2.1' }, { key: early, hosts: ['shop.example.org'], ip: '192.0.2.66' }])];
+    const { reconciler } = controller(host, clock);
+    clock.now = new Date('2026-03-01T00:00:00.100Z');
+    await reconciler.reconcile(TEAM_A);
+    clock.now = new Date('2026-03-01T00:00:00.400Z');
+    await reconciler.reconcile(early);
+    expect(names(early)).to.deep.equal([]);
     expect(names(TEAM_A)).to.deep.equal(['shop.example.org 192.0.2.1']);
   });
 
@@ -118,10 +133,15 @@ describe('ownership: a claim is as old as the moment its record claimed the name
     expect(names(TEAM_A)).to.deep.equal(['shop.example.org 192.0.2.1']);
   });
 
-  it('decides at an upgrade as the previous version did: records without status.claims date from their creation', async () => {
+  it('decides at an upgrade as the previous version did: records an earlier mcdns reconciled date from their creation', async () => {
     const { host, clock, names } = scene();
-    // Both records come from an earlier mcdns: no status.claims; team-b's record is older.
-    host.records.set(keyOf(TEAM_B), record(TEAM_B, ['shop.example.org'], '2025-01-01T00:00:00Z'));
+    // Both records come from an earlier mcdns (a Ready condition, no status.claims); team-b's is older.
+    const reconciledBefore = (r: IngressDNSRecord): IngressDNSRecord => ({
+      ...r,
+      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Published', message: '', lastTransitionTime: '2025-01-01T00:00:00Z' }] },
+    });
+    host.records.set(keyOf(TEAM_B), reconciledBefore(record(TEAM_B, ['shop.example.org'], '2025-01-01T00:00:00Z')));
+    host.records.set(keyOf(TEAM_A), reconciledBefore(record(TEAM_A, ['shop.example.org'], '2026-03-01T00:00:00Z')));
     const { reconciler } = controller(host, clock);
     reconciler.seedClaims([TEAM_A, TEAM_B]);
     await reconciler.reconcile(TEAM_A);
@@ -260,6 +280,24 @@ describe('ownership: TXT names, wildcards and Service names are claimed too', ()
     await restarted.reconciler.reconcile(squat);
     expect(views(host).names(squat)).to.deep.equal([]);
     expect(views(host).ready(squat)?.message).to.contain(`${zonal} is held by ServiceDNSRecord team-a/api`);
+  });
+});
+
+describe('ownership: on a provider answering subtrees, names above and below are claimed', () => {
+  it('keeps a name below a name another team claims out, even while that name has no address', async () => {
+    const host = new MemoryHost();
+    const clock = { now: new Date('2026-01-01T00:00:00Z') };
+    const shop = ing('team-a', 'shop7');
+    const evil = ing('team-b', 'evil7');
+    host.records.set(keyOf(shop), record(shop, ['shop7.example.org'], '2026-01-01T00:00:00Z'));
+    host.records.set(keyOf(evil), record(evil, ['evil.shop7.example.org'], '2026-02-01T00:00:00Z'));
+    host.clusters = [member([{ key: shop, hosts: ['shop7.example.org'] }, { key: evil, hosts: ['evil.shop7.example.org'], ip: '192.0.2.66' }])];
+    const claims = new ClaimIndex((name) => ownershipTxtNames(name, ownershipConfig()), true);
+    const reconciler = new Reconciler(host, host, 'externaldns.k8s.io', silent, () => clock.now, { claims });
+    reconciler.seedClaims([shop, evil]);
+    await reconciler.reconcile(evil);
+    expect(views(host).names(evil)).to.deep.equal([]);
+    expect(views(host).ready(evil)?.message).to.contain('evil.shop7.example.org is below shop7.example.org, held by IngressDNSRecord team-a/shop7');
   });
 });
 

@@ -15,12 +15,14 @@ const silent = winston.createLogger({ silent: true });
 const victimKey: RecordKey = { kind: 'IngressDNSRecord', namespace: 'team-a', name: 'victim' };
 const attackerKey: RecordKey = { kind: 'IngressDNSRecord', namespace: 'team-b', name: 'attacker' };
 
+/** A record that claimed its hosts when it was created (status.claims as mcdns wrote it then). */
 function record(key: RecordKey, hosts: string[], createdAt: string): IngressDNSRecord {
   return {
     apiVersion: 'multiclusterdns.kubefed.io/v1alpha1',
     kind: 'IngressDNSRecord',
     metadata: { name: key.name, namespace: key.namespace, uid: `uid-${key.name}`, generation: 1, creationTimestamp: createdAt },
     spec: { hosts },
+    status: { claims: hosts.map((name) => ({ name, since: new Date(createdAt).toISOString() })) },
   };
 }
 function member(ingresses: { namespace: string; name: string; hosts: string[]; ip?: string }[]): ClusterObservation {
@@ -155,7 +157,12 @@ describe('one owner per name', () => {
     const older = { kind: 'ServiceDNSRecord' as const, namespace: 'team-a', name: 'api' };
     const younger = { kind: 'ServiceDNSRecord' as const, namespace: 'team-b', name: 'api' };
     const ingressKey = { kind: 'IngressDNSRecord' as const, namespace: 'team-c', name: 'www' };
-    const at = (r: ServiceDNSRecord, createdAt: string) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: createdAt } });
+    // Reconciled by an earlier mcdns (a Ready condition, no status.claims): claims date from creation.
+    const at = (r: ServiceDNSRecord, createdAt: string): ServiceDNSRecord => ({
+      ...r,
+      metadata: { ...r.metadata, creationTimestamp: createdAt },
+      status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Published', message: '', lastTransitionTime: createdAt }] },
+    });
     host.records.set(keyOf(older), at(serviceRecord('api', { dnsPrefix: 'www' }, 'team-a'), '2026-01-01T00:00:00Z'));
     host.records.set(keyOf(younger), at(serviceRecord('api', { dnsPrefix: 'www' }, 'team-b'), '2026-01-02T00:00:00Z'));
     host.records.set(keyOf(ingressKey), record(ingressKey, ['www.example.org'], '2026-01-03T00:00:00Z'));
