@@ -23,8 +23,10 @@ import type { HostWrites } from '../host/ports.js';
 export const EventReason = {
   /** Ready became True again after False: the record's names are published (a first publish records no Event). */
   Published: 'Published',
-  /** The spec cannot be used; the published DNSEndpoint is left as it was. */
+  /** The spec cannot be used; what it publishes stays, as far as it may still hold it. */
   InvalidSpec: 'InvalidSpec',
+  /** A record that cannot be reconciled let go of published names it may no longer hold. */
+  NamesReleased: 'NamesReleased',
   /** A member cluster serving this record became unreachable for longer than the offline grace. */
   ClusterOffline: 'ClusterOffline',
   /** A member cluster serving this record answers again. */

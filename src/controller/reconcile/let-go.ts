@@ -13,6 +13,7 @@ import { boundedMessage } from '../../core/verdict.js';
 import { describeError } from '../../errors.js';
 import { publishedNames, stake } from './claim.js';
 import { persistStatus } from './status.js';
+import { EventReason } from '../events/recorder.js';
 import { RetryLater, type ReconcileContext, type ReconcileResult } from './types.js';
 
 /** What an invalid record's reconcile did; `retry` when a provider failed to let go. */
@@ -64,6 +65,8 @@ export async function letGo(
       remaining ??= withoutNames(confirmed, gone);
     }
     ctx.log.info('an invalid record let go of names it may no longer hold', { record: k, names: gone.join(',') });
+    // The status says it once (the next reconcile publishes none of them, so has nothing to say): the Event stays.
+    await ctx.events.record({ ...key, uid: record.metadata.uid }, 'Warning', EventReason.NamesReleased, boundedMessage([`not published any more: ${held.problems.join('; ')}`]));
   }
   failure ??= direct?.failure?.message;
   const verdict: Verdict =
