@@ -128,7 +128,7 @@ addProviderOptions(program.command('run'))
       .env('MCDNS_HEALTH_CHECKED_TTL'),
   )
   .addOption(
-    new Option('--probe-concurrency <n>', 'health probes in flight at most').default(32).argParser(Number).env('MCDNS_PROBE_CONCURRENCY'),
+    new Option('--probe-concurrency <n>', 'health probes in flight, shared fairly between namespaces').default(32).argParser(Number).env('MCDNS_PROBE_CONCURRENCY'),
   )
   .addOption(new Option('--probe-ca-file <path>', 'extra CA bundle (PEM) trusted by https probes').env('MCDNS_PROBE_CA_FILE'))
   .addOption(
