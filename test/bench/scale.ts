@@ -5,7 +5,7 @@
 //   setup        one etcd behind host + K member kube-apiservers (distinct --etcd-prefix), two
 //                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS, which takes
 //                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones'
-//                api_rectify as --pdns-api-rectify says, off by default), each API behind a
+//                api_rectify as --pdns-api-rectify says: PowerDNS's own default, on, unless told off), each API behind a
 //                counting proxy; N records on the host, in each member one Ingress per
 //                record with a loopback load-balancer address set through /status.
 //   cold start   mcdns (--leader-elect, DNSEndpoints + --provider powerdns beside, TXT ownership)
@@ -24,7 +24,6 @@
 //
 // Every wait is bounded; a phase that does not finish is reported as "did not converge within X s"
 // and the run goes on with what can still be measured. Everything is torn down at the end.
-import { Resolver } from 'node:dns/promises';
 import { startBed, type Bed } from '../env/bed.js';
 import { startCountingProxy, diffCounts, type CountingProxy, type ProxyCounts } from '../env/counting-proxy.js';
 import { startExternalDns, type ExternalDnsHandle } from '../env/externaldns.js';
@@ -36,11 +35,12 @@ import { diffRecord } from '../env/prom.js';
 import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
+import { changeTrials, type ChangeFigures } from './scale/changes.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsProcessEnv } from './options.js';
-import { summarize, type Summary } from './stats.js';
+import type { Summary } from './stats.js';
 
 /** PowerDNS B's webserver-max-bodysize (MB): room for ExternalDNS's single PATCH per zone. */
 const EXTERNALDNS_PDNS_MAX_BODY_MB = 64;
@@ -70,9 +70,10 @@ export interface ScaleOptions {
   /** Extra mcdns run flags. */
   mcdnsArgs: string[];
   /**
-   * The zones' api_rectify at both PowerDNS servers (default off). On, PowerDNS rectifies the
-   * whole zone in every API change: O(zone rows) per PATCH (about 255 ms at 10,000 names × 10
-   * targets), which only DNSSEC-signed zones need (docs/providers-powerdns.md).
+   * The zones' api_rectify at both PowerDNS servers (default on: PowerDNS's own default, the zone
+   * left as it creates it). On, PowerDNS rectifies the whole zone in every API change: O(zone
+   * rows) per PATCH, which only DNSSEC-signed zones need (docs/providers-powerdns.md); off sets
+   * the zone's api_rectify to false, as a DNS team can.
    */
   pdnsApiRectify: boolean;
 }
@@ -111,6 +112,11 @@ interface ScaleRun {
   cpuS: number;
   steady: { hostWrites: number; providerWrites: number; providerReads: number } & Record<string, unknown>;
   changeLatencyMs: { dnsEndpoint: Percentiles; powerdns: Percentiles };
+  /**
+   * The provider's floor in the same run and zone: the bench's own single-rrset PATCH straight to
+   * PowerDNS → its answer, one after each change (changes.floor has the PATCH alone).
+   */
+  powerdnsFloorMs: Percentiles;
   membersMarkedOffline: number;
   leaseRenewalsMissed: number;
   // Beyond the required fields:
@@ -139,7 +145,7 @@ interface ScaleRun {
   hostRequestsDuringConvergence: { byVerb: Record<string, number>; byVerbResource: Record<string, number> };
   memberRequestsDuringConvergence: { byVerb: Record<string, number> };
   powerdnsRequestsDuringConvergence: ProxyCounts | null;
-  changes: { requested: number; notSeen: number; dnsEndpointMs: Summary | null; powerdnsMs: Summary | null };
+  changes: ChangeFigures;
   lease: { renewalFailures: number; stepDowns: number; maxRenewGapS: number | null; renewDeadlineS: number; renewalsSeen: number };
   mcdnsLog: { errors: number; warnings: number; firstErrors: string[] };
   externalDns: { lifted?: ExternalDnsRun; defaults?: ExternalDnsRun };
@@ -202,6 +208,7 @@ function headline(r: ScaleRun): Record<string, unknown> {
     cpuS: r.cpuS,
     steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads },
     changeLatencyMs: r.changeLatencyMs,
+    powerdnsFloorMs: r.powerdnsFloorMs,
     membersMarkedOffline: r.membersMarkedOffline,
     leaseRenewalsMissed: r.leaseRenewalsMissed,
   };
@@ -292,6 +299,7 @@ class ScaleRunner {
       cpuS: cold.cost.cpuS,
       steady,
       changeLatencyMs: { dnsEndpoint: pct(changes.dnsEndpointMs), powerdns: pct(changes.powerdnsMs) },
+      powerdnsFloorMs: pct(changes.floor.answerMs),
       membersMarkedOffline: Math.max(mlog.offline, mlog.transitionsToOffline),
       leaseRenewalsMissed: Math.max(this.lease.missed, mlog.stepDowns),
       zones: opts.zones,
@@ -355,7 +363,8 @@ class ScaleRunner {
     for (const z of fleet.zones()) {
       for (const pdns of [pdnsA, pdnsB]) {
         await pdns.createZone(z);
-        await pdns.api('PUT', `/servers/localhost/zones/${z}.`, { api_rectify: opts.pdnsApiRectify });
+        // On: the zone as PowerDNS makes it (default-api-rectify=yes), as users run it.
+        if (!opts.pdnsApiRectify) await pdns.api('PUT', `/servers/localhost/zones/${z}.`, { api_rectify: false });
       }
     }
     const proxyA = await startCountingProxy(pdnsA.apiUrl);
@@ -552,55 +561,28 @@ class ScaleRunner {
 
   private skipChanges(): ScaleRun['changes'] {
     this.notes.push('load-balancer changes skipped: mcdns had not converged');
-    return { requested: this.opts.changes, notSeen: this.opts.changes, dnsEndpointMs: null, powerdnsMs: null };
+    const none = { toPatchMs: null, patchMs: null, afterPatchMs: null, patchesPerChange: null, readInTheWay: 0 };
+    return { requested: this.opts.changes, notSeen: this.opts.changes, dnsEndpointMs: null, powerdnsMs: null, floor: { answerMs: null, patchMs: null, notSeen: 0 }, parts: none };
   }
 
-  /**
-   * Single load-balancer changes, one at a time: a member's Ingress status moves to a new address;
-   * timed to the first DNSEndpoint event carrying it (the bench's watch) and to the first PowerDNS
-   * answer carrying it (a DNS query every 5 ms). Three misses in a row end the series.
-   */
+  /** The change trials, each followed by a floor trial in the same zone (scale/changes.ts). */
   private async loadBalancerChanges(s: Servers): Promise<ScaleRun['changes']> {
-    const { n, fleet, opts, tracker } = this;
-    const resolver = new Resolver({ timeout: 500, tries: 1 });
-    resolver.setServers([`127.0.0.1:${s.pdnsA.port}`]);
-    const epMs: number[] = [];
-    const dnsMs: number[] = [];
-    let notSeen = 0;
-    let misses = 0;
-    this.log(`${opts.changes} single load-balancer changes`);
-    for (let c = 0; c < opts.changes && misses < 3; c++) {
-      const i = Math.floor(Math.random() * n);
-      const m = 1 + Math.floor(Math.random() * opts.clusters);
-      const ip = fleet.change(m, i, c);
-      tracker.watchIp(ip);
-      const c0 = performance.now();
-      await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
-        status: { loadBalancer: { ingress: [{ ip }] } },
-      });
-      let dnsAt: number | undefined;
-      const until = c0 + opts.changeTimeoutS * 1000;
-      while (performance.now() < until) {
-        if (dnsAt === undefined && (await resolver.resolve4(fleet.host(i)).catch(() => [] as string[])).includes(ip)) dnsAt = performance.now();
-        if (dnsAt !== undefined && tracker.seenAt(ip) !== undefined) break;
-        await sleep(5);
-      }
-      const epAt = tracker.seenAt(ip);
-      if (epAt !== undefined) epMs.push(epAt - c0);
-      if (dnsAt !== undefined) dnsMs.push(dnsAt - c0);
-      if (epAt === undefined || dnsAt === undefined) {
-        notSeen++;
-        misses++;
-        const missing = [epAt === undefined ? 'no DNSEndpoint' : '', dnsAt === undefined ? 'no PowerDNS answer' : ''].filter(Boolean).join(', ');
-        this.log(`  change ${c} (${fleet.host(i)} in member${m} → ${ip}): ${missing} within ${opts.changeTimeoutS} s`);
-      } else misses = 0;
-      if ((c + 1) % 10 === 0) this.log(`  ${c + 1}/${opts.changes} changes`);
-      await sleep(100 + Math.random() * 300); // de-phase from any periodic work
-    }
-    if (misses >= 3) this.notes.push(`load-balancer changes stopped after 3 in a row were not seen within ${opts.changeTimeoutS} s`);
-    const changes = { requested: opts.changes, notSeen, dnsEndpointMs: epMs.length > 0 ? summarize(epMs) : null, powerdnsMs: dnsMs.length > 0 ? summarize(dnsMs) : null };
-    this.log(`  change → DNSEndpoint ${JSON.stringify(pct(changes.dnsEndpointMs))} ms; → PowerDNS answer ${JSON.stringify(pct(changes.powerdnsMs))} ms; not seen ${notSeen}`);
-    return changes;
+    const { notes, ...figures } = await changeTrials({
+      fleet: this.fleet,
+      tracker: this.tracker,
+      pdns: s.pdnsA,
+      proxy: s.proxyA,
+      changes: this.opts.changes,
+      changeTimeoutS: this.opts.changeTimeoutS,
+      setAddress: async (m, i, ip) => {
+        await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${this.fleet.name(i)}/status`, {
+          status: { loadBalancer: { ingress: [{ ip }] } },
+        });
+      },
+      log: this.log,
+    });
+    this.notes.push(...notes);
+    return figures;
   }
 
   /**
