@@ -221,6 +221,8 @@ interface Servers {
   pdnsB: PowerDnsHandle;
   proxyA: CountingProxy;
   proxyB: CountingProxy;
+  /** Also to PowerDNS A: the path of the floor's PATCHes (the same kind of hop as mcdns's). */
+  proxyFloor: CountingProxy;
   rest: Record<string, KubeRest>;
   host: KubeRest;
 }
@@ -369,14 +371,15 @@ class ScaleRunner {
     }
     const proxyA = await startCountingProxy(pdnsA.apiUrl);
     const proxyB = await startCountingProxy(pdnsB.apiUrl);
-    this.cleanups.push(() => proxyA.close(), () => proxyB.close());
+    const proxyFloor = await startCountingProxy(pdnsA.apiUrl);
+    this.cleanups.push(() => proxyA.close(), () => proxyB.close(), () => proxyFloor.close());
     const sockets = Math.max(opts.bulkConcurrency, opts.workers);
     const rest = Object.fromEntries(bed.clusters.map((c) => [c, new KubeRest(bed.apiServer(c), { maxSockets: sockets })]));
     this.cleanups.push(() => Object.values(rest).forEach((r) => r.close()));
     await installMcdnsCrds((m) => bed.apply(bed.host, m));
     for (const c of bed.clusters) await rest[c]!.post('/api/v1/namespaces', { metadata: { name: NS } }, [409]);
     await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: FLOOR_NS } }, [409]);
-    return { bed, pdnsA, pdnsB, proxyA, proxyB, rest, host: rest[bed.host]! };
+    return { bed, pdnsA, pdnsB, proxyA, proxyB, proxyFloor, rest, host: rest[bed.host]! };
   }
 
   /**
@@ -572,6 +575,7 @@ class ScaleRunner {
       tracker: this.tracker,
       pdns: s.pdnsA,
       proxy: s.proxyA,
+      floorProxy: s.proxyFloor,
       changes: this.opts.changes,
       changeTimeoutS: this.opts.changeTimeoutS,
       setAddress: async (m, i, ip) => {

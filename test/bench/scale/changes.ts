@@ -3,7 +3,8 @@
 // answer carrying it; and, after each, the provider's floor in the same zone: the bench itself
 // sends one single-rrset PATCH straight to PowerDNS (a name of its own, which mcdns does not
 // own) and waits for its answer the same way. Both are polled alike (a DNS query every 5 ms), so
-// what separates mcdns's figure from the floor's is mcdns's own.
+// what separates mcdns's figure from the floor's is mcdns's own. The floor's PATCH passes a proxy
+// of the same kind as mcdns's (its own, so that mcdns's requests are counted alone).
 //
 // Each mcdns change is also taken apart with the counting proxy's request log (arrival and end of
 // every request mcdns sent PowerDNS): change → mcdns's PATCH arrives, the PATCH itself, PATCH end →
@@ -21,6 +22,8 @@ export interface ChangeTrialsSetup {
   pdns: PowerDnsHandle;
   /** The proxy between mcdns and PowerDNS: its request log times mcdns's PATCHes. */
   proxy: CountingProxy;
+  /** A proxy of the same kind, to the same PowerDNS, for the floor's PATCHes: the same path as mcdns's. */
+  floorProxy: CountingProxy;
   changes: number;
   changeTimeoutS: number;
   /** Moves member m's load-balancer address of record i to ip (a status write in that member). */
@@ -67,7 +70,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const orNull = (xs: number[]): Summary | null => (xs.length > 0 ? summarize(xs) : null);
 
 /** The name the floor trials write: in the record's zone, owned by nobody (mcdns leaves it alone). */
-export const floorName = (zone: string) => `bench-floor-probe.${zone}`;
+const floorName = (zone: string) => `bench-floor-probe.${zone}`;
 
 /**
  * Takes one change apart from the proxy's request log (wall-clock ms): the PATCHes that arrived
@@ -143,9 +146,13 @@ export async function changeTrials(t: ChangeTrialsSetup): Promise<ChangeFigures 
     const name = floorName(zone);
     const floorIp = `127.250.${(c >> 8) & 255}.${c & 255}`;
     const f0 = performance.now();
-    await pdns.api('PATCH', `/servers/localhost/zones/${zone}.`, {
-      rrsets: [{ name: `${name}.`, type: 'A', ttl: 60, changetype: 'REPLACE', records: [{ content: floorIp, disabled: false }] }],
+    const res = await fetch(`${t.floorProxy.url}/api/v1/servers/localhost/zones/${zone}.`, {
+      method: 'PATCH',
+      headers: { 'X-API-Key': pdns.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ rrsets: [{ name: `${name}.`, type: 'A', ttl: 60, changetype: 'REPLACE', records: [{ content: floorIp, disabled: false }] }] }),
     });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`scale: the floor's PATCH of ${name}: HTTP ${res.status}`);
     floorPatchMs.push(performance.now() - f0);
     const fAt = await answered(name, floorIp, f0 + t.changeTimeoutS * 1000);
     if (fAt !== undefined) floorMs.push(fAt - f0);
