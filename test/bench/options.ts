@@ -26,6 +26,10 @@ export const BENCH_OPTIONS = {
   'change-timeout-s': { type: 'string', default: '30' },
   'mcdns-args': { type: 'string', default: '' },
   'pdns-api-rectify': { type: 'string', default: 'on' },
+  'api-servers': { type: 'string' },
+  'member-rtt': { type: 'string', default: '0' },
+  background: { type: 'string', default: '0' },
+  churn: { type: 'string', default: '0' },
   chart: { type: 'string' },
   from: { type: 'string' },
 } satisfies ParseArgsConfig['options'];

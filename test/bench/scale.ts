@@ -27,17 +27,21 @@
 import { startBed, type Bed } from '../env/bed.js';
 import { startCountingProxy, diffCounts, type CountingProxy, type ProxyCounts } from '../env/counting-proxy.js';
 import { startExternalDns, type ExternalDnsHandle } from '../env/externaldns.js';
-import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { ALLOW_LOOPBACK_PROBES, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';
 import { processCost, type ProcessCost } from '../env/procstat.js';
 import { diffRecord } from '../env/prom.js';
+import { makeTempDir } from '../env/process.js';
 import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
+import { createBackground, startChurn, type Churn } from './scale/background.js';
 import { changeTrials, type ChangeFigures } from './scale/changes.js';
+import { startMemberPaths, type MemberPaths } from './scale/member-paths.js';
+import { placeMembers, planRuns, type MemberReality, type Placement, type PlannedRun } from './scale/variants.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
-import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
+import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, memberObjects, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsProcessEnv } from './options.js';
 import type { Summary } from './stats.js';
@@ -47,8 +51,15 @@ const EXTERNALDNS_PDNS_MAX_BODY_MB = 64;
 
 export interface ScaleOptions {
   records: number[];
-  /** Member clusters (K). */
-  clusters: number;
+  /** Member clusters (K), one run per value. */
+  clusters: number[];
+  /** Real kube-apiservers behind the K members (default K: one each); fewer share them (scale/variants.ts). */
+  apiServers?: number;
+  /**
+   * The members as the realistic runs see them (round trip, loss, unrelated workloads, churn);
+   * when any is set, each N × K runs plain first, then with them.
+   */
+  reality: MemberReality;
   /** DNS zones the records are spread over (default 1). */
   zones: number;
   /** mcdns --workers, and the bare client's concurrency for the floor (default: mcdns's default). */
@@ -104,13 +115,35 @@ interface ExternalDnsRun {
 interface ScaleRun {
   records: number;
   clusters: number;
+  /** plain: members next door holding the fleet only; realistic: as memberRttMs, background and churnPerS say. */
+  variant: PlannedRun['variant'];
+  /** Real kube-apiservers behind the `clusters` members. */
+  apiServers: number;
+  memberRttMs: number;
+  memberLossPct: number;
+  /** Unrelated Services (with a 10-endpoint EndpointSlice each) per API server, and a tenth as many Ingresses. */
+  background: number;
+  /** Ready flips per second asked of each API server's background slices, during the steady window and the changes. */
+  churnPerS: number;
+  /** The flips per second each API server took (null without churn). */
+  churnAchievedPerS: number | null;
+  /** TCP segments the far-member proxies delayed as lost (null without --member-rtt). */
+  memberSegmentsLost: number | null;
+  /** Member objects mcdns keeps in its indexes (mcdns_member_objects_indexed), summed over members, after the steady window. */
+  objectsRetained: number | null;
+  /** Member objects mcdns was told of (mcdns_member_objects_seen, kept or not); null if this mcdns does not count them. */
+  objectsSeen: number | null;
+  /** Both by kind, summed over members. */
+  objectsByKind: Record<string, { retained: number; seen?: number }>;
+  /** The round trip mcdns measured to its members (mcdns_member_round_trip_seconds, mean over members), if it does. */
+  memberRoundTripMsSeen: number | null;
   dnsEndpointsConvergedS: number | null;
   apiWriteFloorS: number;
   powerdnsConvergedS: number | null;
   externalDnsConvergedS: number | null;
   peakRssMiB: number;
   cpuS: number;
-  steady: { hostWrites: number; providerWrites: number; providerReads: number } & Record<string, unknown>;
+  steady: { hostWrites: number; providerWrites: number; providerReads: number; cpuPercentOfCore: number } & Record<string, unknown>;
   changeLatencyMs: { dnsEndpoint: Percentiles; powerdns: Percentiles };
   /**
    * The provider's floor in the same run and zone: the bench's own single-rrset PATCH straight to
@@ -173,21 +206,31 @@ const secs = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.p95 ?? null, p99: s?.p99 ?? null });
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
 
-/** Runs each N on fresh servers; `onRun` gets the result so far after each (to save it early). */
+/**
+ * Runs each N × K on fresh servers, the plain fleet first and then, when the options describe
+ * farther or fuller members, the realistic one (scale/variants.ts); `onRun` gets the result so
+ * far after each (to save it early).
+ */
 export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (partial: ScaleResult) => void): Promise<ScaleResult> {
   const workers = opts.workers ?? (await mcdnsDefaultWorkers());
   const machine = machineInfo();
   log(`machine: ${JSON.stringify(machine)}`);
   const runs: ScaleRun[] = [];
-  for (const n of opts.records) {
-    log(`=== scale: ${n} records × ${opts.clusters} member clusters, ${opts.zones} zone(s), ${workers} workers`);
-    const runner = new ScaleRunner(n, { ...opts, workers }, log);
+  for (const planned of planRuns(opts.records, opts.clusters, opts.apiServers, opts.reality)) {
+    const { records: n, clusters: k, apiServers, reality } = planned;
+    const members = apiServers < k ? `${k} members on ${apiServers} API servers` : `${k} member clusters`;
+    const far =
+      planned.variant === 'realistic'
+        ? `, members ${reality.memberRttMs} ms away (${reality.memberLossPct} % loss), ${reality.background} unrelated Services each, ${reality.churnPerS} flips/s`
+        : '';
+    log(`=== scale (${planned.variant}): ${n} records × ${members}${far}, ${opts.zones} zone(s), ${workers} workers`);
+    const runner = new ScaleRunner(planned, { ...opts, workers }, log);
     try {
       runs.push(await runner.run());
     } finally {
       await runner.tearDown();
     }
-    log(`=== ${n} records: ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
+    log(`=== ${n} × ${k} (${planned.variant}): ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
     onRun?.({ machine, options: { ...opts, workers }, runs });
   }
   return { machine, options: { ...opts, workers }, runs };
@@ -198,6 +241,8 @@ function headline(r: ScaleRun): Record<string, unknown> {
   return {
     records: r.records,
     clusters: r.clusters,
+    variant: r.variant,
+    apiServers: r.apiServers,
     dnsEndpointsConvergedS: r.dnsEndpointsConvergedS,
     apiWriteFloorS: r.apiWriteFloorS,
     powerdnsConvergedS: r.powerdnsConvergedS,
@@ -206,7 +251,9 @@ function headline(r: ScaleRun): Record<string, unknown> {
     externalDnsLiftedS: r.externalDnsLiftedS,
     peakRssMiB: r.peakRssMiB,
     cpuS: r.cpuS,
-    steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads },
+    steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads, cpuPercentOfCore: r.steady.cpuPercentOfCore },
+    objectsRetained: r.objectsRetained,
+    objectsSeen: r.objectsSeen,
     changeLatencyMs: r.changeLatencyMs,
     powerdnsFloorMs: r.powerdnsFloorMs,
     membersMarkedOffline: r.membersMarkedOffline,
@@ -225,6 +272,12 @@ interface Servers {
   proxyFloor: CountingProxy;
   rest: Record<string, KubeRest>;
   host: KubeRest;
+  /** The bed's names of the real member API servers (the members themselves when each has its own). */
+  servers: string[];
+  /** Where each member's fleet lives. */
+  placements: Placement[];
+  /** How mcdns reaches the members (undefined: straight, through the bed's kubeconfig). */
+  paths?: MemberPaths;
 }
 
 interface ColdStart {
@@ -238,9 +291,11 @@ interface ColdStart {
   requests: Pick<ScaleRun, 'hostRequestsDuringConvergence' | 'memberRequestsDuringConvergence' | 'powerdnsRequestsDuringConvergence'>;
 }
 
-/** One N: servers up, fleet in, each phase measured, everything stopped by tearDown(). */
+/** One N × K: servers up, fleet in, each phase measured, everything stopped by tearDown(). */
 class ScaleRunner {
+  private readonly n: number;
   private readonly fleet: Fleet;
+  private churn: Churn | undefined;
   private readonly notes: string[] = [];
   private readonly setupS: Record<string, number> = {};
   private readonly abort = new AbortController();
@@ -254,25 +309,40 @@ class ScaleRunner {
   private metricsUrl = '';
 
   constructor(
-    private readonly n: number,
+    private readonly planned: PlannedRun,
     private readonly opts: ScaleOptions & { workers: number },
     private readonly log: Log,
   ) {
-    this.fleet = new Fleet(n, opts.clusters, opts.zones);
+    this.n = planned.records;
+    this.fleet = new Fleet(planned.records, planned.clusters, opts.zones);
     this.tracker = new EndpointTracker(this.fleet);
     this.records = new RecordTracker(this.fleet);
   }
 
   async run(): Promise<ScaleRun> {
-    const { n, opts } = this;
+    const { n, opts, planned } = this;
+    const { reality } = planned;
     const s = await this.timed('servers', () => this.startServers());
     await this.timed('fleet', () => this.createFleet(s));
+    if (reality.background > 0) await this.timed('background', () => this.createBackground(s));
+    if (s.placements.some((p) => p.namespace !== NS) || reality.memberRttMs > 0 || reality.memberLossPct > 0) {
+      s.paths = await startMemberPaths(s.bed, s.servers, s.placements, { rttMs: reality.memberRttMs, lossPct: reality.memberLossPct }, NS, makeTempDir('scale-paths'));
+      this.cleanups.push(() => s.paths?.close());
+    }
     await this.watch(s);
     const metricsPort = await freePort();
     this.metricsUrl = `http://127.0.0.1:${metricsPort}`;
     const cold = await this.coldStart(s, metricsPort);
+    if (reality.churnPerS > 0 && reality.background > 0) {
+      this.log(`churn: ${reality.churnPerS} ready flips/s on each API server's background EndpointSlices, until the changes end`);
+      this.churn = startChurn(s.servers.map((c) => s.rest[c]!), reality.background, reality.churnPerS);
+    }
     const steady = await this.steadyState(s);
+    const objects = await memberObjects(this.metricsUrl);
     const changes = cold.dnsEndpointsConvergedS === null && cold.powerdnsConvergedS === null ? this.skipChanges() : await this.loadBalancerChanges(s);
+    const churnAchievedPerS = this.churn ? await this.churn.stop() : null;
+    if (this.churn) this.log(`  churn: ${churnAchievedPerS} flips/s per API server taken (${this.churn.failed} failed)`);
+    this.churn = undefined;
     // What mcdns cost over the whole run and what it logged, read before it stops.
     const mcdns = this.mcdns!;
     const finalCost = processCost(mcdns.process.pid!);
@@ -283,6 +353,8 @@ class ScaleRunner {
     const externalDns: ScaleRun['externalDns'] = {};
     if (cold.dnsEndpointsConvergedS === null) {
       this.notes.push('ExternalDNS skipped: the DNSEndpoints never converged');
+    } else if (planned.variant === 'realistic') {
+      this.notes.push('ExternalDNS not run: it reads the host only, which the members\' reality does not change (see the plain run)');
     } else {
       const lift = String(opts.externalDnsLiftedQps);
       externalDns.lifted = await this.externalDnsRun(s, 'lifted', [`--kube-api-qps=${lift}`, `--kube-api-burst=${lift}`]);
@@ -292,7 +364,16 @@ class ScaleRunner {
 
     return {
       records: n,
-      clusters: opts.clusters,
+      clusters: planned.clusters,
+      variant: planned.variant,
+      apiServers: planned.apiServers,
+      memberRttMs: reality.memberRttMs,
+      memberLossPct: reality.memberLossPct,
+      background: reality.background,
+      churnPerS: reality.churnPerS,
+      churnAchievedPerS,
+      memberSegmentsLost: s.paths && (reality.memberRttMs > 0 || reality.memberLossPct > 0) ? s.paths.segmentsLost() : null,
+      ...objects,
       dnsEndpointsConvergedS: cold.dnsEndpointsConvergedS,
       apiWriteFloorS,
       powerdnsConvergedS: cold.powerdnsConvergedS,
@@ -335,6 +416,7 @@ class ScaleRunner {
 
   async tearDown(): Promise<void> {
     this.abort.abort();
+    await this.churn?.stop().catch(() => undefined);
     await this.xdns?.stop().catch(() => undefined);
     if (this.mcdns) {
       this.log(`--- mcdns log (last lines)\n${this.mcdns.process.logTail(30)}`);
@@ -351,11 +433,14 @@ class ScaleRunner {
     return v;
   }
 
-  /** etcd, host + K member API servers, two PowerDNS servers with the zones, counting proxies. */
+  /** etcd, host + the members' API servers, two PowerDNS servers with the zones, counting proxies. */
   private async startServers(): Promise<Servers> {
-    const { fleet, opts } = this;
-    this.log(`starting etcd, ${1 + opts.clusters} kube-apiservers and two PowerDNS servers`);
-    const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
+    const { fleet, opts, planned } = this;
+    const placements = placeMembers(planned.clusters, planned.apiServers, NS);
+    // Each member on its own server: the servers are the members; else they are named apart.
+    const servers = planned.apiServers === planned.clusters ? fleet.members() : Array.from({ length: planned.apiServers }, (_, j) => `apiserver${j + 1}`);
+    this.log(`starting etcd, ${1 + servers.length} kube-apiservers and two PowerDNS servers`);
+    const bed = await startBed({ members: servers, powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
     this.bed = bed;
     const pdnsA = bed.powerdns!;
     // ExternalDNS sends one PATCH per zone with every change: at 10,000 records that is 20,000
@@ -377,9 +462,9 @@ class ScaleRunner {
     const rest = Object.fromEntries(bed.clusters.map((c) => [c, new KubeRest(bed.apiServer(c), { maxSockets: sockets })]));
     this.cleanups.push(() => Object.values(rest).forEach((r) => r.close()));
     await installMcdnsCrds((m) => bed.apply(bed.host, m));
-    for (const c of bed.clusters) await rest[c]!.post('/api/v1/namespaces', { metadata: { name: NS } }, [409]);
-    await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: FLOOR_NS } }, [409]);
-    return { bed, pdnsA, pdnsB, proxyA, proxyB, proxyFloor, rest, host: rest[bed.host]! };
+    for (const ns of [NS, FLOOR_NS]) await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: ns } }, [409]);
+    for (const p of placements) await rest[servers[p.server]!]!.post('/api/v1/namespaces', { metadata: { name: p.namespace } }, [409]);
+    return { bed, pdnsA, pdnsB, proxyA, proxyB, proxyFloor, rest, host: rest[bed.host]!, servers, placements };
   }
 
   /**
@@ -388,7 +473,7 @@ class ScaleRunner {
    */
   private async createFleet(s: Servers): Promise<void> {
     const { n, fleet, opts } = this;
-    const members = fleet.members();
+    const members = s.placements;
     this.log(`creating ${n} IngressDNSRecords on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
     const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
     const progress = (what: string) => (done: number) => {
@@ -398,21 +483,34 @@ class ScaleRunner {
       bounded(n, opts.bulkConcurrency, async (i) => {
         await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
       }, progress('host records')),
-      ...members.map((m, j) =>
+      ...members.map((p, j) =>
         bounded(
           n,
           opts.bulkConcurrency,
           async (i) => {
-            const r = s.rest[m]!;
-            await r.post(`${INGRESSES}/namespaces/${NS}/ingresses`, ingressBody(fleet, i), [409]);
-            await r.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
+            const r = s.rest[s.servers[p.server]!]!;
+            await r.post(`${INGRESSES}/namespaces/${p.namespace}/ingresses`, ingressBody(fleet, i, p.namespace), [409]);
+            await r.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${fleet.name(i)}/status`, {
               status: { loadBalancer: { ingress: [{ ip: fleet.addr(j + 1, i) }] } },
             });
           },
-          j === 0 ? progress(`${m} Ingresses (the other members alike)`) : undefined,
+          j === 0 ? progress(`${p.member} Ingresses (the other members alike)`) : undefined,
         ),
       ),
     ]);
+  }
+
+  /** The members' unrelated workloads, on every real API server (scale/background.ts). */
+  private async createBackground(s: Servers): Promise<void> {
+    const n = this.planned.reality.background;
+    this.log(`creating the background of each of ${s.servers.length} API servers: ${n} headless Services with a 10-endpoint EndpointSlice each, ${Math.floor(n / 10)} Ingresses`);
+    const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
+    const written = await Promise.all(
+      s.servers.map((c, j) =>
+        createBackground(s.rest[c]!, n, this.opts.bulkConcurrency, j === 0 ? (done) => done % step === 0 && this.log(`  ${c} background: ${done}/${n}`) : undefined),
+      ),
+    );
+    this.log(`  background: ${written.reduce((a, b) => a + b, 0)} objects written`);
   }
 
   /**
@@ -453,12 +551,16 @@ class ScaleRunner {
   /** mcdns from spawn to all N DNSEndpoints complete and all N names in PowerDNS A. */
   private async coldStart(s: Servers, metricsPort: number): Promise<ColdStart> {
     const { n, fleet, opts, tracker } = this;
-    const members = fleet.members();
+    const members = s.servers;
     const hostBefore = await apiRequests(s.host);
     const membersBefore = await Promise.all(members.map((m) => apiRequests(s.rest[m]!)));
     const pdnsBefore = s.proxyA.counts();
     const args = [
-      ...bedFlags(s.bed),
+      // The members as this run has them: straight (the bed's kubeconfig), or through their paths.
+      `--kubeconfig=${s.paths?.kubeconfigPath ?? s.bed.kubeconfigPath}`,
+      `--host-context=${s.bed.host}`,
+      `--member-contexts=${s.placements.map((p) => p.member).join(',')}`,
+      ALLOW_LOOPBACK_PROBES,
       '--provider=powerdns',
       `--pdns-server=${s.proxyA.url}`,
       '--txt-owner-id=mcdns-bench',
@@ -538,11 +640,15 @@ class ScaleRunner {
 
   /** steadyS seconds with nothing changing: host writes (Lease renewals apart), PowerDNS reads and writes. */
   private async steadyState(s: Servers): Promise<ScaleRun['steady']> {
-    this.log(`steady state: ${this.opts.steadyS} s with nothing changing`);
+    this.log(`steady state: ${this.opts.steadyS} s with nothing changing${this.churn ? ' but the background churn' : ''}`);
     const host0 = await apiRequests(s.host);
     const own0 = await mcdnsHostWrites(this.metricsUrl);
     const pdns0 = s.proxyA.counts();
+    const pid = this.mcdns!.process.pid!;
+    const cpu0 = processCost(pid).cpuS;
+    const t0 = performance.now();
     await sleep(this.opts.steadyS * 1000);
+    const cpuPercentOfCore = Math.round(((processCost(pid).cpuS - cpu0) / ((performance.now() - t0) / 1000)) * 1000) / 10;
     const w = writesOf(diffRecord(host0.byVerbResource, (await apiRequests(s.host)).byVerbResource));
     const own = diffRecord(own0, await mcdnsHostWrites(this.metricsUrl));
     const pdns = diffCounts(pdns0, s.proxyA.counts());
@@ -550,6 +656,8 @@ class ScaleRunner {
       hostWrites: w.writes,
       providerWrites: pdns.writes,
       providerReads: pdns.reads,
+      /** mcdns's CPU time over the window, in percent of one core. */
+      cpuPercentOfCore,
       seconds: this.opts.steadyS,
       hostWritesByResource: w.byResource,
       /** What mcdns counted itself (mcdns_host_writes_total): a cross-check of hostWrites. */
@@ -579,7 +687,8 @@ class ScaleRunner {
       changes: this.opts.changes,
       changeTimeoutS: this.opts.changeTimeoutS,
       setAddress: async (m, i, ip) => {
-        await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${this.fleet.name(i)}/status`, {
+        const p = s.placements[m - 1]!;
+        await s.rest[s.servers[p.server]!]!.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${this.fleet.name(i)}/status`, {
           status: { loadBalancer: { ingress: [{ ip }] } },
         });
       },
