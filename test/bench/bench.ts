@@ -1,4 +1,4 @@
-// `npm run bench [-- --scenario latency|failover|client-failover|scale|scale-chart] [--json FILE] ...`
+// `npm run bench [-- --scenario latency|failover|client-failover|scale|powerdns-rectify|scale-chart] [--json FILE] ...`
 // Runs a scenario on the real sandbox and prints its figures; --json writes them to FILE.
 //   latency   --changes N --idle-trials N --idle-ms MS --min-event-sync-interval D
 //   failover  --trials N
@@ -9,6 +9,8 @@
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
 //             [--pdns-api-rectify on|off]
 //             (with --member-rtt, --background or --churn, each N × K runs plain first, then with them)
+//   powerdns-rectify --records N[,N...] --clusters K[,K...] [--changes N]
+//             (one small PATCH's cost by zone size, N names × K addresses, API-RECTIFY on and off)
 //   scale-chart --from FILE.json[,FILE.json...] --chart FILE.svg [--json FILE]
 //             (redraws the chart of earlier scale runs; several files are merged into one result)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -89,13 +91,17 @@ async function main(): Promise<void> {
         if (values.json) writeFileSync(values.json, `${JSON.stringify(partial, null, 2)}\n`);
       },
     );
+  } else if (values.scenario === 'powerdns-rectify') {
+    const { rectifyScenario } = await import('./powerdns-rectify.js');
+    const list = (name: 'records' | 'clusters') => (values[name] as string).split(',').map((v) => int(name, v.trim()));
+    result = await rectifyScenario({ records: list('records'), clusters: list('clusters'), changes: int('changes', values.changes ?? '30') }, log);
   } else if (values.scenario === 'scale-chart') {
     if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json[,FILE.json...] and --chart FILE.svg');
     // Several results (e.g. one per N, run one after the other) become one: the first's machine, all runs by N.
     const parts = values.from.split(',').map((f) => JSON.parse(readFileSync(f.trim(), 'utf8')) as import('./scale.js').ScaleResult);
     result = { ...parts[0]!, runs: parts.flatMap((p) => p.runs).sort((a, b) => a.records - b.records || a.clusters - b.clusters) };
   } else {
-    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, client-failover, scale or scale-chart`);
+    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, client-failover, scale, powerdns-rectify or scale-chart`);
   }
   clearInterval(keepAlive);
   console.log(JSON.stringify(result, null, 2));

@@ -35,9 +35,12 @@ export interface ChangeTrialsSetup {
 export interface ChangeParts {
   /** Change written → mcdns's first PATCH after it arrived at PowerDNS's proxy. */
   toPatchMs?: number;
-  /** That PATCH's round trip (the PATCH carrying the change: the last one before the answer). */
+  /** That PATCH's round trip (the PATCH carrying the change: the last one sent before the answer). */
   patchMs?: number;
-  /** PATCH answered → the new address seen in a DNS answer. */
+  /**
+   * PATCH answered → the new address seen in a DNS answer; negative when PowerDNS served the new
+   * address before it answered the PATCH (it commits, then rectifies the zone, then answers).
+   */
   afterPatchMs?: number;
   /** PATCHes mcdns sent between the change and the answer. */
   patches: number;
@@ -84,7 +87,7 @@ export function changeParts(
   const end = answeredAt ?? Number.POSITIVE_INFINITY;
   const patches = requests.filter((r) => r.method === 'PATCH' && r.at >= changedAt && r.at <= end);
   const first = patches[0];
-  const carrying = [...patches].reverse().find((r) => r.doneAt !== undefined && r.doneAt <= end);
+  const carrying = patches.at(-1);
   const writeAt = first?.at ?? end;
   const readInTheWay = requests.some((r) => r.method === 'GET' && /\/zones\/\{zone\}$/.test(r.route) && r.at < writeAt && (r.doneAt ?? end) > changedAt);
   return {

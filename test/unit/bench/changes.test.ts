@@ -13,9 +13,14 @@ describe('bench/scale: a change taken apart', () => {
     expect(parts).to.deep.equal({ patches: 1, readInTheWay: false, toPatchMs: 12, patchMs: 48, afterPatchMs: 10 });
   });
 
-  it('counts every PATCH between the change and its answer; the last one answered before it carried the change', () => {
+  it('counts every PATCH between the change and its answer; the last one sent before it carried the change', () => {
     const parts = changeParts([patch(1010, 1300), patch(1305, 1400), patch(1500)], 1000, 1420);
     expect(parts).to.deep.equal({ patches: 2, readInTheWay: false, toPatchMs: 10, patchMs: 95, afterPatchMs: 20 });
+  });
+
+  it('says so when PowerDNS served the change before it answered the PATCH (a negative wait)', () => {
+    const parts = changeParts([patch(1010, 1300)], 1000, 1290);
+    expect(parts).to.deep.equal({ patches: 1, readInTheWay: false, toPatchMs: 10, patchMs: 290, afterPatchMs: -10 });
   });
 
   it('says when a zone read was in flight before mcdns wrote', () => {
