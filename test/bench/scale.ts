@@ -38,7 +38,7 @@ import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
 import { createBackground, startChurn, type Churn } from './scale/background.js';
 import { changeTrials, type ChangeFigures } from './scale/changes.js';
-import { startMemberPaths, type MemberPaths } from './scale/member-paths.js';
+import { memberListFloorS, startMemberPaths, type MemberPaths } from './scale/member-paths.js';
 import { placeMembers, planRuns, type MemberReality, type Placement, type PlannedRun } from './scale/variants.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, memberObjects, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
@@ -137,6 +137,11 @@ interface ScaleRun {
   objectsByKind: Record<string, { retained: number; seen?: number }>;
   /** The round trip mcdns measured to its members (mcdns_member_round_trip_seconds, mean over members), if it does. */
   memberRoundTripMsSeen: number | null;
+  /**
+   * The member list floor: a bare client lists every member's Ingresses, Services,
+   * EndpointSlices and Nodes (all at once, pages of 500) over the members' paths, before mcdns starts.
+   */
+  memberListS: number;
   dnsEndpointsConvergedS: number | null;
   apiWriteFloorS: number;
   powerdnsConvergedS: number | null;
@@ -202,6 +207,7 @@ const LEASE_DURATION_S = 15;
 const RENEW_DEADLINE_MS = Math.round((LEASE_DURATION_S * 1000 * 2) / 3);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = (a: { url: string; token: string; caPem: string }) => ({ server: a.url, token: a.token, caPem: a.caPem });
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.p95 ?? null, p99: s?.p99 ?? null });
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
@@ -243,6 +249,7 @@ function headline(r: ScaleRun): Record<string, unknown> {
     clusters: r.clusters,
     variant: r.variant,
     apiServers: r.apiServers,
+    memberListS: r.memberListS,
     dnsEndpointsConvergedS: r.dnsEndpointsConvergedS,
     apiWriteFloorS: r.apiWriteFloorS,
     powerdnsConvergedS: r.powerdnsConvergedS,
@@ -329,6 +336,10 @@ class ScaleRunner {
       s.paths = await startMemberPaths(s.bed, s.servers, s.placements, { rttMs: reality.memberRttMs, lossPct: reality.memberLossPct }, NS, makeTempDir('scale-paths'));
       this.cleanups.push(() => s.paths?.close());
     }
+    // What listing the members takes a bare client over their paths: the cold start's member floor.
+    const members = s.paths?.members ?? s.placements.map((p) => ({ name: p.member, ...pick(s.bed.apiServer(s.servers[p.server]!)) }));
+    const memberListS = await memberListFloorS(members);
+    this.log(`member list floor: ${memberListS} s to list every member's Ingresses, Services, EndpointSlices and Nodes (pages of 500)`);
     await this.watch(s);
     const metricsPort = await freePort();
     this.metricsUrl = `http://127.0.0.1:${metricsPort}`;
@@ -374,6 +385,7 @@ class ScaleRunner {
       churnAchievedPerS,
       memberSegmentsLost: s.paths && (reality.memberRttMs > 0 || reality.memberLossPct > 0) ? s.paths.segmentsLost() : null,
       ...objects,
+      memberListS,
       dnsEndpointsConvergedS: cold.dnsEndpointsConvergedS,
       apiWriteFloorS,
       powerdnsConvergedS: cold.powerdnsConvergedS,
