@@ -1,23 +1,29 @@
 // Scenario "scale": a fleet of N IngressDNSRecords × K member clusters on real servers, created in
 // bulk before mcdns starts, and what it costs mcdns to carry it, beside ExternalDNS v0.22.0
-// consuming the same DNSEndpoints. For each N:
+// consuming the same DNSEndpoints. For each N × K, plain first and then, when --member-rtt,
+// --background or --churn describe farther or fuller members, realistic (scale/variants.ts):
 //
-//   setup        one etcd behind host + K member kube-apiservers (distinct --etcd-prefix), two
+//   setup        one etcd behind host + the members' kube-apiservers (distinct --etcd-prefix; K,
+//                or S < K shared through namespace proxies: scale/namespace-proxy.ts), two
 //                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS, which takes
-//                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones'
-//                api_rectify as --pdns-api-rectify says: PowerDNS's own default, on, unless told off), each API behind a
-//                counting proxy; N records on the host, in each member one Ingress per
-//                record with a loopback load-balancer address set through /status.
+//                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones as
+//                PowerDNS creates them, API-RECTIFY on, unless --pdns-api-rectify off), each API
+//                behind a counting proxy; N records on the host, in each member one Ingress per
+//                record with a loopback load-balancer address set through /status; the members'
+//                unrelated workloads (scale/background.ts); their round trip and loss
+//                (scale/member-paths.ts), and the member list floor over them.
 //   cold start   mcdns (--leader-elect, DNSEndpoints + --provider powerdns beside, TXT ownership)
 //                from spawn to all N DNSEndpoints carrying all K targets, and to PowerDNS A
 //                holding all N; its CPU, the host's API requests by verb, PowerDNS requests.
-//   steady       60 s with nothing changing: host writes, provider writes and reads.
+//   steady       60 s with nothing changing (but the churn): host writes, provider writes and
+//                reads, mcdns's CPU; then what mcdns keeps of its members (its /metrics).
 //   changes      single load-balancer changes in a member: → DNSEndpoint (watch) and → PowerDNS
-//                answer (DNS query), one at a time.
-//   ExternalDNS  mcdns stopped; ExternalDNS (--source=crd --provider=pdns --registry=txt) on the
-//                same N DNSEndpoints → PowerDNS B holding all N: with its kube client rate limit
-//                lifted (--kube-api-qps/--kube-api-burst), then with its defaults (5 QPS), each
-//                from DNSEndpoints whose status it has not observed yet.
+//                answer (DNS query), one at a time, each followed by the provider's floor in the
+//                same zone and taken apart from the proxy's log (scale/changes.ts).
+//   ExternalDNS  (plain runs) mcdns stopped; ExternalDNS (--source=crd --provider=pdns
+//                --registry=txt) on the same N DNSEndpoints → PowerDNS B holding all N: with its
+//                kube client rate limit lifted (--kube-api-qps/--kube-api-burst), then with its
+//                defaults (5 QPS), each from DNSEndpoints whose status it has not observed yet.
 //   floor        last, with nothing else writing: a bare client makes the writes mcdns had to
 //                make (N DNSEndpoint creates + N record status updates) with mcdns's worker
 //                concurrency, in a scratch namespace of the same host: the API server's own floor.
