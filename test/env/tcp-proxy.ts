@@ -68,33 +68,45 @@ export async function startTcpProxy(upstreamPort: number, upstreamHost = '127.0.
 
   /**
    * Forwards `from` to `to` with the path's delay and loss, in order. Without either, bytes go
-   * straight through. Backpressure: `from` is paused while `to` cannot take more.
+   * straight through. Backpressure: `from` is paused while `to` cannot take more. Delayed chunks
+   * wait in one queue per direction, behind one timer: timers due at the same millisecond do not
+   * keep the order they were set in, a queue does.
    */
   const forward = (pair: Pair, from: net.Socket, to: net.Socket): void => {
+    const queue: Array<{ due: number; chunk: Buffer }> = [];
     let lastDue = 0;
+    let ended = false;
+    let timer: NodeJS.Timeout | undefined;
+    const deliver = (): void => {
+      if (timer) pair.timers.delete(timer);
+      timer = undefined;
+      if (isCut || to.destroyed) return;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) {
+        if (!to.write(queue.shift()!.chunk)) from.pause();
+      }
+      if (queue.length > 0) {
+        timer = setTimeout(deliver, Math.max(1, queue[0]!.due - Date.now()));
+        pair.timers.add(timer);
+      } else if (ended) to.end();
+    };
     from.on('data', (chunk: Buffer) => {
       if (isCut) return;
       const lost = lostIn(chunk.length);
       segmentsLost += lost;
       const wait = shape.rttMs / 2 + (lost > 0 ? RTO_MIN_MS + shape.rttMs : 0);
-      if (wait <= 0 && lastDue <= Date.now()) {
+      if (wait <= 0 && queue.length === 0) {
         if (!to.write(chunk)) from.pause();
         return;
       }
       // In order: never before the chunk ahead of it.
-      const due = Math.max(Date.now() + wait, lastDue);
-      lastDue = due;
-      const timer = setTimeout(() => {
-        pair.timers.delete(timer);
-        if (isCut || to.destroyed) return;
-        if (!to.write(chunk)) from.pause();
-      }, due - Date.now());
-      pair.timers.add(timer);
+      lastDue = Math.max(Date.now() + wait, lastDue);
+      queue.push({ due: lastDue, chunk });
+      if (!timer) deliver();
     });
     to.on('drain', () => from.resume());
     from.on('end', () => {
-      const timer = setTimeout(() => to.end(), Math.max(0, lastDue - Date.now()));
-      pair.timers.add(timer);
+      ended = true;
+      if (queue.length === 0) to.end();
     });
   };
 
