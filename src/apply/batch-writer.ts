@@ -90,7 +90,7 @@ export class BatchWriter {
       await this.apply(w.zone, changes);
     } catch (err) {
       if (err instanceof Refused) throw err;
-      w.stale = true; // whatever happened, the next plan starts from a fresh read
+      w.markStale(); // whatever happened, the next plan starts from a fresh read
       ctx.counters.failedBatches++;
       const pe = asProviderError(err, w.zone);
       if (pe?.kind === 'rejected' && units.length > 1) {
@@ -109,7 +109,7 @@ export class BatchWriter {
       }
       return;
     }
-    w.content?.apply(changes);
+    w.wrote(changes);
     ctx.counters.batches++;
     ctx.counters.changes += changes.length;
     ctx.opts.onBatch?.(w.zone, changes.length);

@@ -16,9 +16,10 @@ import { normaliseName } from '../core/names.js';
 /**
  * One sink per configured provider, its calls, batches and zone reads counted in the metrics.
  * `beforeWrite` runs right before every write request to a provider and throws to refuse it:
- * the controller's leader gate.
+ * the controller's leader gate. `othersWaiting`: whether the controller has records queued that
+ * may publish soon (a lone change is written at once, a burst shares a batch).
  */
-export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void): NamedSink[] {
+export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void, othersWaiting?: () => boolean): NamedSink[] {
   return settings.providers.map((p) => ({
     name: p.provider,
     sink: sinkFromConfig(p, settings.sink, log, {}, {
@@ -26,6 +27,7 @@ export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?:
       onBatch: (_zone, changes) => observeProviderBatch(p.provider, changes),
       onZoneRead: (_zone, reason) => observeProviderZoneRead(p.provider, reason),
       ...(beforeWrite ? { beforeWrite } : {}),
+      ...(othersWaiting ? { othersWaiting } : {}),
     }),
   }));
 }

@@ -21,8 +21,16 @@ export interface ProviderSinkOptions {
   callTimeoutMs?: number;
   /** How long the provider's zone list is reused (default 60 s); zones rarely come and go. */
   zoneListTtlMs?: number;
-  /** Longest a change waits for others to share its batch (default 50 ms). */
+  /**
+   * Longest a change waits for others to share its batch (default 50 ms), when others are
+   * about to come (`othersWaiting`); a change alone goes at once.
+   */
   batchWindowMs?: number;
+  /**
+   * Whether more publications are about to come (the controller's queue holds records not
+   * taken up yet): a change that meets an idle zone then waits for them, within batchWindowMs.
+   */
+  othersWaiting?: () => boolean;
   /**
    * Most records planned into one batch (default 500): a cold start queues thousands at once,
    * and one request must stay far below the provider's body limit (PowerDNS: 2 MB by default).

@@ -3,11 +3,13 @@
 //
 //   - the desired record sets of every record are kept, grouped by zone;
 //   - each managed zone is read whole once (which also tells what we own where), then kept
-//     current from our own confirmed writes; it is read again on the drift-check schedule and
-//     after any failed or conflicting write;
-//   - records published within a short window are planned one after the other against that
-//     content (so the first to claim a name keeps it) and written as ONE batch per zone
-//     (PowerDNS: one PATCH; etcd: transactions up to its op limit; Azure: bounded concurrency);
+//     current from our own confirmed writes; it is read again on the drift-check schedule
+//     (without holding up writes meanwhile) and after any failed or conflicting write;
+//   - records published together are planned one after the other against that content (so the
+//     first to claim a name keeps it) and written as ONE batch per zone (PowerDNS: one PATCH;
+//     etcd: transactions up to its op limit; Azure: bounded concurrency): a change meeting an
+//     idle zone goes at once, those arriving while a batch is written go in the next, and a
+//     burst (the controller still has records queued) waits a short window to share one;
 //   - a batch the provider rejects is split in halves until the names it cannot take are alone,
 //     so the others still land and the bad ones are reported on their own records.
 //
@@ -118,7 +120,7 @@ export class ProviderSink {
    */
   forgetZones(): void {
     this.zones.forgetZoneList();
-    for (const w of this.workers.values()) w.stale = true;
+    for (const w of this.workers.values()) w.markStale();
     for (const d of this.desired.values()) d.settled = false;
   }
 

@@ -1,7 +1,6 @@
-// Gathering publications into one batch per zone for the provider sink: a record published
-// within a short window of others joins their batch; the batch is written (batch-writer.ts)
-// after a quiet gap, and each publication hears what its record got. While one batch is being
-// written, the next gathers.
+// Gathering publications into one batch per zone for the provider sink: records published
+// together share a batch (batch-writer.ts writes it), and each publication hears what its record
+// got. While one batch is being written, the next gathers; a burst waits a short window.
 import { recordNamesForTxtName } from '../plan/ownership.js';
 import type { SyncPolicy } from '../plan/records.js';
 import type { BatchWriter } from './batch-writer.js';
@@ -38,19 +37,45 @@ export class ZoneBatches {
   }
 
   /**
-   * Flushes after a short quiet gap, at the latest `batchWindowMs` after the first waiting
-   * change; while a batch is being written, changes gather for the next one.
+   * When to write what the zone has waiting. While a batch is being written, changes gather for
+   * the next one, which goes as soon as it is done: they have waited a whole write already. A
+   * change meeting an idle zone goes at once, in this turn of the event loop (after the
+   * publications already on their way in it, which share it), unless others are about to come
+   * (`othersWaiting`: the controller's queue holds records not taken up yet): then the zone
+   * waits while they keep coming, in quiet gaps of 5 ms, at most `batchWindowMs` after the
+   * first waiting change, so that a burst shares one write. A provider that rewrites the whole
+   * zone on every write (PowerDNS with API-RECTIFY) costs as much for one change as for five
+   * hundred; waiting costs a lone change its latency.
    */
-  private schedule(w: ZoneWorker, delayMs?: number): void {
+  private schedule(w: ZoneWorker, after: 'publication' | 'batch' = 'publication'): void {
     if (w.running || this.ctx.closed) return;
-    const window = this.ctx.opts.batchWindowMs ?? 50;
-    const quiet = Math.min(window, 5);
-    const delay = delayMs ?? Math.max(0, Math.min(quiet, w.firstAt + window - this.ctx.now()));
     if (w.timer) clearTimeout(w.timer);
-    w.timer = setTimeout(() => {
-      w.timer = undefined;
-      void this.flush(w);
-    }, delay);
+    w.timer = undefined;
+    const gap = after === 'batch' ? 0 : this.quietGap(w);
+    if (gap > 0) {
+      w.timer = setTimeout(() => this.gathered(w), gap);
+    } else if (!w.flushQueued) {
+      w.flushQueued = true;
+      queueMicrotask(() => {
+        w.flushQueued = false;
+        void this.flush(w);
+      });
+    }
+  }
+
+  /** 0 when nothing else is about to come; else the next quiet gap, within the window. */
+  private quietGap(w: ZoneWorker): number {
+    if (!(this.ctx.opts.othersWaiting?.() ?? false)) return 0;
+    const window = this.ctx.opts.batchWindowMs ?? 50;
+    return Math.max(0, Math.min(window, 5, w.firstAt + window - this.ctx.now()));
+  }
+
+  /** A quiet gap ended: wait another if others are still about to come (within the window), else write. */
+  private gathered(w: ZoneWorker): void {
+    w.timer = undefined;
+    const gap = this.quietGap(w);
+    if (gap > 0 && w.pending.size > 0) w.timer = setTimeout(() => this.gathered(w), gap);
+    else void this.flush(w);
   }
 
   /** Writes the zone's oldest waiting records now, as one batch, and tells their publishers. */
@@ -83,7 +108,7 @@ export class ZoneBatches {
       w.running = false;
       if (w.pending.size > 0) {
         w.firstAt = this.ctx.now();
-        this.schedule(w);
+        this.schedule(w, 'batch');
       }
     }
   }

@@ -29,11 +29,20 @@ export class ZoneWorker {
   content?: ZoneContent;
   /** The content may differ from the provider (a write failed): read again before planning. */
   stale = true;
+  /** Times the content was marked stale: a read during which it was keeps the zone stale. */
+  staleMarks = 0;
+  /**
+   * Our writes confirmed while a read of the zone was in flight, one list per read: laid over
+   * what that read brings, which may or may not hold them (reads do not wait for writes).
+   */
+  readonly writesDuringReads = new Set<Change[][]>();
   readonly pending = new Map<string, Pending>();
   /** Desired names in this zone → records wanting them (to find who a drifted name concerns). */
   readonly wanted = identityMultiMap<string>();
   firstAt = 0;
   timer?: NodeJS.Timeout;
+  /** A flush is due in this turn of the event loop (ZoneBatches.schedule). */
+  flushQueued = false;
   running = false;
   /** The first read in flight: every publication waiting for it shares it (and its failure). */
   loading?: Promise<ZoneContent>;
@@ -45,7 +54,22 @@ export class ZoneWorker {
     this.alone = [zone];
   }
 
-  /** Runs `fn` after everything queued for the zone (reads and batches never overlap). */
+  /** The content may differ from the provider now (a write failed, another leader may have written). */
+  markStale(): void {
+    this.stale = true;
+    this.staleMarks++;
+  }
+
+  /** Our write was confirmed: the content holds it, and so will what the reads in flight bring. */
+  wrote(changes: Change[]): void {
+    this.content?.apply(changes);
+    for (const during of this.writesDuringReads) during.push(changes);
+  }
+
+  /**
+   * Runs `fn` after everything queued for the zone: batches never overlap each other, nor the
+   * reads that must come before a plan (the first, after a failure). Drift checks do not wait.
+   */
   serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn);
     this.tail = run.then(

@@ -68,7 +68,7 @@ export function addProviderOptions(cmd: Command): Command {
         .env('MCDNS_PROVIDER_TIMEOUT'),
     )
     .addOption(
-      new Option('--provider-batch-window <duration>', 'longest a provider change waits to share one batch per zone with others')
+      new Option('--provider-batch-window <duration>', 'longest a provider change waits to share one batch per zone with others still queued (alone, it goes at once)')
         .default(50, '50ms')
         .argParser(durationOption)
         .env('MCDNS_PROVIDER_BATCH_WINDOW'),

@@ -1,12 +1,16 @@
-// `npm run bench [-- --scenario latency|failover|client-failover|scale|scale-chart] [--json FILE] ...`
+// `npm run bench [-- --scenario latency|failover|client-failover|scale|powerdns-rectify|scale-chart] [--json FILE] ...`
 // Runs a scenario on the real sandbox and prints its figures; --json writes them to FILE.
 //   latency   --changes N --idle-trials N --idle-ms MS --min-event-sync-interval D
 //   failover  --trials N
 //   client-failover --trials N (per fault and TTL setting; all run at once, ~4 minutes)
-//   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
+//   scale     --records N[,N...] --clusters K[,K...] [--api-servers S] [--zones Z] [--workers W]
+//             [--member-rtt MS[,LOSS%]] [--background N] [--churn R] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
 //             [--pdns-api-rectify on|off]
+//             (with --member-rtt, --background or --churn, each N × K runs plain first, then with them)
+//   powerdns-rectify --records N[,N...] --clusters K[,K...] [--changes N]
+//             (one small PATCH's cost by zone size, N names × K addresses, API-RECTIFY on and off)
 //   scale-chart --from FILE.json[,FILE.json...] --chart FILE.svg [--json FILE]
 //             (redraws the chart of earlier scale runs; several files are merged into one result)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -55,12 +59,19 @@ async function main(): Promise<void> {
     result = await clientFailoverScenario({ trials: int('trials', values.trials) }, log);
   } else if (values.scenario === 'scale') {
     const { scaleScenario } = await import('./scale.js');
+    const { count, parseMemberRtt } = await import('./scale/variants.js');
     const defaults = values['externaldns-defaults'];
     if (defaults !== 'always' && defaults !== 'never') throw new Error('--externaldns-defaults must be always or never');
+    const rtt = parseMemberRtt(values['member-rtt'] as string);
+    const churnPerS = count('churn', values.churn as string);
+    const background = count('background', values.background as string);
+    if (churnPerS > 0 && background === 0) throw new Error('--churn flips the EndpointSlices of --background: give both');
     result = await scaleScenario(
       {
         records: (values.records as string).split(',').map((r) => int('records', r.trim())),
-        clusters: int('clusters', values.clusters),
+        clusters: (values.clusters as string).split(',').map((k) => int('clusters', k.trim())),
+        ...(values['api-servers'] !== undefined ? { apiServers: int('api-servers', values['api-servers']) } : {}),
+        reality: { memberRttMs: rtt.rttMs, memberLossPct: rtt.lossPct, background, churnPerS },
         zones: int('zones', values.zones),
         workers: values.workers !== undefined ? int('workers', values.workers) : undefined,
         bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency']),
@@ -80,13 +91,17 @@ async function main(): Promise<void> {
         if (values.json) writeFileSync(values.json, `${JSON.stringify(partial, null, 2)}\n`);
       },
     );
+  } else if (values.scenario === 'powerdns-rectify') {
+    const { rectifyScenario } = await import('./powerdns-rectify.js');
+    const list = (name: 'records' | 'clusters') => (values[name] as string).split(',').map((v) => int(name, v.trim()));
+    result = await rectifyScenario({ records: list('records'), clusters: list('clusters'), changes: int('changes', values.changes ?? '30') }, log);
   } else if (values.scenario === 'scale-chart') {
     if (!values.from || !values.chart) throw new Error('scale-chart needs --from FILE.json[,FILE.json...] and --chart FILE.svg');
     // Several results (e.g. one per N, run one after the other) become one: the first's machine, all runs by N.
     const parts = values.from.split(',').map((f) => JSON.parse(readFileSync(f.trim(), 'utf8')) as import('./scale.js').ScaleResult);
     result = { ...parts[0]!, runs: parts.flatMap((p) => p.runs).sort((a, b) => a.records - b.records || a.clusters - b.clusters) };
   } else {
-    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, client-failover, scale or scale-chart`);
+    throw new Error(`unknown scenario ${values.scenario}: use latency, failover, client-failover, scale, powerdns-rectify or scale-chart`);
   }
   clearInterval(keepAlive);
   console.log(JSON.stringify(result, null, 2));

@@ -25,7 +25,11 @@ export const BENCH_OPTIONS = {
   'externaldns-lifted-qps': { type: 'string', default: '10000' },
   'change-timeout-s': { type: 'string', default: '30' },
   'mcdns-args': { type: 'string', default: '' },
-  'pdns-api-rectify': { type: 'string', default: 'off' },
+  'pdns-api-rectify': { type: 'string', default: 'on' },
+  'api-servers': { type: 'string' },
+  'member-rtt': { type: 'string', default: '0' },
+  background: { type: 'string', default: '0' },
+  churn: { type: 'string', default: '0' },
   chart: { type: 'string' },
   from: { type: 'string' },
 } satisfies ParseArgsConfig['options'];

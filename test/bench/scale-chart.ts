@@ -20,10 +20,13 @@ function chartPoints(result: ScaleResult): { time: Point[]; rss: Point[] } {
   const add = (to: Point[], records: number, series: string, value: number | null | undefined, kind: Point['kind'] = 'measured') => {
     if (typeof value === 'number' && Number.isFinite(value)) to.push({ records, series, value, kind });
   };
-  // Runs with different K are different lines: the cluster count is part of each series' name.
+  // Runs with different K are different lines: the cluster count is part of each series' name;
+  // so are the members' reality (a realistic run beside its plain one) and shared API servers.
   const several = new Set(result.runs.map((r) => r.clusters)).size > 1;
   for (const r of result.runs) {
-    const k = several ? `, K=${r.clusters}` : '';
+    const shared = r.apiServers !== undefined && r.apiServers < r.clusters ? ` on ${r.apiServers} API servers` : '';
+    const far = r.variant === 'realistic' ? `, members ${r.memberRttMs} ms away, ${r.background} unrelated Services, ${r.churnPerS} flips/s` : '';
+    const k = `${several ? `, K=${r.clusters}` : ''}${shared}${far}`;
     add(time, r.records, `mcdns → DNSEndpoints${k}`, r.dnsEndpointsConvergedS);
     add(time, r.records, `mcdns → PowerDNS direct${k}`, r.powerdnsConvergedS);
     add(time, r.records, `API write floor (bare client)${k}`, r.apiWriteFloorS);

@@ -1,54 +1,71 @@
 // Scenario "scale": a fleet of N IngressDNSRecords × K member clusters on real servers, created in
 // bulk before mcdns starts, and what it costs mcdns to carry it, beside ExternalDNS v0.22.0
-// consuming the same DNSEndpoints. For each N:
+// consuming the same DNSEndpoints. For each N × K, plain first and then, when --member-rtt,
+// --background or --churn describe farther or fuller members, realistic (scale/variants.ts):
 //
-//   setup        one etcd behind host + K member kube-apiservers (distinct --etcd-prefix), two
+//   setup        one etcd behind host + the members' kube-apiservers (distinct --etcd-prefix; K,
+//                or S < K shared through namespace proxies: scale/namespace-proxy.ts), two
 //                PowerDNS servers (A for mcdns's direct provider, B for ExternalDNS, which takes
-//                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones'
-//                api_rectify as --pdns-api-rectify says, off by default), each API behind a
-//                counting proxy; N records on the host, in each member one Ingress per
-//                record with a loopback load-balancer address set through /status.
+//                request bodies up to 64 MB for ExternalDNS's one PATCH per zone; the zones as
+//                PowerDNS creates them, API-RECTIFY on, unless --pdns-api-rectify off), each API
+//                behind a counting proxy; N records on the host, in each member one Ingress per
+//                record with a loopback load-balancer address set through /status; the members'
+//                unrelated workloads (scale/background.ts); their round trip and loss
+//                (scale/member-paths.ts), and the member list floor over them.
 //   cold start   mcdns (--leader-elect, DNSEndpoints + --provider powerdns beside, TXT ownership)
 //                from spawn to all N DNSEndpoints carrying all K targets, and to PowerDNS A
 //                holding all N; its CPU, the host's API requests by verb, PowerDNS requests.
-//   steady       60 s with nothing changing: host writes, provider writes and reads.
+//   steady       60 s with nothing changing (but the churn): host writes, provider writes and
+//                reads, mcdns's CPU; then what mcdns keeps of its members (its /metrics).
 //   changes      single load-balancer changes in a member: → DNSEndpoint (watch) and → PowerDNS
-//                answer (DNS query), one at a time.
-//   ExternalDNS  mcdns stopped; ExternalDNS (--source=crd --provider=pdns --registry=txt) on the
-//                same N DNSEndpoints → PowerDNS B holding all N: with its kube client rate limit
-//                lifted (--kube-api-qps/--kube-api-burst), then with its defaults (5 QPS), each
-//                from DNSEndpoints whose status it has not observed yet.
+//                answer (DNS query), one at a time, each followed by the provider's floor in the
+//                same zone and taken apart from the proxy's log (scale/changes.ts).
+//   ExternalDNS  (plain runs) mcdns stopped; ExternalDNS (--source=crd --provider=pdns
+//                --registry=txt) on the same N DNSEndpoints → PowerDNS B holding all N: with its
+//                kube client rate limit lifted (--kube-api-qps/--kube-api-burst), then with its
+//                defaults (5 QPS), each from DNSEndpoints whose status it has not observed yet.
 //   floor        last, with nothing else writing: a bare client makes the writes mcdns had to
 //                make (N DNSEndpoint creates + N record status updates) with mcdns's worker
 //                concurrency, in a scratch namespace of the same host: the API server's own floor.
 //
 // Every wait is bounded; a phase that does not finish is reported as "did not converge within X s"
 // and the run goes on with what can still be measured. Everything is torn down at the end.
-import { Resolver } from 'node:dns/promises';
 import { startBed, type Bed } from '../env/bed.js';
 import { startCountingProxy, diffCounts, type CountingProxy, type ProxyCounts } from '../env/counting-proxy.js';
 import { startExternalDns, type ExternalDnsHandle } from '../env/externaldns.js';
-import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
+import { ALLOW_LOOPBACK_PROBES, startMcdns, type McdnsHandle } from '../env/mcdns.js';
 import { freePort } from '../env/ports.js';
 import { startPowerDns, type PowerDnsHandle } from '../env/powerdns.js';
 import { processCost, type ProcessCost } from '../env/procstat.js';
 import { diffRecord } from '../env/prom.js';
+import { makeTempDir } from '../env/process.js';
 import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
+import { createBackground, startChurn, type Churn } from './scale/background.js';
+import { changeTrials, type ChangeFigures } from './scale/changes.js';
+import { memberListFloorS, startMemberPaths, type MemberPaths } from './scale/member-paths.js';
+import { placeMembers, planRuns, type MemberReality, type Placement, type PlannedRun } from './scale/variants.js';
 import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
-import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
+import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, memberObjects, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsProcessEnv } from './options.js';
-import { summarize, type Summary } from './stats.js';
+import type { Summary } from './stats.js';
 
 /** PowerDNS B's webserver-max-bodysize (MB): room for ExternalDNS's single PATCH per zone. */
 const EXTERNALDNS_PDNS_MAX_BODY_MB = 64;
 
 export interface ScaleOptions {
   records: number[];
-  /** Member clusters (K). */
-  clusters: number;
+  /** Member clusters (K), one run per value. */
+  clusters: number[];
+  /** Real kube-apiservers behind the K members (default K: one each); fewer share them (scale/variants.ts). */
+  apiServers?: number;
+  /**
+   * The members as the realistic runs see them (round trip, loss, unrelated workloads, churn);
+   * when any is set, each N × K runs plain first, then with them.
+   */
+  reality: MemberReality;
   /** DNS zones the records are spread over (default 1). */
   zones: number;
   /** mcdns --workers, and the bare client's concurrency for the floor (default: mcdns's default). */
@@ -70,9 +87,10 @@ export interface ScaleOptions {
   /** Extra mcdns run flags. */
   mcdnsArgs: string[];
   /**
-   * The zones' api_rectify at both PowerDNS servers (default off). On, PowerDNS rectifies the
-   * whole zone in every API change: O(zone rows) per PATCH (about 255 ms at 10,000 names × 10
-   * targets), which only DNSSEC-signed zones need (docs/providers-powerdns.md).
+   * The zones' api_rectify at both PowerDNS servers (default on: PowerDNS's own default, the zone
+   * left as it creates it). On, PowerDNS rectifies the whole zone in every API change: O(zone
+   * rows) per PATCH, which only DNSSEC-signed zones need (docs/providers-powerdns.md); off sets
+   * the zone's api_rectify to false, as a DNS team can.
    */
   pdnsApiRectify: boolean;
 }
@@ -103,14 +121,46 @@ interface ExternalDnsRun {
 interface ScaleRun {
   records: number;
   clusters: number;
+  /** plain: members next door holding the fleet only; realistic: as memberRttMs, background and churnPerS say. */
+  variant: PlannedRun['variant'];
+  /** Real kube-apiservers behind the `clusters` members. */
+  apiServers: number;
+  memberRttMs: number;
+  memberLossPct: number;
+  /** Unrelated Services (with a 10-endpoint EndpointSlice each) per API server, and a tenth as many Ingresses. */
+  background: number;
+  /** Ready flips per second asked of each API server's background slices, during the steady window and the changes. */
+  churnPerS: number;
+  /** The flips per second each API server took (null without churn). */
+  churnAchievedPerS: number | null;
+  /** TCP segments the far-member proxies delayed as lost (null without --member-rtt). */
+  memberSegmentsLost: number | null;
+  /** Member objects mcdns keeps in its indexes (mcdns_member_objects_indexed), summed over members, after the steady window. */
+  objectsRetained: number | null;
+  /** Member objects mcdns was told of (mcdns_member_objects_seen, kept or not); null if this mcdns does not count them. */
+  objectsSeen: number | null;
+  /** Both by kind, summed over members. */
+  objectsByKind: Record<string, { retained: number; seen?: number }>;
+  /** The round trip mcdns measured to its members (mcdns_member_round_trip_seconds, mean over members), if it does. */
+  memberRoundTripMsSeen: number | null;
+  /**
+   * The member list floor: a bare client lists every member's Ingresses, Services,
+   * EndpointSlices and Nodes (all at once, pages of 500) over the members' paths, before mcdns starts.
+   */
+  memberListS: number;
   dnsEndpointsConvergedS: number | null;
   apiWriteFloorS: number;
   powerdnsConvergedS: number | null;
   externalDnsConvergedS: number | null;
   peakRssMiB: number;
   cpuS: number;
-  steady: { hostWrites: number; providerWrites: number; providerReads: number } & Record<string, unknown>;
+  steady: { hostWrites: number; providerWrites: number; providerReads: number; cpuPercentOfCore: number } & Record<string, unknown>;
   changeLatencyMs: { dnsEndpoint: Percentiles; powerdns: Percentiles };
+  /**
+   * The provider's floor in the same run and zone: the bench's own single-rrset PATCH straight to
+   * PowerDNS → its answer, one after each change (changes.floor has the PATCH alone).
+   */
+  powerdnsFloorMs: Percentiles;
   membersMarkedOffline: number;
   leaseRenewalsMissed: number;
   // Beyond the required fields:
@@ -139,7 +189,7 @@ interface ScaleRun {
   hostRequestsDuringConvergence: { byVerb: Record<string, number>; byVerbResource: Record<string, number> };
   memberRequestsDuringConvergence: { byVerb: Record<string, number> };
   powerdnsRequestsDuringConvergence: ProxyCounts | null;
-  changes: { requested: number; notSeen: number; dnsEndpointMs: Summary | null; powerdnsMs: Summary | null };
+  changes: ChangeFigures;
   lease: { renewalFailures: number; stepDowns: number; maxRenewGapS: number | null; renewDeadlineS: number; renewalsSeen: number };
   mcdnsLog: { errors: number; warnings: number; firstErrors: string[] };
   externalDns: { lifted?: ExternalDnsRun; defaults?: ExternalDnsRun };
@@ -163,25 +213,36 @@ const LEASE_DURATION_S = 15;
 const RENEW_DEADLINE_MS = Math.round((LEASE_DURATION_S * 1000 * 2) / 3);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pick = (a: { url: string; token: string; caPem: string }) => ({ server: a.url, token: a.token, caPem: a.caPem });
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (s: Summary | null): Percentiles => ({ p50: s?.p50 ?? null, p95: s?.p95 ?? null, p99: s?.p99 ?? null });
 const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
 
-/** Runs each N on fresh servers; `onRun` gets the result so far after each (to save it early). */
+/**
+ * Runs each N × K on fresh servers, the plain fleet first and then, when the options describe
+ * farther or fuller members, the realistic one (scale/variants.ts); `onRun` gets the result so
+ * far after each (to save it early).
+ */
 export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (partial: ScaleResult) => void): Promise<ScaleResult> {
   const workers = opts.workers ?? (await mcdnsDefaultWorkers());
   const machine = machineInfo();
   log(`machine: ${JSON.stringify(machine)}`);
   const runs: ScaleRun[] = [];
-  for (const n of opts.records) {
-    log(`=== scale: ${n} records × ${opts.clusters} member clusters, ${opts.zones} zone(s), ${workers} workers`);
-    const runner = new ScaleRunner(n, { ...opts, workers }, log);
+  for (const planned of planRuns(opts.records, opts.clusters, opts.apiServers, opts.reality)) {
+    const { records: n, clusters: k, apiServers, reality } = planned;
+    const members = apiServers < k ? `${k} members on ${apiServers} API servers` : `${k} member clusters`;
+    const far =
+      planned.variant === 'realistic'
+        ? `, members ${reality.memberRttMs} ms away (${reality.memberLossPct} % loss), ${reality.background} unrelated Services each, ${reality.churnPerS} flips/s`
+        : '';
+    log(`=== scale (${planned.variant}): ${n} records × ${members}${far}, ${opts.zones} zone(s), ${workers} workers`);
+    const runner = new ScaleRunner(planned, { ...opts, workers }, log);
     try {
       runs.push(await runner.run());
     } finally {
       await runner.tearDown();
     }
-    log(`=== ${n} records: ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
+    log(`=== ${n} × ${k} (${planned.variant}): ${JSON.stringify(headline(runs[runs.length - 1]!))}`);
     onRun?.({ machine, options: { ...opts, workers }, runs });
   }
   return { machine, options: { ...opts, workers }, runs };
@@ -192,6 +253,9 @@ function headline(r: ScaleRun): Record<string, unknown> {
   return {
     records: r.records,
     clusters: r.clusters,
+    variant: r.variant,
+    apiServers: r.apiServers,
+    memberListS: r.memberListS,
     dnsEndpointsConvergedS: r.dnsEndpointsConvergedS,
     apiWriteFloorS: r.apiWriteFloorS,
     powerdnsConvergedS: r.powerdnsConvergedS,
@@ -200,8 +264,11 @@ function headline(r: ScaleRun): Record<string, unknown> {
     externalDnsLiftedS: r.externalDnsLiftedS,
     peakRssMiB: r.peakRssMiB,
     cpuS: r.cpuS,
-    steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads },
+    steady: { hostWrites: r.steady.hostWrites, providerWrites: r.steady.providerWrites, providerReads: r.steady.providerReads, cpuPercentOfCore: r.steady.cpuPercentOfCore },
+    objectsRetained: r.objectsRetained,
+    objectsSeen: r.objectsSeen,
     changeLatencyMs: r.changeLatencyMs,
+    powerdnsFloorMs: r.powerdnsFloorMs,
     membersMarkedOffline: r.membersMarkedOffline,
     leaseRenewalsMissed: r.leaseRenewalsMissed,
   };
@@ -214,8 +281,16 @@ interface Servers {
   pdnsB: PowerDnsHandle;
   proxyA: CountingProxy;
   proxyB: CountingProxy;
+  /** Also to PowerDNS A: the path of the floor's PATCHes (the same kind of hop as mcdns's). */
+  proxyFloor: CountingProxy;
   rest: Record<string, KubeRest>;
   host: KubeRest;
+  /** The bed's names of the real member API servers (the members themselves when each has its own). */
+  servers: string[];
+  /** Where each member's fleet lives. */
+  placements: Placement[];
+  /** How mcdns reaches the members (undefined: straight, through the bed's kubeconfig). */
+  paths?: MemberPaths;
 }
 
 interface ColdStart {
@@ -229,9 +304,11 @@ interface ColdStart {
   requests: Pick<ScaleRun, 'hostRequestsDuringConvergence' | 'memberRequestsDuringConvergence' | 'powerdnsRequestsDuringConvergence'>;
 }
 
-/** One N: servers up, fleet in, each phase measured, everything stopped by tearDown(). */
+/** One N × K: servers up, fleet in, each phase measured, everything stopped by tearDown(). */
 class ScaleRunner {
+  private readonly n: number;
   private readonly fleet: Fleet;
+  private churn: Churn | undefined;
   private readonly notes: string[] = [];
   private readonly setupS: Record<string, number> = {};
   private readonly abort = new AbortController();
@@ -245,25 +322,44 @@ class ScaleRunner {
   private metricsUrl = '';
 
   constructor(
-    private readonly n: number,
+    private readonly planned: PlannedRun,
     private readonly opts: ScaleOptions & { workers: number },
     private readonly log: Log,
   ) {
-    this.fleet = new Fleet(n, opts.clusters, opts.zones);
+    this.n = planned.records;
+    this.fleet = new Fleet(planned.records, planned.clusters, opts.zones);
     this.tracker = new EndpointTracker(this.fleet);
     this.records = new RecordTracker(this.fleet);
   }
 
   async run(): Promise<ScaleRun> {
-    const { n, opts } = this;
+    const { n, opts, planned } = this;
+    const { reality } = planned;
     const s = await this.timed('servers', () => this.startServers());
     await this.timed('fleet', () => this.createFleet(s));
+    if (reality.background > 0) await this.timed('background', () => this.createBackground(s));
+    if (s.placements.some((p) => p.namespace !== NS) || reality.memberRttMs > 0 || reality.memberLossPct > 0) {
+      s.paths = await startMemberPaths(s.bed, s.servers, s.placements, { rttMs: reality.memberRttMs, lossPct: reality.memberLossPct }, NS, makeTempDir('scale-paths'));
+      this.cleanups.push(() => s.paths?.close());
+    }
+    // What listing the members takes a bare client over their paths: the cold start's member floor.
+    const members = s.paths?.members ?? s.placements.map((p) => ({ name: p.member, ...pick(s.bed.apiServer(s.servers[p.server]!)) }));
+    const memberListS = await memberListFloorS(members);
+    this.log(`member list floor: ${memberListS} s to list every member's Ingresses, Services, EndpointSlices and Nodes (pages of 500)`);
     await this.watch(s);
     const metricsPort = await freePort();
     this.metricsUrl = `http://127.0.0.1:${metricsPort}`;
     const cold = await this.coldStart(s, metricsPort);
+    if (reality.churnPerS > 0 && reality.background > 0) {
+      this.log(`churn: ${reality.churnPerS} ready flips/s on each API server's background EndpointSlices, until the changes end`);
+      this.churn = startChurn(s.servers.map((c) => s.rest[c]!), reality.background, reality.churnPerS);
+    }
     const steady = await this.steadyState(s);
+    const objects = await memberObjects(this.metricsUrl);
     const changes = cold.dnsEndpointsConvergedS === null && cold.powerdnsConvergedS === null ? this.skipChanges() : await this.loadBalancerChanges(s);
+    const churnAchievedPerS = this.churn ? await this.churn.stop() : null;
+    if (this.churn) this.log(`  churn: ${churnAchievedPerS} flips/s per API server taken (${this.churn.failed} failed)`);
+    this.churn = undefined;
     // What mcdns cost over the whole run and what it logged, read before it stops.
     const mcdns = this.mcdns!;
     const finalCost = processCost(mcdns.process.pid!);
@@ -274,6 +370,8 @@ class ScaleRunner {
     const externalDns: ScaleRun['externalDns'] = {};
     if (cold.dnsEndpointsConvergedS === null) {
       this.notes.push('ExternalDNS skipped: the DNSEndpoints never converged');
+    } else if (planned.variant === 'realistic') {
+      this.notes.push('ExternalDNS not run: it reads the host only, which the members\' reality does not change (see the plain run)');
     } else {
       const lift = String(opts.externalDnsLiftedQps);
       externalDns.lifted = await this.externalDnsRun(s, 'lifted', [`--kube-api-qps=${lift}`, `--kube-api-burst=${lift}`]);
@@ -283,7 +381,17 @@ class ScaleRunner {
 
     return {
       records: n,
-      clusters: opts.clusters,
+      clusters: planned.clusters,
+      variant: planned.variant,
+      apiServers: planned.apiServers,
+      memberRttMs: reality.memberRttMs,
+      memberLossPct: reality.memberLossPct,
+      background: reality.background,
+      churnPerS: reality.churnPerS,
+      churnAchievedPerS,
+      memberSegmentsLost: s.paths && (reality.memberRttMs > 0 || reality.memberLossPct > 0) ? s.paths.segmentsLost() : null,
+      ...objects,
+      memberListS,
       dnsEndpointsConvergedS: cold.dnsEndpointsConvergedS,
       apiWriteFloorS,
       powerdnsConvergedS: cold.powerdnsConvergedS,
@@ -292,6 +400,7 @@ class ScaleRunner {
       cpuS: cold.cost.cpuS,
       steady,
       changeLatencyMs: { dnsEndpoint: pct(changes.dnsEndpointMs), powerdns: pct(changes.powerdnsMs) },
+      powerdnsFloorMs: pct(changes.floor.answerMs),
       membersMarkedOffline: Math.max(mlog.offline, mlog.transitionsToOffline),
       leaseRenewalsMissed: Math.max(this.lease.missed, mlog.stepDowns),
       zones: opts.zones,
@@ -325,6 +434,7 @@ class ScaleRunner {
 
   async tearDown(): Promise<void> {
     this.abort.abort();
+    await this.churn?.stop().catch(() => undefined);
     await this.xdns?.stop().catch(() => undefined);
     if (this.mcdns) {
       this.log(`--- mcdns log (last lines)\n${this.mcdns.process.logTail(30)}`);
@@ -341,11 +451,14 @@ class ScaleRunner {
     return v;
   }
 
-  /** etcd, host + K member API servers, two PowerDNS servers with the zones, counting proxies. */
+  /** etcd, host + the members' API servers, two PowerDNS servers with the zones, counting proxies. */
   private async startServers(): Promise<Servers> {
-    const { fleet, opts } = this;
-    this.log(`starting etcd, ${1 + opts.clusters} kube-apiservers and two PowerDNS servers`);
-    const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
+    const { fleet, opts, planned } = this;
+    const placements = placeMembers(planned.clusters, planned.apiServers, NS);
+    // Each member on its own server: the servers are the members; else they are named apart.
+    const servers = planned.apiServers === planned.clusters ? fleet.members() : Array.from({ length: planned.apiServers }, (_, j) => `apiserver${j + 1}`);
+    this.log(`starting etcd, ${1 + servers.length} kube-apiservers and two PowerDNS servers`);
+    const bed = await startBed({ members: servers, powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
     this.bed = bed;
     const pdnsA = bed.powerdns!;
     // ExternalDNS sends one PATCH per zone with every change: at 10,000 records that is 20,000
@@ -355,19 +468,21 @@ class ScaleRunner {
     for (const z of fleet.zones()) {
       for (const pdns of [pdnsA, pdnsB]) {
         await pdns.createZone(z);
-        await pdns.api('PUT', `/servers/localhost/zones/${z}.`, { api_rectify: opts.pdnsApiRectify });
+        // On: the zone as PowerDNS makes it (default-api-rectify=yes), as users run it.
+        if (!opts.pdnsApiRectify) await pdns.api('PUT', `/servers/localhost/zones/${z}.`, { api_rectify: false });
       }
     }
     const proxyA = await startCountingProxy(pdnsA.apiUrl);
     const proxyB = await startCountingProxy(pdnsB.apiUrl);
-    this.cleanups.push(() => proxyA.close(), () => proxyB.close());
+    const proxyFloor = await startCountingProxy(pdnsA.apiUrl);
+    this.cleanups.push(() => proxyA.close(), () => proxyB.close(), () => proxyFloor.close());
     const sockets = Math.max(opts.bulkConcurrency, opts.workers);
     const rest = Object.fromEntries(bed.clusters.map((c) => [c, new KubeRest(bed.apiServer(c), { maxSockets: sockets })]));
     this.cleanups.push(() => Object.values(rest).forEach((r) => r.close()));
     await installMcdnsCrds((m) => bed.apply(bed.host, m));
-    for (const c of bed.clusters) await rest[c]!.post('/api/v1/namespaces', { metadata: { name: NS } }, [409]);
-    await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: FLOOR_NS } }, [409]);
-    return { bed, pdnsA, pdnsB, proxyA, proxyB, rest, host: rest[bed.host]! };
+    for (const ns of [NS, FLOOR_NS]) await rest[bed.host]!.post('/api/v1/namespaces', { metadata: { name: ns } }, [409]);
+    for (const p of placements) await rest[servers[p.server]!]!.post('/api/v1/namespaces', { metadata: { name: p.namespace } }, [409]);
+    return { bed, pdnsA, pdnsB, proxyA, proxyB, proxyFloor, rest, host: rest[bed.host]!, servers, placements };
   }
 
   /**
@@ -376,7 +491,7 @@ class ScaleRunner {
    */
   private async createFleet(s: Servers): Promise<void> {
     const { n, fleet, opts } = this;
-    const members = fleet.members();
+    const members = s.placements;
     this.log(`creating ${n} IngressDNSRecords on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
     const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
     const progress = (what: string) => (done: number) => {
@@ -386,21 +501,34 @@ class ScaleRunner {
       bounded(n, opts.bulkConcurrency, async (i) => {
         await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
       }, progress('host records')),
-      ...members.map((m, j) =>
+      ...members.map((p, j) =>
         bounded(
           n,
           opts.bulkConcurrency,
           async (i) => {
-            const r = s.rest[m]!;
-            await r.post(`${INGRESSES}/namespaces/${NS}/ingresses`, ingressBody(fleet, i), [409]);
-            await r.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
+            const r = s.rest[s.servers[p.server]!]!;
+            await r.post(`${INGRESSES}/namespaces/${p.namespace}/ingresses`, ingressBody(fleet, i, p.namespace), [409]);
+            await r.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${fleet.name(i)}/status`, {
               status: { loadBalancer: { ingress: [{ ip: fleet.addr(j + 1, i) }] } },
             });
           },
-          j === 0 ? progress(`${m} Ingresses (the other members alike)`) : undefined,
+          j === 0 ? progress(`${p.member} Ingresses (the other members alike)`) : undefined,
         ),
       ),
     ]);
+  }
+
+  /** The members' unrelated workloads, on every real API server (scale/background.ts). */
+  private async createBackground(s: Servers): Promise<void> {
+    const n = this.planned.reality.background;
+    this.log(`creating the background of each of ${s.servers.length} API servers: ${n} headless Services with a 10-endpoint EndpointSlice each, ${Math.floor(n / 10)} Ingresses`);
+    const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
+    const written = await Promise.all(
+      s.servers.map((c, j) =>
+        createBackground(s.rest[c]!, n, this.opts.bulkConcurrency, j === 0 ? (done) => done % step === 0 && this.log(`  ${c} background: ${done}/${n}`) : undefined),
+      ),
+    );
+    this.log(`  background: ${written.reduce((a, b) => a + b, 0)} objects written`);
   }
 
   /**
@@ -441,12 +569,16 @@ class ScaleRunner {
   /** mcdns from spawn to all N DNSEndpoints complete and all N names in PowerDNS A. */
   private async coldStart(s: Servers, metricsPort: number): Promise<ColdStart> {
     const { n, fleet, opts, tracker } = this;
-    const members = fleet.members();
+    const members = s.servers;
     const hostBefore = await apiRequests(s.host);
     const membersBefore = await Promise.all(members.map((m) => apiRequests(s.rest[m]!)));
     const pdnsBefore = s.proxyA.counts();
     const args = [
-      ...bedFlags(s.bed),
+      // The members as this run has them: straight (the bed's kubeconfig), or through their paths.
+      `--kubeconfig=${s.paths?.kubeconfigPath ?? s.bed.kubeconfigPath}`,
+      `--host-context=${s.bed.host}`,
+      `--member-contexts=${s.placements.map((p) => p.member).join(',')}`,
+      ALLOW_LOOPBACK_PROBES,
       '--provider=powerdns',
       `--pdns-server=${s.proxyA.url}`,
       '--txt-owner-id=mcdns-bench',
@@ -526,11 +658,15 @@ class ScaleRunner {
 
   /** steadyS seconds with nothing changing: host writes (Lease renewals apart), PowerDNS reads and writes. */
   private async steadyState(s: Servers): Promise<ScaleRun['steady']> {
-    this.log(`steady state: ${this.opts.steadyS} s with nothing changing`);
+    this.log(`steady state: ${this.opts.steadyS} s with nothing changing${this.churn ? ' but the background churn' : ''}`);
     const host0 = await apiRequests(s.host);
     const own0 = await mcdnsHostWrites(this.metricsUrl);
     const pdns0 = s.proxyA.counts();
+    const pid = this.mcdns!.process.pid!;
+    const cpu0 = processCost(pid).cpuS;
+    const t0 = performance.now();
     await sleep(this.opts.steadyS * 1000);
+    const cpuPercentOfCore = Math.round(((processCost(pid).cpuS - cpu0) / ((performance.now() - t0) / 1000)) * 1000) / 10;
     const w = writesOf(diffRecord(host0.byVerbResource, (await apiRequests(s.host)).byVerbResource));
     const own = diffRecord(own0, await mcdnsHostWrites(this.metricsUrl));
     const pdns = diffCounts(pdns0, s.proxyA.counts());
@@ -538,6 +674,8 @@ class ScaleRunner {
       hostWrites: w.writes,
       providerWrites: pdns.writes,
       providerReads: pdns.reads,
+      /** mcdns's CPU time over the window, in percent of one core. */
+      cpuPercentOfCore,
       seconds: this.opts.steadyS,
       hostWritesByResource: w.byResource,
       /** What mcdns counted itself (mcdns_host_writes_total): a cross-check of hostWrites. */
@@ -552,55 +690,30 @@ class ScaleRunner {
 
   private skipChanges(): ScaleRun['changes'] {
     this.notes.push('load-balancer changes skipped: mcdns had not converged');
-    return { requested: this.opts.changes, notSeen: this.opts.changes, dnsEndpointMs: null, powerdnsMs: null };
+    const none = { toPatchMs: null, patchMs: null, afterPatchMs: null, patchesPerChange: null, readInTheWay: 0 };
+    return { requested: this.opts.changes, notSeen: this.opts.changes, dnsEndpointMs: null, powerdnsMs: null, floor: { answerMs: null, patchMs: null, notSeen: 0 }, parts: none };
   }
 
-  /**
-   * Single load-balancer changes, one at a time: a member's Ingress status moves to a new address;
-   * timed to the first DNSEndpoint event carrying it (the bench's watch) and to the first PowerDNS
-   * answer carrying it (a DNS query every 5 ms). Three misses in a row end the series.
-   */
+  /** The change trials, each followed by a floor trial in the same zone (scale/changes.ts). */
   private async loadBalancerChanges(s: Servers): Promise<ScaleRun['changes']> {
-    const { n, fleet, opts, tracker } = this;
-    const resolver = new Resolver({ timeout: 500, tries: 1 });
-    resolver.setServers([`127.0.0.1:${s.pdnsA.port}`]);
-    const epMs: number[] = [];
-    const dnsMs: number[] = [];
-    let notSeen = 0;
-    let misses = 0;
-    this.log(`${opts.changes} single load-balancer changes`);
-    for (let c = 0; c < opts.changes && misses < 3; c++) {
-      const i = Math.floor(Math.random() * n);
-      const m = 1 + Math.floor(Math.random() * opts.clusters);
-      const ip = fleet.change(m, i, c);
-      tracker.watchIp(ip);
-      const c0 = performance.now();
-      await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
-        status: { loadBalancer: { ingress: [{ ip }] } },
-      });
-      let dnsAt: number | undefined;
-      const until = c0 + opts.changeTimeoutS * 1000;
-      while (performance.now() < until) {
-        if (dnsAt === undefined && (await resolver.resolve4(fleet.host(i)).catch(() => [] as string[])).includes(ip)) dnsAt = performance.now();
-        if (dnsAt !== undefined && tracker.seenAt(ip) !== undefined) break;
-        await sleep(5);
-      }
-      const epAt = tracker.seenAt(ip);
-      if (epAt !== undefined) epMs.push(epAt - c0);
-      if (dnsAt !== undefined) dnsMs.push(dnsAt - c0);
-      if (epAt === undefined || dnsAt === undefined) {
-        notSeen++;
-        misses++;
-        const missing = [epAt === undefined ? 'no DNSEndpoint' : '', dnsAt === undefined ? 'no PowerDNS answer' : ''].filter(Boolean).join(', ');
-        this.log(`  change ${c} (${fleet.host(i)} in member${m} → ${ip}): ${missing} within ${opts.changeTimeoutS} s`);
-      } else misses = 0;
-      if ((c + 1) % 10 === 0) this.log(`  ${c + 1}/${opts.changes} changes`);
-      await sleep(100 + Math.random() * 300); // de-phase from any periodic work
-    }
-    if (misses >= 3) this.notes.push(`load-balancer changes stopped after 3 in a row were not seen within ${opts.changeTimeoutS} s`);
-    const changes = { requested: opts.changes, notSeen, dnsEndpointMs: epMs.length > 0 ? summarize(epMs) : null, powerdnsMs: dnsMs.length > 0 ? summarize(dnsMs) : null };
-    this.log(`  change → DNSEndpoint ${JSON.stringify(pct(changes.dnsEndpointMs))} ms; → PowerDNS answer ${JSON.stringify(pct(changes.powerdnsMs))} ms; not seen ${notSeen}`);
-    return changes;
+    const { notes, ...figures } = await changeTrials({
+      fleet: this.fleet,
+      tracker: this.tracker,
+      pdns: s.pdnsA,
+      proxy: s.proxyA,
+      floorProxy: s.proxyFloor,
+      changes: this.opts.changes,
+      changeTimeoutS: this.opts.changeTimeoutS,
+      setAddress: async (m, i, ip) => {
+        const p = s.placements[m - 1]!;
+        await s.rest[s.servers[p.server]!]!.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${this.fleet.name(i)}/status`, {
+          status: { loadBalancer: { ingress: [{ ip }] } },
+        });
+      },
+      log: this.log,
+    });
+    this.notes.push(...notes);
+    return figures;
   }
 
   /**

@@ -140,11 +140,12 @@ describe('providers: PowerDNS (real pdns-server)', function () {
     expect(second.applied).to.equal(0);
     expect(second.conflicts.map((c) => [c.name, c.owner, c.resource])).to.deep.equal([['app.example.org', 'mcdns', R1]]);
     expect(await pdns.query('app.example.org', 'A')).to.deep.equal(['192.0.2.21']);
-    // Once the first lets go, the second can have it.
+    // Once the first lets go, the second has it: the batch right after the one that freed it.
     await sink.deleteRecord(R1);
-    const third = await sink.syncRecord(R2, [ep('app.example.org', 'A', ['192.0.2.22'])]);
-    expect(third.applied).to.equal(2);
+    await sink.idle();
     expect(await pdns.query('app.example.org', 'A')).to.deep.equal(['192.0.2.22']);
+    const third = await sink.syncRecord(R2, [ep('app.example.org', 'A', ['192.0.2.22'])]);
+    expect([third.applied, third.conflicts]).to.deep.equal([0, []]);
     await sink.deleteRecord(R2);
   });
 

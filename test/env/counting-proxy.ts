@@ -22,6 +22,8 @@ export interface ProxyCounts {
 interface ProxiedRequest {
   /** Date.now() on arrival. */
   at: number;
+  /** Date.now() when the answer was sent whole (unset while it is in flight, or if it failed). */
+  doneAt?: number;
   method: string;
   route: string;
   write: boolean;
@@ -71,12 +73,14 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     else counts.reads++;
     const route = routeOf(method, req.url ?? '/');
     counts.byRoute[route] = (counts.byRoute[route] ?? 0) + 1;
-    log.push({ at: Date.now(), method, route, write });
+    const entry: ProxiedRequest = { at: Date.now(), method, route, write };
+    log.push(entry);
     if (write) inFlight++;
     let done = false;
-    const finish = (): void => {
+    const finish = (ok: boolean): void => {
       if (done) return;
       done = true;
+      if (ok) entry.doneAt = Date.now();
       if (write) inFlight--;
     };
     res.on('error', () => undefined);
@@ -94,12 +98,12 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
             upRes.on('data', (c: Buffer) => {
               counts.bytesDown += c.length;
             });
-            upRes.on('end', finish);
+            upRes.on('end', () => finish(true));
             upRes.pipe(res);
           },
         );
         up.on('error', (e) => {
-          finish();
+          finish(false);
           if (res.destroyed) return;
           if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
           res.end(`counting proxy: ${e.message}\n`);
@@ -133,7 +137,7 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       counts = empty();
       log = [];
     },
-    requests: () => [...log],
+    requests: () => log.map((r) => ({ ...r })),
     writesInFlight: () => inFlight,
     setDelay: (ms, opts = {}) => {
       delay = { ms, writesOnly: opts.writesOnly ?? false };

@@ -25,7 +25,7 @@ import type { WriteAccess } from './write-access.js';
  * lost the Lease writes nothing more to a DNS provider either.
  */
 export function providerOutputs({ opts, logger, queue }: ControllerBase, writing: () => boolean): DirectOutputs {
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing), () => queue.depth > 0));
   direct.onRepublished((k) => queue.add(keyOf(k)));
   return direct;
 }

@@ -42,11 +42,11 @@ export function recordBody(fleet: Fleet, ns: string, i: number): KubeObject {
   };
 }
 
-export function ingressBody(fleet: Fleet, i: number): KubeObject {
+export function ingressBody(fleet: Fleet, i: number, ns = NS): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name: fleet.name(i), namespace: NS },
+    metadata: { name: fleet.name(i), namespace: ns },
     spec: {
       rules: [{ host: fleet.host(i), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
     },

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import type { PowerDnsHandle } from '../../env/powerdns.js';
-import { parseSamples, sumBy } from '../../env/prom.js';
+import { parseSamples, sumBy, type Sample } from '../../env/prom.js';
 import type { KubeRest } from '../../env/rest.js';
 import { bins, versions } from '../../env/tools.js';
 import type { Fleet } from './fleet.js';
@@ -79,6 +79,46 @@ export async function mcdnsHostWrites(metricsUrl: string): Promise<Record<string
   } catch {
     return {};
   }
+}
+
+/**
+ * What mcdns keeps of its members against what they hold, from its /metrics: objects in its
+ * indexes (mcdns_member_objects_indexed) and objects it was told of, kept or not
+ * (mcdns_member_objects_seen, where this mcdns counts them), summed over members, in all and
+ * by kind; and the members' round trip as mcdns measured it (mcdns_member_round_trip_seconds).
+ */
+export async function memberObjects(metricsUrl: string): Promise<{
+  objectsRetained: number | null;
+  objectsSeen: number | null;
+  objectsByKind: Record<string, { retained: number; seen?: number }>;
+  memberRoundTripMsSeen: number | null;
+}> {
+  let samples: Sample[] = [];
+  try {
+    const res = await fetch(`${metricsUrl}/metrics`);
+    if (res.ok) samples = parseSamples(await res.text(), ['mcdns_member_objects_indexed', 'mcdns_member_objects_seen', 'mcdns_member_round_trip_seconds']);
+  } catch {
+    // mcdns gone: nothing to report
+  }
+  return objectsFrom(samples);
+}
+
+/** The sums memberObjects() reports, from the samples of one scrape. */
+export function objectsFrom(samples: Sample[]): Awaited<ReturnType<typeof memberObjects>> {
+  const retained = sumBy(samples, 'mcdns_member_objects_indexed', ['kind']);
+  const seen = sumBy(samples, 'mcdns_member_objects_seen', ['kind']);
+  const total = (byKind: Record<string, number>) => (Object.keys(byKind).length > 0 ? Object.values(byKind).reduce((a, b) => a + b, 0) : null);
+  const objectsByKind: Record<string, { retained: number; seen?: number }> = {};
+  for (const kind of new Set([...Object.keys(retained), ...Object.keys(seen)])) {
+    objectsByKind[kind] = { retained: retained[kind] ?? 0, ...(seen[kind] !== undefined ? { seen: seen[kind] } : {}) };
+  }
+  const rtts = samples.filter((s) => s.name === 'mcdns_member_round_trip_seconds').map((s) => s.value);
+  return {
+    objectsRetained: total(retained),
+    objectsSeen: total(seen),
+    objectsByKind,
+    memberRoundTripMsSeen: rtts.length > 0 ? Math.round((rtts.reduce((a, b) => a + b, 0) / rtts.length) * 10_000) / 10 : null,
+  };
 }
 
 /** mcdns's own default --workers, from its command definition (so the floor uses the same concurrency). */

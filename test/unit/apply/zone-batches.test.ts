@@ -129,6 +129,56 @@ describe('apply/sink: zone batches', () => {
     expect(p.calls).to.deep.equal(['records example.org']);
   });
 
+  it('writes a change that meets an idle zone at once; the changes that come while it is written share the next batch', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p, { batchWindowMs: 60_000 }); // the window is for bursts, not for a lone change
+    await sink.syncRecord(rid(0), [ep(host(0), ['192.0.2.1'])]);
+    p.calls.length = 0;
+    const writing = p.hold('apply');
+    const first = sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    await writing.reached;
+    const next = [2, 3].map((i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])]));
+    writing.release();
+    await Promise.all([first, ...next]);
+    expect(applies(p)).to.deep.equal(['apply example.org 2', 'apply example.org 4']);
+  });
+
+  it('while the controller has records queued, a change waits for them within the window: a burst shares one batch', async () => {
+    const p = new MemoryProvider(['example.org']);
+    let queued = false;
+    const sink = sinkFor(p, { batchWindowMs: 60_000, othersWaiting: () => queued });
+    await sink.syncRecord(rid(0), [ep(host(0), ['192.0.2.1'])]);
+    p.calls.length = 0;
+    queued = true;
+    const first = sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.1'])]);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(applies(p), 'nothing written while others are queued, within the window').to.deep.equal([]);
+    const second = sink.syncRecord(rid(2), [ep(host(2), ['192.0.2.1'])]);
+    queued = false;
+    await Promise.all([first, second]);
+    expect(applies(p)).to.deep.equal(['apply example.org 4']);
+  });
+
+  it('holds up no write for a drift check: a change published while the zone is read is written at once, and not taken for drift', async () => {
+    const p = new MemoryProvider(['example.org']);
+    const sink = sinkFor(p);
+    await Promise.all([1, 2].map((i) => sink.syncRecord(rid(i), [ep(host(i), ['192.0.2.1'])])));
+    p.remove('example.org', host(2), 'A'); // someone deletes one of ours: drift
+    p.calls.length = 0;
+    const reading = p.hold('records'); // the read answers the zone as it was before the change below
+    const check = sink.checkDrift();
+    await reading.reached;
+    const changed = await sink.syncRecord(rid(1), [ep(host(1), ['192.0.2.9'])]);
+    expect(changed.applied).to.equal(1);
+    reading.release();
+    await check;
+    expect(applies(p), 'the change, then the repair of the deleted record only').to.deep.equal(['apply example.org 1', 'apply example.org 1']);
+    expect(p.list('example.org').filter((l) => l.startsWith('A '))).to.deep.equal([`A ${host(1)} 192.0.2.9`, `A ${host(2)} 192.0.2.1`]);
+    p.calls.length = 0;
+    await sink.checkDrift();
+    expect(p.calls).to.deep.equal(['records example.org']);
+  });
+
   it('reads every zone again after forgetZones() (a new term as leader): what another leader changed is repaired, not trusted', async () => {
     const p = new MemoryProvider(['example.org']);
     const sink = sinkFor(p);

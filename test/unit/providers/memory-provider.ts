@@ -14,6 +14,7 @@ export class MemoryProvider implements Provider {
   readonly calls: string[] = [];
   private readonly faults: Record<Op, Fault[]> = { zones: [], records: [], apply: [] };
   private readonly refused = new Set<string>();
+  private readonly holds: Record<Op, Array<{ reached: () => void; released: Promise<void> }>> = { zones: [], records: [], apply: [] };
   /** Changes per apply call, in order. */
   readonly batches: number[] = [];
 
@@ -24,6 +25,19 @@ export class MemoryProvider implements Provider {
   /** The next calls of `op` fail, one fault per call. */
   fail(op: Op, ...faults: Fault[]): void {
     this.faults[op].push(...faults);
+  }
+
+  /**
+   * The next call of `op` is held until release(): a read answers what the zone held when it was
+   * called (as a server reads before it answers), a write lands when released. `reached`
+   * resolves once the call is being held.
+   */
+  hold(op: Op): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const isReached = new Promise<void>((r) => (reached = r));
+    this.holds[op].push({ reached, released: new Promise<void>((r) => (release = r)) });
+    return { reached: isReached, release };
   }
 
   /** Every batch holding a change at one of these names fails whole, as PowerDNS answers 422. */
@@ -53,12 +67,15 @@ export class MemoryProvider implements Provider {
   async records(zone: string): Promise<DnsRecord[]> {
     this.calls.push(`records ${zone}`);
     this.maybeFail('records');
-    return [...this.zone(zone).values()].map((r) => ({ ...r, targets: [...r.targets] }));
+    const answer = [...this.zone(zone).values()].map((r) => ({ ...r, targets: [...r.targets] }));
+    await this.held('records');
+    return answer;
   }
 
   async apply(zone: string, changes: Change[], hooks: ApplyHooks = {}): Promise<void> {
     hooks.beforeWrite?.();
     this.calls.push(`apply ${zone} ${changes.length}`);
+    await this.held('apply');
     this.batches.push(changes.length);
     const bad = changes.find((c) => this.refused.has(c.record.name));
     if (bad) throw new ProviderError(`HTTP 422: RRset ${bad.record.name}. IN ${bad.record.type}: refused`, 'rejected', { status: 422 });
@@ -76,6 +93,13 @@ export class MemoryProvider implements Provider {
 
   maxTargets(): number | undefined {
     return this.limit;
+  }
+
+  private async held(op: Op): Promise<void> {
+    const hold = this.holds[op].shift();
+    if (!hold) return;
+    hold.reached();
+    await hold.released;
   }
 
   private maybeFail(op: Op): void {
