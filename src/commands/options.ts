@@ -28,7 +28,8 @@ export function strictBooleanEnv(cmd: Command, env: NodeJS.ProcessEnv = process.
     if (option.required || option.optional || !option.envVar) continue;
     const key = option.attributeName();
     if (cmd.getOptionValueSource(key) !== 'env') continue;
-    const on = optionParser((v) => parseBoolean(v, option.envVar as string))(env[option.envVar] ?? '');
+    // A plain Error: thrown from a hook, not by commander, it is printed by src/cli.ts (exit code 2).
+    const on = parseBoolean(env[option.envVar] ?? '', option.envVar);
     cmd.setOptionValueWithSource(key, option.negate ? !on : on, 'env');
   }
 }

@@ -10,6 +10,7 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
   const opts: ControllerOptions = {
     kubeconfig: str('kubeconfig'),
     hostContext: str('hostContext'),
+    membersKubeconfig: str('membersKubeconfig'),
     memberContexts: (str('memberContexts') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     kubefedClusters: raw.kubefedClusters === true || raw.kubefedClusters === 'true',
     kubefedNamespace: str('kubefedNamespace') ?? 'kube-federation-system',
@@ -42,8 +43,8 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
   if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
     throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
   }
-  if (opts.memberContexts.length === 0 && !opts.kubefedClusters) {
-    throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
+  if (opts.memberContexts.length === 0 && !opts.membersKubeconfig && !opts.kubefedClusters) {
+    throw new Error('no member clusters: give --members-kubeconfig, --member-contexts and/or --kubefed-clusters');
   }
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
   if (!Number.isInteger(opts.healthCheckedTtlS) || opts.healthCheckedTtlS < 0) {

@@ -19,6 +19,8 @@ export const DEFAULT_WORKERS = 64;
 export interface ControllerOptions {
   kubeconfig?: string;
   hostContext?: string;
+  /** Kubeconfig of the members alone (default: `kubeconfig`); all its contexts when memberContexts is empty. */
+  membersKubeconfig?: string;
   memberContexts: string[];
   kubefedClusters: boolean;
   kubefedNamespace: string;

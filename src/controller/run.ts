@@ -12,6 +12,7 @@
 // (bounded by the offline grace), so a cold start does not publish half the members.
 import type { DirectOutputs } from '../apply/outputs.js';
 import { describeProviderConfig } from '../apply/config.js';
+import { BUILD } from '../build-info.js';
 import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { describeError } from '../errors.js';
@@ -216,6 +217,9 @@ function metricSources({ queue }: ControllerBase, { members, view }: HostSide): 
 
 function logStarted({ opts, logger, hostKc }: ControllerBase, { elector }: WriteAccess): void {
   logger.info('mcdns started', {
+    version: BUILD.version,
+    commit: BUILD.commit,
+    nodejs: process.versions.node,
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
     members: opts.memberContexts,
     kubefedClusters: opts.kubefedClusters,

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { program } from '../../src/commands/program.js';
 import { flagsMarkdown, withFlags } from '../../src/commands/flags-doc.js';
+import { EXIT_CODES } from '../../src/commands/exit-codes.js';
 import { BENCH_OPTIONS } from '../bench/options.js';
 import { MCDNS_CLI } from '../env/mcdns.js';
 
@@ -136,5 +137,14 @@ describe('docs match the CLI', () => {
     expect(flags.filter((f) => !table.includes(`\`${f}`))).to.deep.equal([]);
     expect([...helpVariables].filter((v) => help['run']!.includes(v) && !table.includes(v))).to.deep.equal([]);
     expect(flags.length).to.be.greaterThan(40);
+  });
+
+  it('README\'s exit code table is the one `mcdns --help` prints', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('### Exit codes'));
+    const rows = [...table.matchAll(/^\| (\d) \| (.*) \|$/gm)].map((m) => ({ code: Number(m[1]), meaning: m[2] }));
+    expect(rows).to.deep.equal(EXIT_CODES);
+    const printed = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).split('Exit codes:\n')[1]!.replace(/\n {4}/g, ' ');
+    expect(printed.trimEnd().split('\n')).to.deep.equal(EXIT_CODES.map((e) => `  ${e.code} ${e.meaning}`));
   });
 });

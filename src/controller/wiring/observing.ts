@@ -64,7 +64,8 @@ export function watchMembers(
     fanOut.member(change);
     if (change.kind === 'State') transitions.observe(members.statuses());
   });
-  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  const fromKubeconfig = () =>
+    membersFromKubeconfig(opts.membersKubeconfig ?? opts.kubeconfig, opts.memberContexts, opts.membersKubeconfig !== undefined).forEach((m) => members.add(m));
   manager.run(runnable('members', fromKubeconfig, () => members.stop()));
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
   const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
