@@ -33,3 +33,9 @@ export function strictBooleanEnv(cmd: Command, env: NodeJS.ProcessEnv = process.
     cmd.setOptionValueWithSource(key, option.negate ? !on : on, 'env');
   }
 }
+
+/** `mcdns run`'s settings read from the environment only: the Deployment sets them from the downward API. */
+export const POD_ENV = {
+  env: ['MCDNS_POD_NAME', 'MCDNS_POD_NAMESPACE', 'MCDNS_POD_UID'],
+  meaning: 'the pod mcdns runs in (downward API): Events about mcdns itself, e.g. a member source it cannot read, go to it',
+};

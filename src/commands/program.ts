@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { validateFiles } from './validate.js';
 import { readInputs } from './inputs.js';
 import { addProviderOptions } from './provider-options.js';
-import { durationOption, strictBooleanEnv } from './options.js';
+import { durationOption, POD_ENV, strictBooleanEnv } from './options.js';
 import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
 import { BUILD } from '../build-info.js';
 import { exitCodesHelp } from './exit-codes.js';
@@ -56,6 +56,7 @@ const dur = durationOption;
 
 addProviderOptions(program.command('run'))
   .description('start the controller')
+  .addHelpText('after', `\nSet by the Deployment (downward API):\n  ${POD_ENV.env.join(', ')}\n      ${POD_ENV.meaning}`)
   .addOption(
     new Option(
       '--kubeconfig <path>',
