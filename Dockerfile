@@ -34,14 +34,13 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.json && MCDNS_COMMIT="${MCD
 
 # 2. The packages loaded at run time: the provider SDKs providers/sdk.ts loads when a provider
 # of their kind is configured (everything else is inside the bundle). Production dependencies,
-# then pruned to these SDKs and what they depend on; type declarations are never loaded.
+# then pruned by npm to these SDKs and what they depend on.
 FROM ${BUILD_IMAGE} AS sdks
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && node -e "const fs = require('fs'); const p = JSON.parse(fs.readFileSync('package.json', 'utf8')); const keep = process.argv.slice(1); p.dependencies = Object.fromEntries(Object.entries(p.dependencies).filter(([n]) => keep.includes(n))); fs.writeFileSync('package.json', JSON.stringify(p))" @azure/arm-dns @azure/identity etcd3 \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- && rm -rf node_modules/@types node_modules/.package-lock.json \
  && find node_modules -depth -type d -empty -delete
 
 # 3. The runtime: Node.js and mcdns's own files.
