@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { DNSEndpoint } from '../../src/api/schema.js';
+import { SourceEventReason } from '../../src/controller/events/member-sources.js';
 import { startBed, type Bed } from '../env/bed.js';
 import { writeKubeconfig } from '../env/kube.js';
 import { ALLOW_LOOPBACK_PROBES, startMcdns, type McdnsHandle } from '../env/mcdns.js';
@@ -77,8 +78,9 @@ describe('member sources: one that cannot be read is reported, never awaited', f
     expect(ready.body).to.equal('ok\nmember source kubefedclusters unavailable: the KubeFedCluster CRD (kubefedclusters.core.kubefed.io) is not installed\n');
     expect(await available()).to.equal(0);
     expect(sample(await (await fetch(`http://${metrics}/metrics`)).text(), 'mcdns_member_source_available', { source: 'kubeconfig' })).to.equal(1);
-    const events = await eventually('the Event on the pod', podEvents, (es) => es.some((e) => e.reason === 'MemberSourceUnavailable'), 30_000);
-    const ev = events.find((e) => e.reason === 'MemberSourceUnavailable')!;
+    const events = await eventually('the Event on the pod', podEvents, (es) => es.some((e) => e.reason === SourceEventReason.Unavailable), 30_000);
+    const ev = events.find((e) => e.reason === SourceEventReason.Unavailable)!;
+    expect(ev.reason).to.equal('MemberSourceUnavailable');
     expect(ev.type).to.equal('Warning');
     expect(ev.involvedObject.uid, 'kubectl describe pod finds it by uid').to.equal(podUid);
     expect(ev.message).to.equal(
@@ -102,7 +104,7 @@ describe('member sources: one that cannot be read is reported, never awaited', f
     await ensureNamespace(admin, 'kube-federation-system');
     await eventually('available', available, (v) => v === 1, 60_000);
     expect((await readyz()).body).to.equal('ok\n');
-    await eventually('the Normal Event', podEvents, (es) => es.some((e) => e.reason === 'MemberSourceAvailable' && e.type === 'Normal'), 30_000);
+    await eventually('the Normal Event', podEvents, (es) => es.some((e) => e.reason === SourceEventReason.Available && e.type === 'Normal'), 30_000);
     // member2 joins as a KubeFedCluster: a member without a restart.
     const m2 = bed.apiServer('member2');
     await joinKubeFedCluster(admin, { name: 'member2', apiEndpoint: m2.url, caPem: m2.caPem, token: m2.token });

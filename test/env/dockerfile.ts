@@ -4,7 +4,7 @@
 // entry point.
 import { readFileSync } from 'node:fs';
 
-export interface Instruction {
+interface Instruction {
   op: string;
   args: string;
 }
@@ -22,7 +22,7 @@ export interface Copy {
   dest: string;
 }
 
-export function parseDockerfile(text: string): Stage[] {
+function parseDockerfile(text: string): Stage[] {
   const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const args = new Map<string, string>();
   const stages: Stage[] = [];

@@ -42,6 +42,7 @@ const OTHER_TOOLS: Record<string, string> = {
 /** Variables the docs name that are not mcdns settings. */
 const OTHER_VARIABLES: Record<string, string> = {
   MCDNS_BENCH_PATHS: 'the benchmark (npm run bench)',
+  MCDNS_COMMIT: 'the build: the commit scripts/bundle.mjs writes into the bundle (docker build --build-arg)',
 };
 /** A command line of one of these tools: its flags are its own. */
 const OTHER_COMMANDS = /^(kubectl|npm|npx (?!mcdns)|helm|kustomize|docker|dig|etcdctl|pdnsutil|kubefedctl|external-dns|openssl|curl|git|promtool|go)\b/;
@@ -51,7 +52,9 @@ const help = Object.fromEntries(
 ) as Record<string, string>;
 const flagsIn = (text: string) => new Set(text.match(/(?<![\w-])--?[a-z][a-z0-9-]*/g) ?? []);
 const helpFlags = Object.fromEntries(COMMANDS.map((c) => [c, flagsIn(help[c]!)])) as Record<string, Set<string>>;
-const anyFlag = new Set(Object.values(helpFlags).flatMap((s) => [...s]));
+/** The program's own flags (--version, --help) too. */
+const topHelp = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+const anyFlag = new Set([...Object.values(helpFlags).flatMap((s) => [...s]), ...flagsIn(topHelp)]);
 const helpVariables = new Set(Object.values(help).join('\n').match(/\b(MCDNS|AZURE)_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []);
 
 /** The benchmark's own flags: docs/performance.md may name them (and nothing the bench lacks). */
