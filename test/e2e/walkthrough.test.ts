@@ -152,6 +152,29 @@ async function expectReadyPods(s: Sandbox): Promise<void> {
   expect(s.kubelet.logs(400)).to.not.match(/forbidden|"status":403/i);
 }
 
+/**
+ * One installation path of install.md on its own sandbox (started before, stopped after the
+ * describe's tests): `run(heading)` runs the blocks under that heading not run yet, in order.
+ */
+function followPage(path: 'kustomize' | 'helm', opts: { dnsEndpointCrd: boolean; otherTeamFirst?: boolean }) {
+  let s: Sandbox | undefined;
+  const blocks = pathBlocks(path);
+  const done = new Set<number>();
+  before(async () => {
+    s = await startSandbox({ dnsEndpointCrd: opts.dnsEndpointCrd });
+    if (opts.otherTeamFirst) await otherTeamsDnsEndpoint(s);
+  });
+  after(async function () {
+    await stopSandbox(s, this.currentTest?.state === 'failed');
+  });
+  const run = async (heading: RegExp, except = /^$/): Promise<string> => {
+    const todo = section(blocks, heading).filter((b) => !done.has(b.line) && !b.headings.some((h) => except.test(h)));
+    todo.forEach((b) => done.add(b.line));
+    return runAll(s!, todo);
+  };
+  return { run, blocks, done, sandbox: () => s };
+}
+
 describe('the walkthrough: docs/install.md and README run as written on a sandbox', function () {
   this.timeout(600_000);
 
@@ -166,21 +189,10 @@ describe('the walkthrough: docs/install.md and README run as written on a sandbo
   });
 
   describe('install.md with kustomize, on a host without KubeFed and without the DNSEndpoint CRD', () => {
+    const page = followPage('kustomize', { dnsEndpointCrd: false });
+    const { run, blocks, done } = page;
     let s: Sandbox | undefined;
-    const blocks = pathBlocks('kustomize');
-    const done = new Set<number>();
-    const run = async (heading: RegExp, except = /^$/) => {
-      const todo = section(blocks, heading).filter((b) => !done.has(b.line) && !b.headings.some((h) => except.test(h)));
-      todo.forEach((b) => done.add(b.line));
-      return runAll(s!, todo);
-    };
-
-    before(async () => {
-      s = await startSandbox({ dnsEndpointCrd: false });
-    });
-    after(async function () {
-      await stopSandbox(s, this.currentTest?.state === 'failed');
-    });
+    beforeEach(() => (s = page.sandbox()));
 
     it('installs as the page says: members kubeconfig, namespace, CRDs, `kubectl apply -k manifests/`; the pods become Ready', async () => {
       await expectNoKubeFed(s!);
@@ -235,22 +247,10 @@ describe('the walkthrough: docs/install.md and README run as written on a sandbo
   });
 
   describe('install.md with Helm, default values, on a host where ExternalDNS and another team\'s DNSEndpoint came first', () => {
+    const page = followPage('helm', { dnsEndpointCrd: true, otherTeamFirst: true });
+    const { run, blocks, done } = page;
     let s: Sandbox | undefined;
-    const blocks = pathBlocks('helm');
-    const done = new Set<number>();
-    const run = async (heading: RegExp, except = /^$/) => {
-      const todo = section(blocks, heading).filter((b) => !done.has(b.line) && !b.headings.some((h) => except.test(h)));
-      todo.forEach((b) => done.add(b.line));
-      return runAll(s!, todo);
-    };
-
-    before(async () => {
-      s = await startSandbox({ dnsEndpointCrd: true });
-      await otherTeamsDnsEndpoint(s);
-    });
-    after(async function () {
-      await stopSandbox(s, this.currentTest?.state === 'failed');
-    });
+    beforeEach(() => (s = page.sandbox()));
 
     it('installs with `helm install` and its default values: the pods become Ready; the DNSEndpoint CRD is left as ExternalDNS installed it', async () => {
       await expectNoKubeFed(s!);
