@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ManagedProcess, makeTempDir } from './process.js';
+import { ManagedProcess, makeTempDir, sleep } from './process.js';
 
 export interface DocBlock {
   file: string;
@@ -108,8 +108,13 @@ export class DocRunner {
     });
   }
 
+  /**
+   * Stops the controllers as Ctrl-C in a user's terminal does: the signal (SIGTERM here) to the
+   * whole process group (npx, the shell it runs, mcdns), then waits for every one of them to exit,
+   * so that mcdns finishes its shutdown; whatever is left after 15 s is killed.
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.controllers.map((c) => c.stop(15_000)));
+    await Promise.all(this.controllers.map((c) => stopController(c)));
   }
 }
 
@@ -118,4 +123,21 @@ export function toolDir(tools: Record<string, string>): string {
   const dir = makeTempDir('tools');
   for (const [name, target] of Object.entries(tools)) fs.symlinkSync(target, path.join(dir, name));
   return dir;
+}
+
+async function stopController(c: ManagedProcess): Promise<void> {
+  const group = c.pid;
+  if (group !== undefined) {
+    const alive = () => {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (alive()) process.kill(-group, 'SIGTERM');
+    for (let waited = 0; alive() && waited < 15_000; waited += 100) await sleep(100);
+  }
+  await c.stop(5_000);
 }
