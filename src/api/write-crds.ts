@@ -1,5 +1,6 @@
-// `npm run manifests`: regenerates manifests/crds/ (and its externaldns/ and kubefed/) from the schemas. A unit test fails when the
-// committed YAML differs from what this would write, so the two cannot drift apart.
+// `npm run manifests`: regenerates manifests/crds/ (and its externaldns/ and kubefed/) from the
+// schemas. A unit test fails when the committed YAML differs from what this would write, so the
+// two cannot drift apart.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
