@@ -79,7 +79,7 @@ export interface LeaderElectionOptions {
   namespace: string;
   /** Name of the Lease (default "mcdns"). */
   name?: string;
-  /** This replica's identity in the Lease (default <hostname>_<uuid>). */
+  /** This replica's identity in the Lease (default <pod or host name>_<uuid>). */
   identity?: string;
   /** Default 15 s. */
   leaseDurationMs?: number;
