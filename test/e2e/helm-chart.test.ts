@@ -62,7 +62,20 @@ describe('Helm chart on a real API server, and the controller running from its D
   let bed: Bed;
   let admin: KubeConfig;
   let mcdns: McdnsHandle | undefined;
-  let kubelet: SandboxKubelet | undefined;
+  const kubelets: SandboxKubelet[] = [];
+  /** The sandbox's node for one namespace: runs the Deployments of mcdns there (test/env/kubelet.ts). */
+  const kubeletFor = (namespace: string) => {
+    const k = new SandboxKubelet({ admin, server: { url: bed.apiServer('host').url, caPem: bed.apiServer('host').caPem }, namespace }).start();
+    kubelets.push(k);
+    return k;
+  };
+  /** A members kubeconfig Secret for a release: member1, with its mcdns-member token. */
+  const membersSecret = async (namespace: string, name: string) => {
+    const dir = makeTempDir('members');
+    const token = (await kubectl(bed.kubeconfigPath, ['create', 'token', 'mcdns-member', '-n', 'mcdns-system', '--duration=2h'], { context: 'member1' })).trim();
+    writeKubeconfig(path.join(dir, 'kubeconfig'), [{ name: 'member1', server: bed.apiServer('member1').url, token, caPem: bed.apiServer('member1').caPem }], 'member1');
+    await kubectl(bed.kubeconfigPath, ['-n', namespace, 'create', 'secret', 'generic', name, `--from-file=kubeconfig=${path.join(dir, 'kubeconfig')}`], { context: 'host' });
+  };
 
   before(async () => {
     bed = await startBed({ members: ['member1'], powerdns: false, externalDns: false, installDnsEndpointCrd: false });
@@ -71,8 +84,8 @@ describe('Helm chart on a real API server, and the controller running from its D
   });
 
   after(async function () {
-    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs(), kubelet?.logs());
-    await kubelet?.stop();
+    if (this.currentTest?.state === 'failed' || process.env.MCDNS_E2E_LOGS) console.log(mcdns?.logs(), ...kubelets.map((k) => k.logs()));
+    for (const k of kubelets) await k.stop();
     await mcdns?.stop();
     await bed?.stop();
   });
@@ -333,13 +346,9 @@ describe('Helm chart on a real API server, and the controller running from its D
 
   it('docs/runbooks.md finds any installation by its alert labels: a release `edge` in `dns-edge`, its pods and its Lease', async () => {
     await ensureNamespace(admin, 'dns-edge');
-    // The members' kubeconfig the release mounts (edge-mcdns-members): member1 with the bed's credentials.
-    const members = makeTempDir('edge-members');
-    const token = (await kubectl(bed.kubeconfigPath, ['create', 'token', 'mcdns-member', '-n', 'mcdns-system', '--duration=2h'], { context: 'member1' })).trim();
-    writeKubeconfig(path.join(members, 'kubeconfig'), [{ name: 'member1', server: bed.apiServer('member1').url, token, caPem: bed.apiServer('member1').caPem }], 'member1');
-    await kubectl(bed.kubeconfigPath, ['-n', 'dns-edge', 'create', 'secret', 'generic', 'edge-mcdns-members', `--from-file=kubeconfig=${path.join(members, 'kubeconfig')}`], { context: 'host' });
+    await membersSecret('dns-edge', 'edge-mcdns-members');
     await helm(['install', 'edge', CHART, '--namespace', 'dns-edge', `--kubeconfig=${bed.kubeconfigPath}`, '--kube-context=host']);
-    kubelet = new SandboxKubelet({ admin, server: { url: bed.apiServer('host').url, caPem: bed.apiServer('host').caPem }, namespace: 'dns-edge' }).start();
+    kubeletFor('dns-edge');
     await kubectl(bed.kubeconfigPath, ['-n', 'dns-edge', 'rollout', 'status', 'deployment/edge-mcdns', '--timeout=3m'], { context: 'host', timeoutMs: 200_000 });
     await eventually('a leader', async () => JSON.parse(await kubectl(bed.kubeconfigPath, ['-n', 'dns-edge', 'get', 'lease', 'edge-mcdns', '-o', 'json'], { context: 'host' })).spec?.holderIdentity as string | undefined, (h) => !!h, 60_000);
 
@@ -353,6 +362,30 @@ describe('Helm chart on a real API server, and the controller running from its D
     // The runbooks' commands name no fixed namespace or Lease.
     const commands = shellBlocks('docs/runbooks.md').map((b) => b.text).join('\n');
     expect(commands).to.not.match(/mcdns-system|lease mcdns\b|-n mcdns\b/);
+    // Gone again (the kubelet stops its pods), so that the next test has the only mcdns.
+    await helm(['uninstall', 'edge', '--namespace', 'dns-edge', `--kubeconfig=${bed.kubeconfigPath}`, '--kube-context=host']);
+    await eventually('edge stopped', async () => kubelets[0]!.addresses().length, (n) => n === 0, 60_000);
+  });
+
+  it('namespaced mode runs with the Role it renders: a release confined to `apps` publishes there, leaves other namespaces alone, is never refused', async () => {
+    await ensureNamespace(admin, 'dns-apps');
+    await membersSecret('dns-apps', 'apps-mcdns-members');
+    await helm(['install', 'apps', CHART, '--namespace', 'dns-apps', `--kubeconfig=${bed.kubeconfigPath}`, '--kube-context=host', '--set', 'config.namespace=apps', '--set', 'replicaCount=1', '--set', 'config.leader-elect=false']);
+    const k = kubeletFor('dns-apps');
+    await kubectl(bed.kubeconfigPath, ['-n', 'dns-apps', 'rollout', 'status', 'deployment/apps-mcdns', '--timeout=3m'], { context: 'host', timeoutMs: 200_000 });
+    const m1 = bed.kubeConfig('member1');
+    for (const ns of ['apps', 'other']) {
+      await ensureNamespace(m1, ns);
+      await putIngress(m1, ns, 'web', [`${ns}.example.org`], ['127.0.0.11']);
+      await ensureNamespace(admin, ns);
+      await bed.apply('host', { apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', kind: 'IngressDNSRecord', metadata: { name: 'web', namespace: ns }, spec: { hosts: [`${ns}.example.org`] } } as KubernetesObject);
+    }
+    const custom = admin.makeApiClient(CustomObjectsApi);
+    const get = (ns: string) => custom.getNamespacedCustomObject({ group: 'externaldns.k8s.io', version: 'v1alpha1', namespace: ns, plural: 'dnsendpoints', name: 'ingress-web' }) as Promise<DNSEndpoint>;
+    await eventually('the DNSEndpoint in apps', () => get('apps'), (e) => (e.spec.endpoints ?? []).some((x) => x.targets.includes('127.0.0.11')), 60_000);
+    expect(await get('other').then(() => 'written', () => 'none'), 'a record outside the namespace').to.equal('none');
+    expect(k.logs(400)).to.not.match(/forbidden|"status":40[13]/i);
+    expect(k.errors).to.deep.equal([]);
   });
 });
 
