@@ -3,10 +3,11 @@
 // describes the same layers in prose, and test/unit/lint/layering.test.ts shows each rule catching
 // a deliberate violation.
 //
-// Lowest layer first. "base" is the files directly in src/ (errors, parse, log, backoff) but cli.ts.
+// Lowest layer first. "base" is the files directly in src/ (errors, parse, log, backoff, build-info)
+// but the executables, cli.ts and launcher.ts.
 // Type-only imports count (tsPreCompilationDeps): a contract in the wrong layer is still a leak.
 
-const base = '^src/(?!cli\\.ts$)[^/]+\\.ts$';
+const base = '^src/(?!(cli|launcher)\\.ts$)[^/]+\\.ts$';
 const api = '^src/api/';
 const core = '^src/core/';
 const plan = '^src/plan/';
@@ -19,6 +20,7 @@ const apply = '^src/apply/';
 const controller = '^src/controller/';
 const commands = '^src/commands/';
 const cli = '^src/cli\\.ts$';
+const launcher = '^src/launcher\\.ts$';
 const mcdns = '^(src|providers)/';
 
 const either = (...layers) => layers.map((l) => `(${l})`).join('|');
@@ -67,6 +69,20 @@ module.exports = {
       to: { path: commands },
     },
     onlyImports('cli-imports-only-commands', 'src/cli.ts only starts src/commands/program.ts.', cli, commands),
+    {
+      name: 'launcher-imports-nothing',
+      comment: 'src/launcher.ts checks the Node.js version before anything else loads: it imports nothing at all (the bundle is loaded by path).',
+      severity: 'error',
+      from: { path: launcher },
+      to: {},
+    },
+    {
+      name: 'nothing-imports-the-launcher',
+      comment: 'src/launcher.ts is the executable npm and the image start: nothing imports it.',
+      severity: 'error',
+      from: {},
+      to: { path: launcher },
+    },
     {
       name: 'production-code-imports-no-tests',
       comment: 'src/ and providers/ never import test/.',

@@ -72,6 +72,15 @@ export function crdFor(def: KindDef): Json {
   };
 }
 
+/**
+ * The CRD's file under manifests/crds/. mcdns's own kinds sit at the top, so that
+ * `kubectl apply -f manifests/crds/` installs exactly them; the DNSEndpoint ExternalDNS reads is
+ * shared by every producer in the cluster and goes in externaldns/ (installed only where it is
+ * missing, never deleted by mcdns); KubeFed's kinds, as far as mcdns reads them, go in kubefed/
+ * (only for clusters where KubeFed never was: applied over KubeFed's, they would prune its fields).
+ */
 export function crdFileName(def: KindDef): string {
-  return `${def.plural}.${def.group}.yaml`;
+  const file = `${def.plural}.${def.group}.yaml`;
+  if (def.kind === 'DNSEndpoint') return def.group === 'externaldns.k8s.io' ? `externaldns/${file}` : `kubefed/${file}`;
+  return def.group === 'core.kubefed.io' ? `kubefed/${file}` : file;
 }

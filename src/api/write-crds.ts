@@ -1,7 +1,8 @@
-// `npm run manifests`: regenerates manifests/crds/ from the schemas. A unit test fails when the
-// committed YAML differs from what this would write, so the two cannot drift apart.
+// `npm run manifests`: regenerates manifests/crds/ (and its externaldns/ and kubefed/) from the
+// schemas. A unit test fails when the committed YAML differs from what this would write, so the
+// two cannot drift apart.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { allKinds } from './kinds.js';
 import { crdFileName, crdFor } from './crds.js';
@@ -11,9 +12,9 @@ export function crdYaml(def: (typeof allKinds)[number]): string {
 }
 
 export function writeCrds(dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
   return allKinds.map((def) => {
     const file = join(dir, crdFileName(def));
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, crdYaml(def));
     return file;
   });

@@ -28,7 +28,14 @@ export function strictBooleanEnv(cmd: Command, env: NodeJS.ProcessEnv = process.
     if (option.required || option.optional || !option.envVar) continue;
     const key = option.attributeName();
     if (cmd.getOptionValueSource(key) !== 'env') continue;
-    const on = optionParser((v) => parseBoolean(v, option.envVar as string))(env[option.envVar] ?? '');
+    // A plain Error: thrown from a hook, not by commander, it is printed by src/cli.ts (exit code 2).
+    const on = parseBoolean(env[option.envVar] ?? '', option.envVar);
     cmd.setOptionValueWithSource(key, option.negate ? !on : on, 'env');
   }
 }
+
+/** `mcdns run`'s settings read from the environment only: the Deployment sets them from the downward API. */
+export const POD_ENV = {
+  env: ['MCDNS_POD_NAME', 'MCDNS_POD_NAMESPACE', 'MCDNS_POD_UID'],
+  meaning: 'the pod mcdns runs in (downward API): Events about mcdns itself, e.g. a member source it cannot read, go to it',
+};

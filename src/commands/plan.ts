@@ -3,7 +3,7 @@
 // (the controller computes them from the host cluster; desiredFromDNSEndpoints reads them from
 // DNSEndpoint YAML as mcdns emits it). Exit code 0 when every record can be published as
 // planned, 1 when a conflict or problem would stop part of it, 2 when the provider could not
-// be read.
+// be read, or when the input holds no DNSEndpoint (program.ts).
 import { parseKubeYaml } from './kube-yaml.js';
 import type { DNSEndpoint, Endpoint } from '../api/schema.js';
 import { RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../core/dnsendpoint.js';
@@ -81,9 +81,10 @@ export function planText(plans: RecordPlan[]): string {
 /**
  * Desired records from DNSEndpoint YAML (`kubectl get dnsendpoints -A -o yaml`, a List or
  * multi-document). The resource comes from mcdns's labels (record kind and name) and the
- * namespace; other DNSEndpoints count as `dnsendpoint/<ns>/<name>`.
+ * namespace; other DNSEndpoints count as `dnsendpoint/<ns>/<name>`. Objects of other kinds are
+ * left out and, when `ignored` is given, named there (`Kind namespace/name`).
  */
-export function desiredFromDNSEndpoints(yamlText: string): DesiredRecord[] {
+export function desiredFromDNSEndpoints(yamlText: string, ignored?: string[]): DesiredRecord[] {
   const objects: DNSEndpoint[] = [];
   for (const doc of parseKubeYaml(yamlText)) {
     if (doc.errors.length > 0) throw new Error(`YAML error: ${doc.errors[0]?.message.split('\n')[0] ?? ''}`);
@@ -91,7 +92,11 @@ export function desiredFromDNSEndpoints(yamlText: string): DesiredRecord[] {
     if (obj === null || typeof obj !== 'object') continue;
     const o = obj as { kind?: string; items?: unknown[] };
     const items = o.kind === 'List' || o.kind === 'DNSEndpointList' ? (o.items ?? []) : [obj];
-    for (const item of items) if ((item as { kind?: string }).kind === 'DNSEndpoint') objects.push(item as DNSEndpoint);
+    for (const item of items) {
+      const i = item as { kind?: string; metadata?: { namespace?: string; name?: string } };
+      if (i.kind === 'DNSEndpoint') objects.push(item as DNSEndpoint);
+      else ignored?.push(`${i.kind ?? '(no kind)'} ${i.metadata?.namespace ? `${i.metadata.namespace}/` : ''}${i.metadata?.name ?? '(no name)'}`);
+    }
   }
   return objects.map((o) => {
     const labels = o.metadata.labels ?? {};

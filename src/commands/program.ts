@@ -3,9 +3,12 @@
 // provider-options.ts); README's configuration table is generated from these.
 import { Command, Option } from 'commander';
 import { validateFiles } from './validate.js';
+import { readInputs } from './inputs.js';
 import { addProviderOptions } from './provider-options.js';
-import { durationOption, strictBooleanEnv } from './options.js';
+import { durationOption, POD_ENV, strictBooleanEnv } from './options.js';
 import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
+import { BUILD } from '../build-info.js';
+import { exitCodesHelp } from './exit-codes.js';
 
 export const program = new Command();
 program
@@ -13,20 +16,33 @@ program
   .description(
     'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
   )
+  .version(`${BUILD.version} (commit ${BUILD.commit})`, '--version', 'print the version and the commit it was built from')
   .showHelpAfterError()
+  // Usage errors end the process in src/cli.ts, with exit code 2 (a finding is 1).
+  .exitOverride()
+  .addHelpText('after', exitCodesHelp())
   // Boolean environment variables mean what they say (true/false/1/0), or stop the command.
   .hook('preAction', (_program, command) => strictBooleanEnv(command));
 
 /** -o/--output of the commands that print a report (no environment variable: per invocation). */
 const output = () => new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table');
 
+/** -R, as kubectl's: directories given are read with the directories below them. */
+const recursive = () => new Option('-R, --recursive', 'read the directories given with every directory below them');
+
 program
   .command('validate')
   .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
-  .argument('<file...>', 'YAML files')
+  .argument('<file...>', 'YAML files, directories (their .yaml, .yml and .json files), or - for stdin')
+  .addOption(recursive())
   .addOption(output())
-  .action((files: string[], opts: { output: 'table' | 'json' }) => {
-    const report = validateFiles(files);
+  .action((files: string[], opts: { output: 'table' | 'json'; recursive?: boolean }) => {
+    const inputs = readInputs(files, { recursive: opts.recursive });
+    const texts = new Map(inputs.map((i) => [i.name, i.text]));
+    const report = validateFiles(
+      inputs.map((i) => i.name),
+      (f) => texts.get(f) ?? '',
+    );
     if (opts.output === 'json') {
       const { valid, invalid, ignored, problems, notes } = report;
       process.stdout.write(`${JSON.stringify({ valid, invalid, ignored, problems, notes }, null, 2)}\n`);
@@ -42,10 +58,23 @@ const dur = durationOption;
 
 addProviderOptions(program.command('run'))
   .description('start the controller')
-  .addOption(new Option('--kubeconfig <path>', 'kubeconfig with the host and member contexts (default: ~/.kube/config, else in-cluster)').env('KUBECONFIG'))
+  .addHelpText('after', `\nSet by the Deployment (downward API):\n  ${POD_ENV.env.join(', ')}\n      ${POD_ENV.meaning}`)
+  .addOption(
+    new Option(
+      '--kubeconfig <path>',
+      'kubeconfig with the host (and member) contexts (default: the files KUBECONFIG lists, merged as kubectl does, else ~/.kube/config, else in-cluster)',
+    ),
+  )
   .addOption(new Option('--host-context <name>', 'context of the host cluster (default: current context)').env('MCDNS_HOST_CONTEXT'))
   .addOption(
-    new Option('--member-contexts <a,b,c>', 'member clusters as kubeconfig contexts').env('MCDNS_MEMBER_CONTEXTS'),
+    new Option('--members-kubeconfig <path>', 'kubeconfig of the member clusters alone, e.g. mounted from a Secret (default: --kubeconfig)').env(
+      'MCDNS_MEMBERS_KUBECONFIG',
+    ),
+  )
+  .addOption(
+    new Option('--member-contexts <a,b,c>', 'member clusters as kubeconfig contexts (default: with --members-kubeconfig, all of its contexts)').env(
+      'MCDNS_MEMBER_CONTEXTS',
+    ),
   )
   .addOption(
     new Option('--kubefed-clusters', 'also take member clusters from KubeFedCluster objects on the host (watched)').env(
@@ -167,17 +196,28 @@ addProviderOptions(program.command('run'))
 
 addProviderOptions(program.command('plan'))
   .description('dry run: what mcdns would change at a DNS provider for the given DNSEndpoints, without writing')
-  .requiredOption('-f, --file <path>', 'DNSEndpoints as mcdns emits them (kubectl get dnsendpoints -A -o yaml)')
+  .addOption(
+    new Option('-f, --file <path>', 'DNSEndpoints as mcdns emits them (kubectl get dnsendpoints -A -o yaml): a file, a directory, or - for stdin; repeatable')
+      .argParser((v: string, p: string[] = []) => [...p, v])
+      .makeOptionMandatory(),
+  )
+  .addOption(recursive())
   .addOption(output())
   .action(async (opts: Record<string, unknown>) => {
-    const { readFileSync } = await import('node:fs');
     const { providerSettings } = await import('./provider-options.js');
     const { sinksFrom } = await import('../apply/outputs.js');
     const { desiredFromDNSEndpoints, runPlan } = await import('./plan.js');
     const { createLogger } = await import('../log.js');
+    const ignored: string[] = [];
+    const desired = readInputs(opts.file as string[], { recursive: opts.recursive === true }).flatMap((i) => desiredFromDNSEndpoints(i.text, ignored));
+    // What plan does not read is said, never silently planned as "no changes".
+    const skipped = ignored.length > 0 ? `${ignored.length} object${ignored.length === 1 ? '' : 's'} that ${ignored.length === 1 ? 'is' : 'are'} not a DNSEndpoint: ${ignored.join(', ')}` : '';
+    if (desired.length === 0) {
+      throw new Error(`no DNSEndpoint to plan${skipped ? `, only ${skipped}` : ''}; plan reads DNSEndpoints as mcdns emits them: kubectl get dnsendpoints -A -o yaml | mcdns plan -f - ...`);
+    }
+    if (skipped) console.error(`mcdns plan: ignored ${skipped}`);
     const [sink, ...extra] = sinksFrom(providerSettings(opts), createLogger('warn'));
     if (!sink || extra.length > 0) throw new Error('plan needs exactly one --provider');
-    const desired = desiredFromDNSEndpoints(readFileSync(String(opts.file), 'utf8'));
     const result = await runPlan({ sink: sink.sink, desired, output: opts.output as 'table' | 'json' });
     process.stdout.write(result.output);
     process.exitCode = result.exitCode;

@@ -3,13 +3,21 @@
 import { DEFAULT_WORKERS, type ControllerOptions } from '../controller/options.js';
 import { DEFAULT_HEALTH_CHECKED_TTL } from '../core/ttl.js';
 import { DEFAULT_PROBE_CONCURRENCY, ProbePolicy } from '../health/index.js';
+import { POD_ENV } from './options.js';
 import { providerSettings } from './provider-options.js';
 
-export function controllerOptions(raw: Record<string, unknown>): ControllerOptions {
+function podFromEnv(env: NodeJS.ProcessEnv): ControllerOptions['pod'] {
+  const [name, namespace, uid] = POD_ENV.env.map((k) => env[k] || undefined);
+  if (!name || !namespace) return undefined;
+  return { name, namespace, ...(uid ? { uid } : {}) };
+}
+
+export function controllerOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ControllerOptions {
   const str = (k: string) => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
   const opts: ControllerOptions = {
     kubeconfig: str('kubeconfig'),
     hostContext: str('hostContext'),
+    membersKubeconfig: str('membersKubeconfig'),
     memberContexts: (str('memberContexts') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     kubefedClusters: raw.kubefedClusters === true || raw.kubefedClusters === 'true',
     kubefedNamespace: str('kubefedNamespace') ?? 'kube-federation-system',
@@ -38,12 +46,14 @@ export function controllerOptions(raw: Record<string, unknown>): ControllerOptio
       allowedPorts: list(raw.probeAllowedPorts),
     },
   };
+  const pod = podFromEnv(env);
+  if (pod) opts.pod = pod;
   new ProbePolicy(opts.probePolicy); // a bad network or port fails at start, naming it
   if (!opts.dnsEndpoints && opts.providers.providers.length === 0) {
     throw new Error('--no-dnsendpoints needs a --provider: otherwise nothing would be published');
   }
-  if (opts.memberContexts.length === 0 && !opts.kubefedClusters) {
-    throw new Error('no member clusters: give --member-contexts and/or --kubefed-clusters');
+  if (opts.memberContexts.length === 0 && !opts.membersKubeconfig && !opts.kubefedClusters) {
+    throw new Error('no member clusters: give --members-kubeconfig, --member-contexts and/or --kubefed-clusters');
   }
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error('--workers must be a positive integer');
   if (!Number.isInteger(opts.healthCheckedTtlS) || opts.healthCheckedTtlS < 0) {

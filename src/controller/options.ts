@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ProviderSettings } from '../apply/config.js';
 import type { ProbePolicyOptions } from '../health/index.js';
 import type { Logger } from '../log.js';
+import type { PodRef } from './events/member-sources.js';
 import type { OwnWrites } from './host/own-writes.js';
 import type { Manager } from './runtime/manager.js';
 import type { WorkQueue } from './runtime/queue.js';
@@ -19,6 +20,8 @@ export const DEFAULT_WORKERS = 64;
 export interface ControllerOptions {
   kubeconfig?: string;
   hostContext?: string;
+  /** Kubeconfig of the members alone (default: `kubeconfig`); all its contexts when memberContexts is empty. */
+  membersKubeconfig?: string;
   memberContexts: string[];
   kubefedClusters: boolean;
   kubefedNamespace: string;
@@ -53,6 +56,8 @@ export interface ControllerOptions {
   probeCaFile?: string;
   /** Which networks and ports health probes may reach. */
   probePolicy: ProbePolicyOptions;
+  /** The pod mcdns runs in, for Events about mcdns itself (none outside a pod). */
+  pod?: PodRef;
 }
 
 /** What every part of the wiring is built with. */

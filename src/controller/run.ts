@@ -12,6 +12,7 @@
 // (bounded by the offline grace), so a cold start does not publish half the members.
 import type { DirectOutputs } from '../apply/outputs.js';
 import { describeProviderConfig } from '../apply/config.js';
+import { BUILD } from '../build-info.js';
 import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { describeError } from '../errors.js';
@@ -23,6 +24,7 @@ import { setLeader } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { bindMetricSources } from '../metrics/sources.js';
 import { hostKubeConfig } from '../observe/sources/kubeconfig.js';
+import { MemberSourceReport } from './events/member-sources.js';
 import type { EventRecorder } from './events/recorder.js';
 import type { HealthTransitions } from './events/health-transitions.js';
 import type { TransitionEvents } from './events/member-transitions.js';
@@ -33,7 +35,7 @@ import { Manager, runnable, type Runnable } from './runtime/manager.js';
 import { WorkQueue } from './runtime/queue.js';
 import { Resync } from './triggers/resync.js';
 import { ServedRecords } from './triggers/served.js';
-import { observeHost, watchMembers, type HostSide } from './wiring/observing.js';
+import { memberSourceStates, observeHost, watchMembers, type HostSide } from './wiring/observing.js';
 import { healthEvents, nameOwnership, providerOutputs, readinessOf, startProber, workersFor } from './wiring/reconciling.js';
 import { writeAccess, type WriteAccess } from './wiring/write-access.js';
 import type { Workers } from './workers.js';
@@ -44,6 +46,8 @@ interface Controller {
    * (at the latest after the offline grace); false again while shutting down.
    */
   ready(): boolean;
+  /** What /readyz says beside its status: what is awaited, what cannot be read. */
+  readyDetail(): string[];
   /** May this replica write now (leader with a fresh Lease, or no leader election), and not stopping. */
   writing(): boolean;
   /** Event recorder on the record objects (writes only while writing()). */
@@ -94,13 +98,20 @@ function startController(opts: ControllerOptions, logger: Logger = createLogger(
     namePolicy,
   });
   const health = healthEvents(base, host, access, prober);
-  const readiness = readinessOf(base, host, kubefed, namePolicy, () => stopping);
+  const sources = new MemberSourceReport({
+    sources: memberSourceStates(base, kubefed, (ns) => namePolicy.namespaceExists(ns)),
+    logger,
+    kc: hostKc,
+    ...(opts.pod ? { pod: opts.pod } : {}),
+  });
+  manager.run(runnable('member sources', () => sources.start(), () => sources.stop()));
+  const readiness = readinessOf(base, host, () => sources.states(), () => sources.problems(), namePolicy, () => stopping);
   const workers = workersFor(base, host, access, reconciler, direct, readiness);
 
   // ---- leader election starts and stops the workers ----
   manager.run(leaderElection(base, access, { workers, prober, direct, transitions, health, reconciler }));
   // ---- metrics read at scrape time ----
-  manager.run(metricSources(base, host));
+  manager.run(metricSources(base, host, sources));
   // Last started, first stopped: no resync is queued once shutdown begins.
   manager.run(new Resync(opts.resyncSchedule, () => host.allKeys().forEach((k) => queue.add(k, 'sweep'))));
   logStarted(base, access);
@@ -130,6 +141,7 @@ function startController(opts: ControllerOptions, logger: Logger = createLogger(
 
   return {
     ready: () => readiness.ready(),
+    readyDetail: () => readiness.explain(),
     writing,
     events,
     done,
@@ -192,13 +204,14 @@ function leaderElection({ logger }: ControllerBase, { elector }: WriteAccess, le
 }
 
 /** Binds the state the scrape-time gauges read (queue, members, records, DNSEndpoints) while it runs. */
-function metricSources({ queue }: ControllerBase, { members, view }: HostSide): Runnable {
+function metricSources({ queue }: ControllerBase, { members, view }: HostSide, report: MemberSourceReport): Runnable {
   const sources: Parameters<typeof bindMetricSources>[0] = {
     queueDepth: () => queue.depth,
     inFlight: () => queue.inFlight,
     clusterStates: () => members.statuses().map((m) => m.state),
     clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
     objectsIndexed: () => members.counts(),
+    memberSources: () => report.availability(),
     records: () =>
       [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
         const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
@@ -216,6 +229,9 @@ function metricSources({ queue }: ControllerBase, { members, view }: HostSide): 
 
 function logStarted({ opts, logger, hostKc }: ControllerBase, { elector }: WriteAccess): void {
   logger.info('mcdns started', {
+    version: BUILD.version,
+    commit: BUILD.commit,
+    nodejs: process.versions.node,
     hostContext: opts.hostContext ?? hostKc.getCurrentContext(),
     members: opts.memberContexts,
     kubefedClusters: opts.kubefedClusters,
@@ -228,7 +244,7 @@ function logStarted({ opts, logger, hostKc }: ControllerBase, { elector }: Write
 export async function runController(opts: ControllerOptions): Promise<void> {
   const logger = createLogger(opts.logLevel);
   const controller = startController(opts, logger);
-  const server = await startMetricsServer({ address: opts.metricsAddress, ready: controller.ready, logger }).catch(async (err: unknown) => {
+  const server = await startMetricsServer({ address: opts.metricsAddress, ready: controller.ready, readyDetail: controller.readyDetail, logger }).catch(async (err: unknown) => {
     await controller.stop();
     throw new Error(`--metrics-address ${opts.metricsAddress}: ${(err as Error).message}`);
   });

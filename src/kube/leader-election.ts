@@ -79,7 +79,7 @@ export interface LeaderElectionOptions {
   namespace: string;
   /** Name of the Lease (default "mcdns"). */
   name?: string;
-  /** This replica's identity in the Lease (default <hostname>_<uuid>). */
+  /** This replica's identity in the Lease (default <pod or host name>_<uuid>). */
   identity?: string;
   /** Default 15 s. */
   leaseDurationMs?: number;
@@ -100,8 +100,9 @@ export interface LeaderCallbacks {
   onNewLeader?(identity: string): void;
 }
 
-export function defaultIdentity(): string {
-  return `${hostname()}_${randomUUID()}`;
+/** `<pod or host name>_<uuid>`: the pod's name when known (a hostNetwork pod's hostname is the node's). */
+export function defaultIdentity(name: string = hostname()): string {
+  return `${name}_${randomUUID()}`;
 }
 
 const micro = (ms: number): V1MicroTime => new V1MicroTime(ms);

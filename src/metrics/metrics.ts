@@ -10,9 +10,18 @@
 //   observeProbe(result, seconds, queue)                    active health probes, their queue wait
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BUILD } from '../build-info.js';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+
+// Which mcdns runs where: alerts and dashboards join on it (and count the installations).
+new Gauge({
+  name: 'mcdns_build_info',
+  help: 'Always 1: the version and commit of this mcdns, and the Node.js it runs on.',
+  labelNames: ['version', 'commit', 'nodejs'] as const,
+  registers: [registry],
+}).set({ version: BUILD.version, commit: BUILD.commit, nodejs: process.versions.node }, 1);
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

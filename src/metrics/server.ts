@@ -23,6 +23,8 @@ export interface MetricsServerOptions {
   address: string;
   /** /readyz answers 200 while this is true. */
   ready: () => boolean;
+  /** Lines /readyz adds to its "ok" or "not ready": what is awaited, what cannot be read. */
+  readyDetail?: () => string[];
   /** /healthz answers 200 while this is true (default: always). */
   healthy?: () => boolean;
   logger: Logger;
@@ -34,7 +36,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'healthy'>): http.RequestListener {
+function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'readyDetail' | 'healthy'>): http.RequestListener {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const text = (code: number, body: string) => {
@@ -43,7 +45,11 @@ function metricsHandler(opts: Pick<MetricsServerOptions, 'ready' | 'healthy'>): 
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n');
     if (path === '/healthz' || path === '/livez') return (opts.healthy?.() ?? true) ? text(200, 'ok\n') : text(503, 'unhealthy\n');
-    if (path === '/readyz') return opts.ready() ? text(200, 'ok\n') : text(503, 'not ready: caches not synced yet or shutting down\n');
+    if (path === '/readyz') {
+      const ready = opts.ready();
+      const detail = (opts.readyDetail?.() ?? []).map((l) => `${l}\n`).join('');
+      return ready ? text(200, `ok\n${detail}`) : text(503, `not ready\n${detail || 'caches not synced yet or shutting down\n'}`);
+    }
     if (path === '/metrics') {
       registry
         .metrics()

@@ -25,6 +25,8 @@ export interface MetricSources {
   objectsIndexed(): Array<{ cluster: string; kind: string; objects: number }>;
   /** Keys being reconciled right now. */
   inFlight(): number;
+  /** Each member source (kubeconfig, kubefedclusters) and whether it can be read. */
+  memberSources(): Array<{ source: string; available: boolean }>;
 }
 
 let sources: Partial<MetricSources> = {};
@@ -125,5 +127,16 @@ new Gauge({
     ]);
     for (const p of sources.publishedEndpoints?.() ?? []) totals.set(p.kind, (totals.get(p.kind) ?? 0) + p.endpoints);
     for (const [kind, n] of totals) this.set({ kind }, n);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_member_source_available',
+  help: 'Whether each source of member clusters can be read: 1, or 0 while it cannot (e.g. the KubeFedCluster CRD or its namespace does not exist).',
+  labelNames: ['source'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const s of sources.memberSources?.() ?? []) this.set({ source: s.source }, s.available ? 1 : 0);
   },
 });

@@ -16,7 +16,8 @@ describe('hostile inputs: mcdns validate and the API server agree (real kube-api
 
   before(async () => {
     bed = await startBed({ members: [], powerdns: false, installDnsEndpointCrd: false });
-    await bed.kubectl(bed.host, ['apply', '-f', 'manifests/crds/']);
+    // mcdns's CRDs, the shared DNSEndpoint and KubeFed's kinds as mcdns reads them.
+    await bed.kubectl(bed.host, ['apply', '-f', 'manifests/crds/', '-f', 'manifests/crds/externaldns/dnsendpoints.externaldns.k8s.io.yaml', '-f', 'manifests/crds/kubefed/']);
     await bed.kubectl(bed.host, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
     await bed.kubectl(bed.host, ['create', 'namespace', 'hostile']);
   });

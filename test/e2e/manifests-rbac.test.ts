@@ -1,7 +1,8 @@
 // manifests/ on real API servers: `kubectl apply -k` (server dry-run and for real, components
-// and member manifests too), then the controller run exactly as the Deployment runs it, but
-// authenticated as the manifests' ServiceAccounts with only the manifests' RBAC, through the
-// seed flow's happy path. The API servers keep an audit log of those ServiceAccounts: every
+// and member manifests too), then the controller run exactly as the Deployment runs it (with
+// components/kubefed, so that the KubeFed Role is exercised too; the default Deployment runs in
+// test/e2e/walkthrough.test.ts), but authenticated as the manifests' ServiceAccounts with only
+// the manifests' RBAC, through the seed flow's happy path. The API servers keep an audit log of those ServiceAccounts: every
 // request must have been allowed, and every permission granted must have been used (or be
 // listed below with the reason this test cannot exercise it). So the RBAC is exactly the
 // verbs used, and stays so.
@@ -153,24 +154,30 @@ describe('manifests/ on a real API server, and the controller running with exact
     await bed?.stop();
   });
 
-  it('kubectl apply -k manifests/ --dry-run=server accepts every object, components and member manifests too', async () => {
-    // Where KubeFed is (or was) installed its namespace exists; the dry run cannot create ours.
-    for (const ns of ['mcdns-system', 'kube-federation-system']) await ensureNamespace(admin, ns);
+  it('kubectl apply -k manifests/ --dry-run=server accepts every object, components, CRDs and member manifests too', async () => {
+    // The namespace comes first (install.md); where KubeFed is (or was) installed its namespace exists.
+    await kubectl(bed, 'host', ['apply', '-f', 'manifests/namespace.yaml']);
+    await ensureNamespace(admin, 'kube-federation-system');
     const base = await kubectl(bed, 'host', ['apply', '-k', 'manifests/', '--dry-run=server']);
     for (const obj of [
-      'customresourcedefinition.apiextensions.k8s.io/ingressdnsrecords.multiclusterdns.kubefed.io',
-      'customresourcedefinition.apiextensions.k8s.io/dnsendpoints.externaldns.k8s.io',
       'serviceaccount/mcdns',
       'clusterrole.rbac.authorization.k8s.io/mcdns',
       'role.rbac.authorization.k8s.io/mcdns-leader-election',
-      'role.rbac.authorization.k8s.io/mcdns-kubefed-clusters',
       'deployment.apps/mcdns',
       'service/mcdns-metrics',
       'poddisruptionbudget.policy/mcdns',
     ]) {
       expect(base.stdout).to.contain(`${obj} created (server dry run)`);
     }
+    expect(base.stdout, 'no CRD and no Namespace: deleting the kustomization deletes nothing else').to.not.match(/customresourcedefinition|namespace\//);
     expect(unexpectedWarnings(base.stderr), 'warnings (e.g. PodSecurity)').to.deep.equal([]);
+    const crds = await kubectl(bed, 'host', ['apply', '-f', 'manifests/crds/', '--dry-run=server']);
+    expect(crds.stdout).to.contain('customresourcedefinition.apiextensions.k8s.io/ingressdnsrecords.multiclusterdns.kubefed.io created (server dry run)');
+    expect(crds.stdout, 'the shared CRD apart').to.not.contain('dnsendpoints.externaldns.k8s.io');
+    const shared = await kubectl(bed, 'host', ['create', '-k', 'manifests/crds/externaldns/', '--dry-run=server']);
+    expect(shared.stdout).to.contain('customresourcedefinition.apiextensions.k8s.io/dnsendpoints.externaldns.k8s.io created (server dry run)');
+    const kubefed = await kubectl(bed, 'host', ['apply', '-k', userKustomization(['manifests/components/kubefed']), '--dry-run=server']);
+    expect(kubefed.stdout).to.contain('role.rbac.authorization.k8s.io/mcdns-kubefed-clusters created (server dry run)');
     for (const component of ['manifests/components/externaldns', 'manifests/components/externaldns-legacy']) {
       const r = await kubectl(bed, 'host', ['apply', '-k', userKustomization([component]), '--dry-run=server']);
       expect(r.stdout).to.match(/deployment\.apps\/external-dns(-legacy)? created \(server dry run\)/);
@@ -182,7 +189,7 @@ describe('manifests/ on a real API server, and the controller running with exact
   });
 
   it('installs for real; the Deployment meets the restricted Pod Security Standard; the samples validate against the CRDs', async () => {
-    const r = await kubectl(bed, 'host', ['apply', '-k', 'manifests/']);
+    const r = await kubectl(bed, 'host', ['apply', '-k', userKustomization(['manifests/components/kubefed'])]);
     expect(r.stdout).to.contain('deployment.apps/mcdns created');
     expect(r.stderr).not.to.match(/would violate PodSecurity/);
     // The check above can fail: the same Deployment without its securityContext is warned about.
@@ -197,7 +204,8 @@ describe('manifests/ on a real API server, and the controller running with exact
     writeFileSync(path.join(dir, 'loose.json'), JSON.stringify(loose));
     const warned = await kubectl(bed, 'host', ['apply', '-f', path.join(dir, 'loose.json'), '--dry-run=server']);
     expect(warned.stderr).to.match(/would violate PodSecurity "restricted/);
-    await kubectl(bed, 'host', ['apply', '-f', 'manifests/crds/kubefedclusters.core.kubefed.io.yaml']);
+    await kubectl(bed, 'host', ['apply', '-f', 'manifests/crds/', '-f', 'manifests/crds/kubefed/kubefedclusters.core.kubefed.io.yaml']);
+    await kubectl(bed, 'host', ['create', '-k', 'manifests/crds/externaldns/']);
     await kubectl(bed, 'host', ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
     await kubectl(bed, 'member1', ['apply', '-k', 'manifests/member/']);
     for (const ns of ['fed-namespace', 'test-namespace']) await ensureNamespace(admin, ns);
@@ -217,8 +225,9 @@ describe('manifests/ on a real API server, and the controller running with exact
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfig, [{ name: 'host', server: bed.apiServer('host').url, token, caPem: bed.apiServer('host').caPem }], 'host');
 
-    // Exactly the Deployment's container args and env, with local addresses and test timings.
-    const deployment = parseAllDocuments(readFileSync('manifests/deployment.yaml', 'utf8'))[0]!.toJS() as {
+    // Exactly the Deployment's container args and env (with components/kubefed), with local addresses and test timings.
+    const rendered = (await kubectl(bed, 'host', ['kustomize', userKustomization(['manifests/components/kubefed'])])).stdout;
+    const deployment = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string }).find((o) => o.kind === 'Deployment') as unknown as {
       spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string; valueFrom?: unknown }> }> } } };
     };
     const container = deployment.spec.template.spec.containers[0]!;
@@ -294,7 +303,7 @@ describe('manifests/ on a real API server, and the controller running with exact
     const refusedLines = (mcdns?.logs() ?? '').split('\n').filter((l) => /forbidden|"status":403/i.test(l));
     expect(refusedLines).to.deep.equal([]);
     // The Lease is renewed every 2 s: wait for a renewal to be in the log too.
-    const hostGranted = grantsOf('manifests/rbac.yaml', ['mcdns', 'mcdns-leader-election', 'mcdns-kubefed-clusters']);
+    const hostGranted = new Set([...grantsOf('manifests/rbac.yaml', ['mcdns', 'mcdns-leader-election']), ...grantsOf('manifests/components/kubefed/rbac.yaml', ['mcdns-kubefed-clusters'])]);
     await eventually('a Lease renewal in the audit log', async () => usedOf(auditOf(bed.apiServer('host').logFile, HOST_SA)), (u) => u.has('coordination.k8s.io|leases|update'), 30_000);
     const hostEvents = auditOf(bed.apiServer('host').logFile, HOST_SA);
     const memberEvents = auditOf(bed.apiServer('member1').logFile, MEMBER_SA);

@@ -1,7 +1,9 @@
 // manifests/monitoring: the alert rules pass `promtool check rules` and their unit tests
-// (`promtool test rules`), each alert says what to do, the dashboard covers what an operator
-// watches, and every metric an alert or a panel queries is one a real mcdns exports: the built
-// CLI runs against the test bed and its /metrics page is read.
+// (`promtool test rules`, two installations side by side), each alert belongs to one installation
+// (by namespace and job), waits its `for:` and points at its section of docs/runbooks.md, tenants'
+// own mistakes never page, the dashboard covers what an operator watches, and every metric an
+// alert or a panel queries is one a real mcdns exports: the built CLI runs against the test bed
+// and its /metrics page is read.
 import { expect } from 'chai';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -35,10 +37,10 @@ const RULE = parse(readFileSync('manifests/monitoring/prometheusrule.yaml', 'utf
 const DASHBOARD = JSON.parse(readFileSync('manifests/monitoring/grafana-dashboard.json', 'utf8')) as Dashboard;
 const rules = (): Rule[] => RULE.spec.groups.flatMap((g) => g.rules);
 
-/** The rule groups as the plain rule file promtool reads (optionally without the runbooks). */
+/** The rule groups as the plain rule file promtool reads (optionally without the runbook URLs). */
 function ruleFile(dir: string, withRunbooks: boolean): string {
   const spec = structuredClone(RULE.spec);
-  if (!withRunbooks) for (const g of spec.groups) for (const r of g.rules) delete r.annotations?.['runbook'];
+  if (!withRunbooks) for (const g of spec.groups) for (const r of g.rules) delete r.annotations?.['runbook_url'];
   const file = path.join(dir, 'mcdns.rules.yaml');
   writeFileSync(file, stringify(spec));
   return file;
@@ -67,34 +69,73 @@ describe('monitoring files (manifests/monitoring)', function () {
       expect(rules().map((r) => r.alert).filter((a) => !fired.has(a)), 'alerts no test makes fire').to.deep.equal([]);
     });
 
-    it('fails `promtool test rules` when an alert stops firing as specified (the check can fail)', async () => {
-      const dir = makeTempDir('rules-broken');
-      const spec = structuredClone(RULE.spec);
-      for (const g of spec.groups) for (const r of g.rules) {
-        delete r.annotations?.['runbook'];
-        if (r.alert === 'MCDNSTwoLeaders') r.expr = 'sum(mcdns_leader) > 2';
+    it('fail `promtool test rules` with the rules as they were, summed over every installation (the two-installation tests can fail)', async () => {
+      for (const [alert, expr] of [
+        ['MCDNSTwoLeaders', 'sum(mcdns_leader) > 1'],
+        ['MCDNSNoLeader', 'sum(mcdns_leader) < 1'],
+        ['MCDNSRecordsNotReady', 'max by (namespace, job, kind, reason) (mcdns_records{status="False"}) > 0'],
+      ]) {
+        const dir = makeTempDir('rules-broken');
+        const spec = structuredClone(RULE.spec);
+        for (const g of spec.groups) for (const r of g.rules) {
+          delete r.annotations?.['runbook_url'];
+          if (r.alert === alert) r.expr = expr!;
+        }
+        writeFileSync(path.join(dir, 'mcdns.rules.yaml'), stringify(spec));
+        copyFileSync('manifests/monitoring/alerts.test.yaml', path.join(dir, 'alerts.test.yaml'));
+        const failed = await runTool(bins.promtool(), ['test', 'rules', path.join(dir, 'alerts.test.yaml')]).then(() => '', (e: Error) => e.message);
+        expect(failed, alert).to.match(new RegExp(`alertname: ${alert}`));
       }
-      writeFileSync(path.join(dir, 'mcdns.rules.yaml'), stringify(spec));
-      copyFileSync('manifests/monitoring/alerts.test.yaml', path.join(dir, 'alerts.test.yaml'));
-      const failed = await runTool(bins.promtool(), ['test', 'rules', path.join(dir, 'alerts.test.yaml')]).then(() => '', (e: Error) => e.message);
-      expect(failed).to.match(/MCDNSTwoLeaders/);
     });
 
-    it('gives every alert a severity, a summary, a description and a runbook', () => {
+    it('gives every alert a severity, a summary, a description, a for: and a runbook_url to its section of docs/runbooks.md', () => {
+      const runbooks = readFileSync('docs/runbooks.md', 'utf8');
+      const anchors = new Set([...runbooks.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+      const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
       for (const r of rules()) {
-        expect(r.labels?.['severity'], r.alert).to.be.oneOf(['critical', 'warning']);
-        for (const a of ['summary', 'description', 'runbook']) expect(r.annotations?.[a], `${r.alert} ${a}`).to.be.a('string').and.not.equal('');
+        expect(r.labels?.['severity'], r.alert).to.be.oneOf(['critical', 'warning', 'info']);
+        for (const a of ['summary', 'description', 'runbook_url']) expect(r.annotations?.[a], `${r.alert} ${a}`).to.be.a('string').and.not.equal('');
+        expect(r.for, `${r.alert} for:`).to.match(/^\d+[smh]$/);
+        const url = r.annotations!['runbook_url']!;
+        expect(url, r.alert).to.equal(`https://github.com/mcdns/mcdns/blob/v${version}/docs/runbooks.md#${r.alert.toLowerCase()}`);
+        expect(anchors.has(r.alert.toLowerCase()), `docs/runbooks.md has a section ## ${r.alert}`).to.equal(true);
       }
+    });
+
+    it('aggregates every alert by namespace and job, so each installation alerts on its own', () => {
+      for (const r of rules()) {
+        const aggregations = [...r.expr.matchAll(/\b(sum|max|min|avg|count|group)\s*(by\s*\(([^)]*)\))?\s*\(/g)];
+        expect(aggregations.length, `${r.alert} aggregates`).to.be.greaterThan(0);
+        for (const a of aggregations) {
+          const labels = (a[3] ?? '').split(',').map((l) => l.trim());
+          expect(labels, `${r.alert}: ${a[0]}`).to.include.members(['namespace', 'job']);
+        }
+        for (const on of r.expr.matchAll(/\bon\s*\(([^)]*)\)/g)) expect(on[1]!.split(',').map((l) => l.trim()), `${r.alert}: ${on[0]}`).to.include.members(['namespace', 'job']);
+      }
+    });
+
+    it('keeps tenants\' own mistakes off the pager: their reasons only in the info alert (and its dashboard panel)', () => {
+      const tenant = ['InvalidSpec', 'NoHosts', 'NameTooLong', 'NameNotAllowed', 'NameConflict', 'DNSEndpointConflict'];
+      const rejected = rules().find((r) => r.alert === 'MCDNSRecordsRejected')!;
+      expect(rejected.labels?.['severity']).to.equal('info');
+      expect(rejected.expr).to.contain(`reason=~"${tenant.join('|')}"`);
+      const notReady = rules().find((r) => r.alert === 'MCDNSRecordsNotReady')!;
+      for (const reason of tenant) expect(notReady.expr, reason).to.match(new RegExp(`reason!~"[^"]*\\b${reason}\\b`));
+      const panel = DASHBOARD.panels.find((p) => p.title === 'Records rejected (tenants)');
+      expect(panel?.targets?.[0]?.expr).to.contain(`reason=~"${tenant.join('|')}"`);
     });
   });
 
   describe('Grafana dashboard', () => {
     it('has panels for leader, publish latency, queue depth, cluster state, provider calls and errors, probe outcomes', () => {
       const titles = DASHBOARD.panels.filter((p) => p.type !== 'row').map((p) => p.title);
-      for (const t of ['Leader', 'Publish latency', 'Queue depth', 'Member clusters by state', 'Provider calls', 'Provider errors', 'Probe outcomes']) {
+      for (const t of ['Leader', 'Publish latency', 'Queue depth', 'Member clusters by state', 'Provider calls', 'Provider errors', 'Probe outcomes', 'Records rejected (tenants)', 'Member sources']) {
         expect(titles).to.include(t);
       }
-      for (const p of DASHBOARD.panels.filter((x) => x.type !== 'row')) expect(p.targets ?? [], p.title).to.not.be.empty;
+      for (const p of DASHBOARD.panels.filter((x) => x.type !== 'row')) {
+        expect(p.targets ?? [], p.title).to.not.be.empty;
+        for (const t of p.targets ?? []) expect(t.expr, p.title).to.contain('namespace=~"$namespace",job=~"$job"');
+      }
     });
   });
 
@@ -128,7 +169,8 @@ describe('monitoring files (manifests/monitoring)', function () {
     });
 
     it('exports every metric the alert rules query', () => {
-      const named = [...new Set(rules().flatMap((r) => metricNamesIn(r.expr)))].sort();
+      // `up` is Prometheus's own series of every target (MCDNSDown).
+      const named = [...new Set(rules().flatMap((r) => metricNamesIn(r.expr)))].filter((n) => n !== 'up').sort();
       expect(named.length, 'metrics named by the rules').to.be.greaterThan(8);
       expect(named.filter((n) => !exported.has(n)), 'queried but not exported').to.deep.equal([]);
     });

@@ -24,13 +24,13 @@ function repoRoot(): string {
 const DNSENDPOINT_CRD_NAME = 'dnsendpoints.externaldns.k8s.io';
 
 /**
- * The DNSEndpoint CRD file: manifests/crds/dnsendpoints.externaldns.k8s.io.yaml if the project
+ * The DNSEndpoint CRD file: manifests/crds/externaldns/dnsendpoints.externaldns.k8s.io.yaml if the project
  * generated one, else the copy of ExternalDNS's own CRD under test/env/fixtures/.
  */
 function defaultDnsEndpointCrdPath(): string {
   const root = repoRoot();
   const candidates = [
-    path.join(root, 'manifests', 'crds', `${DNSENDPOINT_CRD_NAME}.yaml`),
+    path.join(root, 'manifests', 'crds', 'externaldns', `${DNSENDPOINT_CRD_NAME}.yaml`),
     path.join(root, 'test', 'env', 'fixtures', `${DNSENDPOINT_CRD_NAME}.yaml`),
   ];
   const found = candidates.find((f) => fs.existsSync(f));

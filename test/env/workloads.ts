@@ -174,11 +174,14 @@ export async function eventually<T>(
 }
 
 /**
- * Every CRD under manifests/crds on the host, each waited for until Established: with one
- * missing, mcdns waits its offline grace for that watch before it starts reconciling.
+ * Every CRD under manifests/crds (and its externaldns/ and kubefed/) on the host, each waited
+ * for until Established: with one missing, mcdns waits its offline grace for that watch before
+ * it starts reconciling.
  */
 export async function installMcdnsCrds(apply: (manifests: string) => Promise<unknown>): Promise<void> {
-  for (const file of readdirSync('manifests/crds').filter((f) => f.endsWith('.yaml')).sort()) {
-    await apply(readFileSync(join('manifests/crds', file), 'utf8'));
-  }
+  const crds = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) => (e.isDirectory() ? crds(join(dir, e.name)) : e.name.endsWith('.yaml') && e.name !== 'kustomization.yaml' ? [join(dir, e.name)] : []));
+  for (const file of crds('manifests/crds')) await apply(readFileSync(file, 'utf8'));
 }

@@ -1,6 +1,8 @@
-// The Dockerfile, checked without a Docker engine: its structure (multi-stage, production
-// dependencies only, non-root, small base), the files it copies, and its exact entry point and
-// command run against the built dist/ (the image's /app mirrors the repository root).
+// The Dockerfile, checked without a Docker engine: its structure (multi-stage, non-root, small
+// base, pinned), the runtime stage holding Node.js and mcdns's own files only (no stray
+// node_modules tree: only the provider SDKs loaded at run time), its labels, and its exact entry
+// point and command run against the built dist/ (the image's /app mirrors the repository root).
+// test/e2e/image.test.ts builds the runtime stage's files on disk and runs the CLI from them.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -8,66 +10,22 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { copies, execForm, labelsOf, readDockerfile, runtimeSdkNames, type Stage } from '../env/dockerfile.js';
 import { MCDNS_CLI } from '../env/mcdns.js';
 
-interface Instruction {
-  op: string;
-  args: string;
-}
-interface Stage {
-  from: string;
-  name?: string;
-  instructions: Instruction[];
-}
-
-/** Parses a Dockerfile into stages (line continuations joined, comments dropped, ARGs substituted in FROM). */
-export function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const args = new Map<string, string>();
-  const stages: Stage[] = [];
-  for (const line of lines) {
-    const m = /^(\w+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const op = m[1]!.toUpperCase();
-    const rest = m[2]!;
-    if (op === 'ARG' && stages.length === 0) {
-      const [k, v] = rest.split('=');
-      if (k && v !== undefined) args.set(k, v);
-      continue;
-    }
-    if (op === 'FROM') {
-      const f = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
-      const image = (f?.[1] ?? rest).replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? '');
-      stages.push({ from: image, name: f?.[2], instructions: [] });
-      continue;
-    }
-    stages.at(-1)?.instructions.push({ op, args: rest });
-  }
-  return stages;
-}
-
-const dockerfile = parseDockerfile(readFileSync('Dockerfile', 'utf8'));
+const dockerfile = readDockerfile();
 const final = dockerfile.at(-1)!;
-const exec = (stage: Stage, op: string): string[] | undefined => {
-  const i = stage.instructions.filter((x) => x.op === op).at(-1);
-  return i ? (JSON.parse(i.args) as string[]) : undefined;
-};
-const copies = (stage: Stage) =>
-  stage.instructions
-    .filter((i) => i.op === 'COPY')
-    .map((i) => {
-      const parts = i.args.split(/\s+/);
-      const from = parts.find((p) => p.startsWith('--from='))?.slice('--from='.length);
-      const paths = parts.filter((p) => !p.startsWith('--'));
-      return { from, sources: paths.slice(0, -1), dest: paths.at(-1)! };
-    });
+const stage = (name: string): Stage => dockerfile.find((s) => s.name === name) ?? expect.fail(`no stage ${name}`);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; type: string; dependencies: Record<string, string> };
 
-function jsFiles(dir: string): string[] {
+function tsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? jsFiles(p) : p.endsWith('.js') ? [p] : [];
+    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
+/** The SDKs providers/sdk.ts loads at run time, as the providers' code names them. */
+const SDKS = runtimeSdkNames(tsFiles('providers').map((f) => readFileSync(f, 'utf8')));
 
 describe('Dockerfile', () => {
   it('is multi-stage and ends on a small, non-root Node 24 base with no shell step', () => {
@@ -80,35 +38,60 @@ describe('Dockerfile', () => {
   });
 
   it('pins every base image by digest, and builds on the Node line it runs on', () => {
-    for (const stage of dockerfile.filter((s) => !dockerfile.some((o) => o.name === s.from))) {
-      expect(stage.from, `FROM ${stage.from}`).to.match(/@sha256:[0-9a-f]{64}$/);
+    for (const s of dockerfile.filter((x) => !dockerfile.some((o) => o.name === x.from))) {
+      expect(s.from, `FROM ${s.from}`).to.match(/@sha256:[0-9a-f]{64}$/);
     }
-    const build = dockerfile.find((s) => s.name === 'build')!;
-    expect(build.from).to.match(/^node:24[\w.-]*@/);
+    expect(stage('build').from).to.match(/^node:24[\w.-]*@/);
   });
 
-  it('ships production dependencies only, from a stage that installed them with --omit=dev', () => {
-    const modules = copies(final).find((c) => c.sources.some((s) => s.endsWith('node_modules')));
-    expect(modules?.from, 'node_modules come from another stage').to.be.a('string');
-    const stage = dockerfile.find((s) => s.name === modules!.from)!;
-    const installs = stage.instructions.filter((i) => i.op === 'RUN' && /npm ci/.test(i.args));
-    expect(installs.length).to.equal(1);
-    expect(installs[0]!.args).to.match(/--omit=dev/);
-    // Everything the compiled code imports is a production dependency (or part of Node).
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; type: string };
+  it('ships Node.js and mcdns\'s own files only: the launcher, the bundle, package.json and the SDKs loaded at run time', () => {
+    const runtime = copies(final);
+    const shipped = runtime.map((c) => `${c.from ?? 'context'}:${c.sources.join(',')}`).sort();
+    expect(shipped).to.deep.equal(
+      ['build:/src/dist/mcdns-bundle.js', 'build:/src/dist/mcdns-bundle.js.map', 'build:/src/dist/mcdns.js', 'context:package.json', 'sdks:/app/node_modules'].sort(),
+    );
     expect(pkg.type, 'the runtime needs package.json for ESM').to.equal('module');
-    const bare = new Set<string>();
-    for (const dir of ['dist/src', 'dist/providers']) {
-      for (const f of jsFiles(dir)) {
-        for (const m of readFileSync(f, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) {
-          const spec = m[1] ?? m[2] ?? m[3]!;
-          if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue;
-          bare.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
-        }
-      }
+    expect(final.instructions.filter((i) => i.op === 'ADD'), 'ADD in the runtime stage').to.deep.equal([]);
+  });
+
+  it('has no stray node_modules tree: the one it copies is pruned to the provider SDKs providers/sdk.ts loads', () => {
+    expect(SDKS, 'sdk(...) names in providers/').to.deep.equal(['@azure/arm-dns', '@azure/identity', 'etcd3']);
+    const trees = copies(final).filter((c) => c.sources.some((s) => /node_modules/.test(s)));
+    expect(trees.length, 'node_modules copied into the runtime stage').to.equal(1);
+    const sdks = stage(trees[0]!.from ?? expect.fail('node_modules from the build context'));
+    const run = sdks.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
+    expect(run).to.match(/^npm ci --omit=dev /);
+    // The package.json of that stage is cut down to exactly the SDKs, then npm prunes the rest.
+    const kept = /fs\.writeFileSync\('package\.json'[^"]*"\s+([^&]+?)\s*&&/.exec(run)?.[1]?.split(/\s+/).sort();
+    expect(kept, 'the packages the stage keeps').to.deep.equal(SDKS);
+    expect(run).to.match(/&& npm prune --omit=dev /);
+    for (const name of SDKS) expect(pkg.dependencies[name], `${name} is a production dependency`).to.be.a('string');
+  });
+
+  it('runs a bundle that needs no package of node_modules but the SDKs: every other import is bundled or part of Node', () => {
+    const bundle = readFileSync(MCDNS_CLI.replace(/mcdns\.js$/, 'mcdns-bundle.js'), 'utf8');
+    const external = new Set<string>();
+    for (const m of bundle.matchAll(/(?:\bfrom|\bimport\(|(?<![\w$.])require\()\s*"((?:@[\w.-]+\/)?[a-z0-9][\w.-]*(?:\/[\w.-]+)*)"/g)) {
+      const spec = m[1]!;
+      if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]!)) continue;
+      external.add(spec);
     }
-    expect(bare.size).to.be.greaterThan(3);
-    expect([...bare].filter((p) => !pkg.dependencies[p]), 'imported at run time but not a production dependency').to.deep.equal([]);
+    // ajv names its runtime helpers in generated code as text; it calls the bundled functions.
+    expect([...external].filter((s) => !s.startsWith('ajv/dist/runtime/')), 'bare imports left in the bundle').to.deep.equal([]);
+    expect(builtinModules.length).to.be.greaterThan(30);
+  });
+
+  it('labels the image with the OCI annotations: title, description, licence, version, revision, source', () => {
+    const labels = labelsOf(final);
+    expect(labels['org.opencontainers.image.title']).to.equal('mcdns');
+    expect(labels['org.opencontainers.image.licenses']).to.equal('Apache-2.0');
+    expect(labels['org.opencontainers.image.version'], 'package.json version').to.equal(pkg.version);
+    expect(labels['org.opencontainers.image.revision']).to.equal('${MCDNS_COMMIT}');
+    expect(final.instructions.some((i) => i.op === 'ARG' && i.args.startsWith('MCDNS_COMMIT')), 'ARG MCDNS_COMMIT in the runtime stage').to.equal(true);
+    expect(labels['org.opencontainers.image.source']).to.match(/^https:\/\//);
+    expect(labels['org.opencontainers.image.description']).to.be.a('string').and.not.equal('');
+    const build = stage('build').instructions.filter((i) => i.op === 'RUN').at(-1)!.args;
+    expect(build, 'the commit reaches the bundle (mcdns --version, mcdns_build_info)').to.contain('MCDNS_COMMIT="${MCDNS_COMMIT}" npm run bundle');
   });
 
   it('copies files that exist (and are not excluded by .dockerignore), and the runtime files the build makes', () => {
@@ -127,18 +110,18 @@ describe('Dockerfile', () => {
       }
     }
     const runtime = copies(final).map((c) => c.dest.replace(/^\.\//, '').replace(/\/$/, ''));
-    expect(runtime).to.include.members(['package.json', 'node_modules', MCDNS_CLI]);
+    expect(runtime).to.include.members(['package.json', 'node_modules', MCDNS_CLI, 'dist/mcdns-bundle.js']);
   });
 
   describe('its entry point, run against dist/ as the image runs it', () => {
-    const entry = exec(final, 'ENTRYPOINT')!;
-    const cmd = exec(final, 'CMD')!;
+    const entry = execForm(final, 'ENTRYPOINT')!;
+    const cmd = execForm(final, 'CMD')!;
     // The image's node is at the ENTRYPOINT's path; here it is this test's node.
     const argv = (extra: string[]) => [...entry.slice(1), ...extra];
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
 
-    it('is `node dist/mcdns.js` (the bundle) with the command `run`', () => {
+    it('is `node dist/mcdns.js` (the launcher, which loads the bundle) with the command `run`', () => {
       expect(path.basename(entry[0]!)).to.equal('node');
       expect(entry.slice(1)).to.deep.equal([MCDNS_CLI]);
       expect(cmd).to.deep.equal(['run']);

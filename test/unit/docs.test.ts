@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { program } from '../../src/commands/program.js';
 import { flagsMarkdown, withFlags } from '../../src/commands/flags-doc.js';
+import { EXIT_CODES } from '../../src/commands/exit-codes.js';
 import { BENCH_OPTIONS } from '../bench/options.js';
 import { MCDNS_CLI } from '../env/mcdns.js';
 
@@ -41,6 +42,7 @@ const OTHER_TOOLS: Record<string, string> = {
 /** Variables the docs name that are not mcdns settings. */
 const OTHER_VARIABLES: Record<string, string> = {
   MCDNS_BENCH_PATHS: 'the benchmark (npm run bench)',
+  MCDNS_COMMIT: 'the build: the commit scripts/bundle.mjs writes into the bundle (docker build --build-arg)',
 };
 /** A command line of one of these tools: its flags are its own. */
 const OTHER_COMMANDS = /^(kubectl|npm|npx (?!mcdns)|helm|kustomize|docker|dig|etcdctl|pdnsutil|kubefedctl|external-dns|openssl|curl|git|promtool|go)\b/;
@@ -50,7 +52,9 @@ const help = Object.fromEntries(
 ) as Record<string, string>;
 const flagsIn = (text: string) => new Set(text.match(/(?<![\w-])--?[a-z][a-z0-9-]*/g) ?? []);
 const helpFlags = Object.fromEntries(COMMANDS.map((c) => [c, flagsIn(help[c]!)])) as Record<string, Set<string>>;
-const anyFlag = new Set(Object.values(helpFlags).flatMap((s) => [...s]));
+/** The program's own flags (--version, --help) too. */
+const topHelp = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+const anyFlag = new Set([...Object.values(helpFlags).flatMap((s) => [...s]), ...flagsIn(topHelp)]);
 const helpVariables = new Set(Object.values(help).join('\n').match(/\b(MCDNS|AZURE)_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []);
 
 /** The benchmark's own flags: docs/performance.md may name them (and nothing the bench lacks). */
@@ -136,5 +140,14 @@ describe('docs match the CLI', () => {
     expect(flags.filter((f) => !table.includes(`\`${f}`))).to.deep.equal([]);
     expect([...helpVariables].filter((v) => help['run']!.includes(v) && !table.includes(v))).to.deep.equal([]);
     expect(flags.length).to.be.greaterThan(40);
+  });
+
+  it('README\'s exit code table is the one `mcdns --help` prints', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('### Exit codes'));
+    const rows = [...table.matchAll(/^\| (\d) \| (.*) \|$/gm)].map((m) => ({ code: Number(m[1]), meaning: m[2] }));
+    expect(rows).to.deep.equal(EXIT_CODES);
+    const printed = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).split('Exit codes:\n')[1]!.replace(/\n {4}/g, ' ');
+    expect(printed.trimEnd().split('\n')).to.deep.equal(EXIT_CODES.map((e) => `  ${e.code} ${e.meaning}`));
   });
 });

@@ -66,6 +66,11 @@ export class ApiNamePolicy implements NamePolicy {
     return out;
   }
 
+  /** Whether a namespace exists, once the namespace cache has synced (undefined before). */
+  namespaceExists(name: string): boolean | undefined {
+    return this.namespaces.synced ? this.namespaces.get(name) !== undefined : undefined;
+  }
+
   decide(namespace: string, names: Iterable<string>): NameDecision {
     const labels = this.namespaces.get(namespace)?.metadata?.labels ?? { 'kubernetes.io/metadata.name': namespace };
     return decideNames(names, namespace, labels, this.policies.list());

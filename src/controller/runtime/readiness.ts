@@ -1,6 +1,7 @@
 // Ready: the host caches have synced, and every member has synced or been declared offline
-// (members get at most the offline grace). Workers wait for it, but never longer than the
-// offline grace: a missing CRD or a forbidden list must not stop the records that can work.
+// (members, and the sources they come from, get at most the offline grace). Workers wait for
+// it, but never longer than the offline grace: a missing CRD or a forbidden list must not stop
+// the records that can work. /readyz's body says what is awaited and what cannot be read.
 import type { Logger } from '../../log.js';
 
 export interface ReadinessOptions {
@@ -8,6 +9,8 @@ export interface ReadinessOptions {
   /** The host caches still waiting, with their last error, for the log line. */
   hostWaitingFor: () => string[];
   membersDecided: () => boolean;
+  /** Problems that do not hold readiness (a member source that cannot be read), for /readyz. */
+  problems?: () => string[];
   graceMs: number;
   stopping: () => boolean;
   logger: Logger;
@@ -30,6 +33,15 @@ export class Readiness {
     if (this.latched) return true;
     this.latched = this.opts.hostSynced() && (this.opts.membersDecided() || this.graceOver());
     return this.latched;
+  }
+
+  /** What /readyz says beside its status: what is awaited (when not ready) and the problems. */
+  explain(): string[] {
+    const problems = this.opts.problems?.() ?? [];
+    if (this.ready()) return problems;
+    if (this.opts.stopping()) return ['shutting down'];
+    const waiting = this.opts.hostWaitingFor();
+    return [`waiting for ${waiting.length > 0 ? waiting.join(', ') : 'the member clusters to sync or be declared offline'}`, ...problems];
   }
 
   /** Workers may start: ready, or the grace is over (then says what is still missing). */

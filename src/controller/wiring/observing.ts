@@ -5,6 +5,7 @@ import { membersFromKubeconfig } from '../../observe/sources/kubeconfig.js';
 import { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
 import { MemberSet } from '../../observe/members.js';
 import { keyOf } from '../../core/record-key.js';
+import type { SourceState } from '../events/member-sources.js';
 import { TransitionEvents } from '../events/member-transitions.js';
 import { ApiHostView } from '../host/host-view.js';
 import type { ControllerBase } from '../options.js';
@@ -64,7 +65,8 @@ export function watchMembers(
     fanOut.member(change);
     if (change.kind === 'State') transitions.observe(members.statuses());
   });
-  const fromKubeconfig = () => membersFromKubeconfig(opts.kubeconfig, opts.memberContexts).forEach((m) => members.add(m));
+  const fromKubeconfig = () =>
+    membersFromKubeconfig(opts.membersKubeconfig ?? opts.kubeconfig, opts.memberContexts, opts.membersKubeconfig !== undefined).forEach((m) => members.add(m));
   manager.run(runnable('members', fromKubeconfig, () => members.stop()));
   // Joining or unjoining a KubeFedCluster changes the member set without a restart.
   const kubefed = opts.kubefedClusters ? new KubeFedClusterSource(hostKc, { namespace: opts.kubefedNamespace, logger }) : undefined;
@@ -74,4 +76,26 @@ export function watchMembers(
   }
   manager.run(runnable('host view', () => undefined, () => view.stop()));
   return { transitions, ...(kubefed ? { kubefed } : {}) };
+}
+
+/**
+ * Each member source and whether it can be read. The kubeconfig's contexts were read at start
+ * (a missing file or context stopped mcdns then); KubeFedCluster objects may lack their CRD,
+ * their namespace or the RBAC to list them.
+ */
+export function memberSourceStates(
+  { opts }: ControllerBase,
+  kubefed: KubeFedClusterSource | undefined,
+  namespaceExists: (namespace: string) => boolean | undefined,
+): () => SourceState[] {
+  return () => {
+    const states: SourceState[] = [];
+    if (opts.membersKubeconfig !== undefined || opts.memberContexts.length > 0) states.push({ source: 'kubeconfig', state: 'available' });
+    if (kubefed) {
+      const a = kubefed.availability();
+      const absent = a.state === 'available' && namespaceExists(opts.kubefedNamespace) === false;
+      states.push(absent ? { source: 'kubefedclusters', state: 'unavailable', reason: `namespace ${opts.kubefedNamespace} does not exist` } : { source: 'kubefedclusters', ...a });
+    }
+    return states;
+  };
 }

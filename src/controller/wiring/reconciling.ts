@@ -8,8 +8,8 @@ import { ownershipTxtNames } from '../../plan/ownership.js';
 import { keyOf, parseKey, type RecordKey } from '../../core/record-key.js';
 import { Prober, ProbePolicy } from '../../health/index.js';
 import { observeProbe } from '../../metrics/metrics.js';
-import type { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
 import { HealthTransitions } from '../events/health-transitions.js';
+import type { SourceState } from '../events/member-sources.js';
 import { ApiNamePolicy } from '../host/name-policy.js';
 import type { ControllerBase } from '../options.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
@@ -80,19 +80,23 @@ export function healthEvents({ logger, queue }: ControllerBase, { view }: HostSi
 
 /**
  * Ready once the host caches have synced and every member has synced or been declared offline
- * (bounded by the offline grace), so a cold start does not publish half the members.
+ * (bounded by the offline grace), so a cold start does not publish half the members. A member
+ * source still being read counts with the members; one that cannot be read holds nothing.
  */
 export function readinessOf(
   { opts, logger }: ControllerBase,
   { view, members }: HostSide,
-  kubefed: KubeFedClusterSource | undefined,
+  sources: () => SourceState[],
+  problems: () => string[],
   namePolicy: ApiNamePolicy,
   stopping: () => boolean,
 ): Readiness {
+  const pending = () => sources().filter((s) => s.state === 'pending');
   return new Readiness({
-    hostSynced: () => view.synced() && (kubefed?.synced() ?? true) && namePolicy.synced(),
-    hostWaitingFor: () => [...view.unsynced(), ...(kubefed && !kubefed.synced() ? ['KubeFedCluster'] : []), ...namePolicy.unsynced()],
-    membersDecided: () => members.synced() || members.statuses().every((m) => m.state !== 'unknown'),
+    hostSynced: () => view.synced() && namePolicy.synced(),
+    hostWaitingFor: () => [...view.unsynced(), ...namePolicy.unsynced(), ...pending().map((s) => `member source ${s.source}${s.reason ? ` (${s.reason})` : ''}`)],
+    membersDecided: () => pending().length === 0 && (members.synced() || members.statuses().every((m) => m.state !== 'unknown')),
+    problems,
     graceMs: opts.offlineGraceMs,
     stopping,
     logger,

@@ -35,7 +35,7 @@ export function writeAccess({ opts, logger, hostKc, own }: ControllerBase, stopp
     ? new LeaderElector(apiLeaseClient(hostKc), {
         namespace: leaseNamespace(opts, hostKc.getContextObject(hostKc.getCurrentContext())?.namespace),
         name: opts.leaderElectionId,
-        identity: defaultIdentity(),
+        identity: defaultIdentity(opts.pod?.name),
         leaseDurationMs: opts.leaseDurationMs,
         logger,
       })

@@ -182,6 +182,20 @@ export class KubeFedClusterSource {
     return this.initialized;
   }
 
+  /**
+   * Whether KubeFedClusters can be read: available once the first member set is computed;
+   * unavailable while listing them fails because their CRD is not installed (404) or RBAC
+   * refuses it (403); pending otherwise (still listing, or another error being retried).
+   */
+  availability(): { state: 'available' | 'unavailable' | 'pending'; reason?: string } {
+    if (this.initialized) return { state: 'available' };
+    const error = this.clusters?.lastError;
+    if (!error) return { state: 'pending' };
+    if (/\b404\b|not found/i.test(error)) return { state: 'unavailable', reason: `the KubeFedCluster CRD (kubefedclusters.${KUBEFED_CORE_GROUP}) is not installed` };
+    if (/\b403\b|forbidden/i.test(error)) return { state: 'unavailable', reason: `not allowed to list KubeFedClusters in namespace ${this.namespace}: ${error}` };
+    return { state: 'pending', reason: error };
+  }
+
   /** The usable members, sorted by name. */
   members(): MemberConfig[] {
     return [...this.current.values()].map((e) => e.member).sort((a, b) => a.name.localeCompare(b.name));

@@ -12,13 +12,93 @@ interface Result {
   stdout: string;
   stderr: string;
 }
-const mcdns = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> =>
-  exec(process.execPath, [cli, ...args], { env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig', ...env } }).then(
+const mcdns = (args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Result> => {
+  const run = exec(process.execPath, [cli, ...args], { env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig', ...env } });
+  if (input !== undefined) run.child.stdin?.end(input);
+  else run.child.stdin?.end();
+  return run.then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: Result) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
+};
 
 describe('mcdns CLI', () => {
+  describe('exit codes: 0 success, 1 findings, 2 usage or setup errors (the table in --help)', () => {
+    it('--help and --version exit 0; --help ends with the exit code table', async () => {
+      const help = await mcdns(['--help']);
+      expect(help.code).to.equal(0);
+      expect(help.stdout).to.match(/\nExit codes:\n  0 success: [^]*\n  1 findings: [^]*\n  2 usage or setup error: /);
+      const version = await mcdns(['--version']);
+      expect(version.code).to.equal(0);
+      expect(version.stdout).to.match(/^\d+\.\d+\.\d+\S* \(commit [0-9a-f]{12}|unknown\)\n$/);
+    });
+
+    it('a typo, an unknown command, a missing argument or option exit 2, never 1 (which means findings)', async () => {
+      for (const args of [
+        ['audit', '--ouput', 'json', '--provider', 'powerdns'],
+        ['valdate', 'x.yaml'],
+        ['validate'],
+        ['plan', '--provider', 'powerdns'],
+        ['validate', '-o', 'yaml', 'manifests/samples/'],
+        [],
+      ]) {
+        const r = await mcdns(args);
+        expect(r.code, `mcdns ${args.join(' ')}: ${r.stderr}`).to.equal(2);
+        expect(r.stderr).to.match(/error: /);
+      }
+    });
+  });
+
+  describe('validate reads files, directories (-R) and stdin, as kubectl -f does', () => {
+    it('reads a directory\'s YAML files; -R also the directories below', async () => {
+      const flat = await mcdns(['validate', 'manifests/samples/']);
+      expect(flat.code, flat.stderr).to.equal(0);
+      expect(flat.stderr).to.contain('3 valid, 0 invalid');
+      const recursive = await mcdns(['validate', '-R', 'test/fixtures/']);
+      expect(recursive.code, 'broken fixtures are findings').to.equal(1);
+      expect(recursive.stdout).to.contain('test/fixtures/broken-records.yaml: IngressDNSRecord/bad-host');
+      const shallow = await mcdns(['validate', 'test/']);
+      expect(shallow.code).to.equal(2);
+      expect(shallow.stderr).to.equal('mcdns: no .yaml, .yml or .json file in test/ (-R reads the directories below too)\n');
+    });
+
+    it('reads - from stdin', async () => {
+      const r = await mcdns(['validate', '-', 'manifests/samples/servicednsrecord.yaml'], {}, 'apiVersion: multiclusterdns.kubefed.io/v1alpha1\nkind: IngressDNSRecord\nmetadata: {name: x, namespace: team-y}\nspec: {hosts: [Not_A_Name]}\n');
+      expect(r.code).to.equal(1);
+      expect(r.stdout).to.match(/^-: IngressDNSRecord\/x: spec\.hosts\[0\]: /);
+      expect(r.stderr).to.contain('2 valid, 1 invalid');
+    });
+
+    it('stops with exit code 2 on a path it cannot read, before checking anything', async () => {
+      const r = await mcdns(['validate', 'manifests/samples/ingressdnsrecord.yaml', 'no/such.yaml']);
+      expect(r.code).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.equal('mcdns: cannot read no/such.yaml: no such file or directory\n');
+    });
+  });
+
+  describe('plan says what it ignored', () => {
+    it('refuses, with exit code 2 and before contacting the provider, input without a DNSEndpoint, naming what it got', async () => {
+      // The provider address answers nothing: a plan that contacted it would fail differently.
+      const r = await mcdns(['plan', '--provider', 'powerdns', '--pdns-server', 'http://127.0.0.1:9', '-f', 'manifests/samples/ingressdnsrecord.yaml'], { MCDNS_PDNS_API_KEY: 'k' });
+      expect(r.code).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.contain('mcdns: no DNSEndpoint to plan, only 1 object that is not a DNSEndpoint: IngressDNSRecord fed-namespace/fed-helloworld-ingress;');
+      expect(r.stderr).to.contain('kubectl get dnsendpoints -A -o yaml | mcdns plan -f -');
+    });
+
+    it('names the objects it skipped beside the DNSEndpoints it plans (on stderr)', async () => {
+      const input = [
+        'apiVersion: externaldns.k8s.io/v1alpha1\nkind: DNSEndpoint\nmetadata: {name: e, namespace: team-n}\nspec: {endpoints: [{dnsName: a.example.org, recordType: A, targets: [127.0.0.11]}]}',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team-n}',
+      ].join('\n---\n');
+      const r = await mcdns(['plan', '--provider', 'powerdns', '--pdns-server', 'http://127.0.0.1:9', '-f', '-'], { MCDNS_PDNS_API_KEY: 'k', MCDNS_PROVIDER_TIMEOUT: '2s' }, input);
+      expect(r.stderr).to.contain('mcdns plan: ignored 1 object that is not a DNSEndpoint: ConfigMap team-n/c\n');
+      expect(r.code, 'the provider cannot be read: a setup error, not a finding').to.equal(2);
+      expect(r.stdout).to.contain('mcdns plan: cannot read powerdns');
+    });
+  });
+
   describe('boolean environment variables', () => {
     it('MCDNS_NO_DNSENDPOINTS=false keeps DNSEndpoints on; =true turns them off', async () => {
       // With no --provider, turning DNSEndpoints off is refused: that tells which way it went.

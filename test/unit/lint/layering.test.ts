@@ -39,6 +39,8 @@ const EXPECTED: Record<string, string[]> = {
   'nothing-imports-cli': ['src/controller/uses-cli.ts → src/cli.ts'],
   'only-the-cli-imports-commands': ['src/controller/reads-cli-options.ts → src/commands/options.ts'],
   'cli-imports-only-commands': ['src/cli.ts → src/controller/run.ts'],
+  'launcher-imports-nothing': ['src/launcher.ts → src/log.ts'],
+  'nothing-imports-the-launcher': ['src/commands/starts-launcher.ts → src/launcher.ts'],
   'production-code-imports-no-tests': ['src/core/uses-test.ts → test/helper.ts'],
   'base-imports-only-base': ['src/log.ts → src/core/record-key.ts'],
   'api-imports-only-api': ['src/api/kinds.ts → src/core/record-key.ts'],

@@ -1,6 +1,7 @@
 // The Helm chart cannot drift from the rest of the repository: its CRDs and monitoring files are
-// the same bytes as manifests/crds and manifests/monitoring, and its values name every flag of
-// `mcdns run`. (Rendering, lint and a real API server: test/e2e/helm-chart.test.ts.)
+// the same bytes as manifests/crds and manifests/monitoring, its values name every flag of
+// `mcdns run`, and values.schema.json types every value. (Rendering, lint and a real API server:
+// test/e2e/helm-chart.test.ts.)
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ const CHART = 'manifests/helm/mcdns';
 const SET_ELSEWHERE: Record<string, string> = {
   'metrics-address': 'metrics.port',
   kubeconfig: 'kubeconfigSecret',
+  'members-kubeconfig': 'members.kubeconfigSecret',
+  'member-contexts': 'members.contexts',
   'leader-election-namespace': 'the release namespace (from the pod)',
   'log-level': 'logLevel',
   'fail-open': 'the default (config.no-fail-open turns it off)',
@@ -25,19 +28,21 @@ function runFlags(): string[] {
 }
 
 describe('Helm chart manifests/helm/mcdns', () => {
-  it('ships exactly the CRDs kustomize installs, byte for byte (run `npm run manifests`, then copy them to crds/)', () => {
-    const kustomization = parse(readFileSync('manifests/kustomization.yaml', 'utf8')) as { resources: string[] };
-    const kustomizeCrds = kustomization.resources.filter((r) => r.startsWith('crds/')).map((r) => r.slice('crds/'.length)).sort();
-    expect(readdirSync(`${CHART}/crds`).sort()).to.deep.equal(kustomizeCrds);
-    for (const file of kustomizeCrds) {
-      expect(readFileSync(`${CHART}/crds/${file}`, 'utf8'), file).to.equal(readFileSync(`manifests/crds/${file}`, 'utf8'));
-    }
+  it('ships mcdns\'s own CRDs in crds/, byte for byte the ones `kubectl apply -f manifests/crds/` installs (run `npm run manifests`, then copy them)', () => {
+    const own = readdirSync('manifests/crds', { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => e.name).sort();
+    expect(own).to.deep.equal(['dnsnamepolicies', 'domains', 'ingressdnsrecords', 'servicednsrecords'].map((k) => `${k}.multiclusterdns.kubefed.io.yaml`));
+    expect(readdirSync(`${CHART}/crds`).sort()).to.deep.equal(own);
+    for (const file of own) expect(readFileSync(`${CHART}/crds/${file}`, 'utf8'), file).to.equal(readFileSync(`manifests/crds/${file}`, 'utf8'));
   });
 
-  it('ships the alerts and the dashboard of manifests/monitoring unchanged (copy them to files/)', () => {
-    for (const file of ['prometheusrule.yaml', 'grafana-dashboard.json']) {
-      expect(readFileSync(`${CHART}/files/${file}`, 'utf8'), file).to.equal(readFileSync(`manifests/monitoring/${file}`, 'utf8'));
-    }
+  it('ships the shared DNSEndpoint CRD, the alerts and the dashboard unchanged (copy them to files/)', () => {
+    const copies: Record<string, string> = {
+      'dnsendpoints.externaldns.k8s.io.yaml': 'manifests/crds/externaldns/dnsendpoints.externaldns.k8s.io.yaml',
+      'prometheusrule.yaml': 'manifests/monitoring/prometheusrule.yaml',
+      'grafana-dashboard.json': 'manifests/monitoring/grafana-dashboard.json',
+    };
+    expect(readdirSync(`${CHART}/files`).sort()).to.deep.equal(Object.keys(copies).sort());
+    for (const [file, source] of Object.entries(copies)) expect(readFileSync(`${CHART}/files/${file}`, 'utf8'), file).to.equal(readFileSync(source, 'utf8'));
   });
 
   it('has a value for every `mcdns run` flag', () => {
@@ -63,5 +68,31 @@ describe('Helm chart manifests/helm/mcdns', () => {
       if (typeof v === 'boolean') expect(type, k).to.equal('boolean');
       if (Array.isArray(v)) expect(type, k).to.equal('array');
     }
+  });
+
+  it('types every value of values.yaml in values.schema.json, and refuses unknown keys wherever the keys are fixed', () => {
+    interface Schema {
+      type?: string | string[];
+      properties?: Record<string, Schema>;
+      additionalProperties?: boolean | Schema;
+      items?: Schema;
+      enum?: unknown[];
+    }
+    const schema = JSON.parse(readFileSync(`${CHART}/values.schema.json`, 'utf8')) as Schema;
+    const values = parse(readFileSync(`${CHART}/values.yaml`, 'utf8')) as Record<string, unknown>;
+    const problems: string[] = [];
+    const walk = (value: unknown, s: Schema | undefined, at: string): void => {
+      if (!s) return void problems.push(`${at}: not in the schema`);
+      if (!s.type && !s.enum) problems.push(`${at}: no type`);
+      if (value && typeof value === 'object' && !Array.isArray(value) && s.properties) {
+        if (s.additionalProperties !== false) problems.push(`${at}: fixed keys, but unknown ones are allowed`);
+        for (const [k, v] of Object.entries(value)) walk(v, s.properties[k], `${at}.${k}`);
+      }
+    };
+    walk(values, schema, 'values');
+    expect(problems).to.deep.equal([]);
+    // Free-form objects (labels, securityContext, resources...) are the only objects without properties.
+    const freeForm = Object.entries(schema.properties!).filter(([, v]) => (v.type === 'object' || (Array.isArray(v.type) && v.type.includes('object'))) && !v.properties).map(([k]) => k).sort();
+    expect(freeForm).to.deep.equal(['affinity', 'commonLabels', 'livenessProbe', 'nodeSelector', 'podAnnotations', 'podLabels', 'podSecurityContext', 'readinessProbe', 'resources', 'securityContext']);
   });
 });

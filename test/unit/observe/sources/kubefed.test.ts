@@ -190,4 +190,18 @@ describe('KubeFedClusterSource', () => {
     await eventually(() => source.synced(), 5000, 'synced after the host came back');
     expect(source.members().map((m) => m.name)).to.deep.equal(['east']);
   });
+
+  it('is unavailable, saying why, while the KubeFedCluster CRD is not installed or RBAC refuses the list; available once listed', async () => {
+    host.failPaths.set(CLUSTERS, 404);
+    startSource();
+    await eventually(() => source.availability().state !== 'pending', 3000, 'a verdict');
+    expect(source.availability()).to.deep.equal({ state: 'unavailable', reason: 'the KubeFedCluster CRD (kubefedclusters.core.kubefed.io) is not installed' });
+    expect(source.synced()).to.equal(false);
+    host.failPaths.set(CLUSTERS, 403);
+    await eventually(() => /not allowed/.test(source.availability().reason ?? ''), 3000, 'forbidden');
+    expect(source.availability().reason).to.match(/^not allowed to list KubeFedClusters in namespace kube-federation-system: HTTP 403/);
+    host.failPaths.delete(CLUSTERS);
+    await eventually(() => source.availability().state === 'available', 3000, 'listed');
+    expect(source.members()).to.deep.equal([]);
+  });
 });
