@@ -40,6 +40,11 @@ export class Wants {
     return this.counts.has(key);
   }
 
+  /** Every key wanted. */
+  keys(): IterableIterator<string> {
+    return this.counts.keys();
+  }
+
   /** Keys wanted. */
   get size(): number {
     return this.counts.size;
@@ -82,6 +87,8 @@ export class FleetInterest {
   private readonly listeners = new Set<InterestListener>();
   private isReady = false;
   private readonly readyWaiters: Array<() => void> = [];
+  /** Every object is wanted (an observer used on its own): nothing to enumerate. */
+  readonly wantsAll: boolean = false;
 
   /**
    * @param waitMs how long refer() waits at most for the members' reads: a member that cannot
@@ -136,6 +143,11 @@ export class FleetInterest {
     return this.services.has(key);
   }
 
+  /** Every Service ("namespace/name") a record reads. */
+  serviceKeys(): IterableIterator<string> {
+    return this.services.keys();
+  }
+
   /** Every record is known: until then a member lists nothing it would have to filter. */
   markReady(): void {
     if (this.isReady) return;
@@ -160,6 +172,7 @@ export class FleetInterest {
 /** A fleet that wants everything, always ready: for an observer used on its own (tests, tools). */
 export function everything(): FleetInterest {
   const all = new (class extends FleetInterest {
+    override readonly wantsAll = true;
     override wantsIngress(): boolean {
       return true;
     }

@@ -68,6 +68,11 @@ export interface MemberObserverOptions {
   loop?: LoopStalls;
   /** What the fleet's records want (default: everything, for an observer used on its own). */
   interest?: FleetInterest;
+  /**
+   * At most this many Service names in the EndpointSlice watch's label selector (default 1000);
+   * with more, every slice is sent and selected as it arrives.
+   */
+  sliceSelectorNames?: number;
 }
 
 /** How a member's link looks from here (metrics). */
@@ -78,6 +83,8 @@ export interface MemberLink {
   /** Objects of each kind the member holds, as far as its lists and watch events tell. */
   seen: Partial<Record<Kind, number>>;
 }
+
+const splitKey = (k: string): [string, string] => [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)];
 
 /** The Service ("namespace/name") a cached EndpointSlice belongs to. */
 function sliceOf(s: Cached): string | undefined {
@@ -151,11 +158,13 @@ export class MemberObserver {
       logger: this.logger,
       interest: this.interest,
       backends: this.backends,
+      ...(this.opts.sliceSelectorNames !== undefined ? { sliceSelectorNames: this.opts.sliceSelectorNames } : {}),
       on: {
         object: (kind, o, deleted) => this.onObject(kind, o, deleted),
         synced: () => this.evaluate(),
         healthy: () => this.succeeded(),
         error: (kind, err) => this.failed(`${kind} watch: ${describeError(err)}`),
+        selected: (services) => void this.reads?.slices(services.filter((k) => this.stillWanted('EndpointSlice', ...splitKey(k)))),
       },
     });
     this.reads = new MemberReads({
@@ -261,6 +270,7 @@ export class MemberObserver {
       watches.caches.Ingress.forget(ns, (i) => !(i instanceof IngressProjection && this.interest.wantsIngress(i.namespace, i.name, i.hosts)));
     }
     for (const svc of change.servicesShrunk) this.letGoOfService(svc);
+    if (change.services.length > 0 || change.servicesShrunk.length > 0) watches.sliceInterestChanged();
     const pending = [...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)), ...(change.services.length > 0 ? [reads.services(change.services)] : [])];
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
@@ -327,6 +337,7 @@ export class MemberObserver {
     }
     const toRead = grown.filter((svc) => !this.interest.wantsService(svc));
     if (toRead.length > 0) void this.reads?.slices(toRead);
+    if (grown.length > 0 || shrunk.length > 0) this.watches?.sliceInterestChanged();
   }
 
   private onSlice(k: string, next: ReturnType<typeof project.slice> | undefined): void {

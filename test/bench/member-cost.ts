@@ -15,7 +15,7 @@
 // `--rtt MS[,LOSS%]` puts the member behind the test env's TCP proxy with that round trip and loss.
 //
 //   node dist/test/bench/member-cost.js [--services 10000] [--churn 50] [--window-s 60]
-//        [--trials 20] [--rtt 0] [--cli dist/mcdns.js] [--json file]
+//        [--trials 20] [--rtt 0] [--cli dist/mcdns.js] [--node-options '--cpu-prof'] [--json file]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '20' },
     rtt: { type: 'string', default: '0' },
     cli: { type: 'string', default: MCDNS_CLI },
+    /** Appended to mcdns's NODE_OPTIONS (a diagnostic such as --cpu-prof). */
+    'node-options': { type: 'string', default: '' },
     json: { type: 'string' },
   },
 });
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
       command: process.execPath,
       args: [String(args.cli), 'run', ...bedFlags({ ...bed, kubeconfigPath }), `--metrics-address=127.0.0.1:${metricsPort}`],
       logFile: join(makeTempDir('member-cost'), 'mcdns.log'),
-      env: { ...process.env, ...env, NODE_OPTIONS: `${env['NODE_OPTIONS']} --inspect=127.0.0.1:${inspectorPort}` },
+      env: { ...process.env, ...env, NODE_OPTIONS: `${env['NODE_OPTIONS']} --inspect=127.0.0.1:${inspectorPort} ${args['node-options']}` },
     });
     const url = `http://127.0.0.1:${metricsPort}`;
     const started = performance.now();

@@ -5,7 +5,8 @@
 // What it implements: GET of any collection path (list, with a resourceVersion and a label
 // selector; a namespaced path answers from the cluster-wide collection when it has none of its
 // own), GET of one object by name (404 when absent), GET with
-// watch=true (replays events after the given resourceVersion, then streams new ones; a
+// watch=true (replays events after the given resourceVersion, then streams new ones, those the
+// label selector matches; a
 // resourceVersion older than the last compact() answers 410 Gone, as an HTTP status or as an
 // ERROR event), /readyz, /livez, /healthz, /version, bearer-token checks, and failure switches.
 import http from 'node:http';
@@ -41,6 +42,7 @@ export interface RequestRecord {
 interface OpenWatch {
   path: string;
   res: http.ServerResponse;
+  selected: (o: FakeObject) => boolean;
 }
 
 export interface FakeApiServerOptions {
@@ -193,7 +195,7 @@ export class FakeApiServer {
     const event: StoredEvent = { rv: this.rv, type, object };
     this.history.get(collection)?.push(event);
     for (const w of this.watches) {
-      if (w.path === collection) w.res.write(`${JSON.stringify({ type, object })}\n`);
+      if (w.path === collection && w.selected(object)) w.res.write(`${JSON.stringify({ type, object })}\n`);
     }
   }
 
@@ -291,11 +293,12 @@ export class FakeApiServer {
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
-    const open: OpenWatch = { path, res };
+    const selected = matchesLabels(url.searchParams.get('labelSelector') ?? '');
+    const open: OpenWatch = { path, res, selected };
     this.watches.add(open);
     res.on('close', () => this.watches.delete(open));
     for (const e of this.history.get(path) ?? []) {
-      if (e.rv > from) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+      if (e.rv > from && selected(e.object)) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     }
     if (this.closeWatchesAfterMs !== undefined) {
       setTimeout(() => {
