@@ -13,6 +13,9 @@
 //               the time to its DNSEndpoint carrying the address is measured, T times.
 //
 // `--rtt MS[,LOSS%]` puts the member behind the test env's TCP proxy with that round trip and loss.
+// `--wanted-services N` adds N ServiceDNSRecords whose Services do not exist: past 1,000 wanted
+// Service names mcdns stops naming them in the EndpointSlice watch's selector and every slice is
+// sent (what a fleet with that many distinct backends costs).
 //
 //   node dist/test/bench/member-cost.js [--services 10000] [--churn 50] [--window-s 60]
 //        [--trials 20] [--rtt 0] [--cli dist/mcdns.js] [--node-options '--cpu-prof'] [--json file]
@@ -27,7 +30,7 @@ import { freePort } from '../env/ports.js';
 import { ManagedProcess, makeTempDir, sleep } from '../env/process.js';
 import { processCost } from '../env/procstat.js';
 import { parseSamples, sumBy } from '../env/prom.js';
-import { KubeRest, type KubeObject } from '../env/rest.js';
+import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.js';
 import { installMcdnsCrds } from '../env/workloads.js';
 import { mcdnsProcessEnv } from './options.js';
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     'window-s': { type: 'string', default: '60' },
     trials: { type: 'string', default: '20' },
     rtt: { type: 'string', default: '0' },
+    'wanted-services': { type: 'string', default: '0' },
     cli: { type: 'string', default: MCDNS_CLI },
     /** Appended to mcdns's NODE_OPTIONS (a diagnostic such as --cpu-prof). */
     'node-options': { type: 'string', default: '' },
@@ -98,11 +102,14 @@ async function metricsText(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
 
-/** Objects of a kind the member holds as mcdns saw them (seen), or, on code without that gauge, indexed. */
-async function objectsSeen(url: string, kind: string): Promise<number> {
+/**
+ * Whether mcdns has had the whole background: its Services as the member holds them (seen), or,
+ * on code without that gauge (which kept every slice), its EndpointSlices indexed.
+ */
+async function sawBackground(url: string, services: number): Promise<boolean> {
   const s = parseSamples(await metricsText(url), ['mcdns_member_objects_seen', 'mcdns_member_objects_indexed']);
-  const seen = sumBy(s, 'mcdns_member_objects_seen', ['kind'])[kind];
-  return seen ?? sumBy(s, 'mcdns_member_objects_indexed', ['kind'])[kind] ?? 0;
+  const seen = sumBy(s, 'mcdns_member_objects_seen', ['kind'])['Service'];
+  return (seen ?? sumBy(s, 'mcdns_member_objects_indexed', ['kind'])['EndpointSlice'] ?? 0) >= services;
 }
 
 async function objectsBy(url: string, name: string): Promise<Record<string, number>> {
@@ -158,6 +165,10 @@ async function main(): Promise<void> {
     for (const [rest, ns] of [[host, NS], [member, NS], [host, 'kube-federation-system']] as const) await rest.post('/api/v1/namespaces', { metadata: { name: ns } }, [409]);
     await bed.apply('host', { apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', kind: 'Domain', metadata: { name: 'test-domain', namespace: 'kube-federation-system' }, domain: 'example.org' } as KubeObject);
     for (let i = 0; i < RECORDS; i++) await recordObjects(member, host, i, 'r', true);
+    const api = `/apis/multiclusterdns.kubefed.io/v1alpha1/namespaces/${NS}/servicednsrecords`;
+    await bounded(Number(args['wanted-services']), 16, async (i) => {
+      await host.post(api, { apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', kind: 'ServiceDNSRecord', metadata: { name: `absent-${i}`, namespace: NS }, spec: { domainRef: 'test-domain' } }, [409]);
+    });
 
     // DNSEndpoints as they arrive: when each first carried a target.
     const firstTarget = new Map<string, number>();
@@ -189,7 +200,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const background = await createBackground(member, { services, namespaces: 10 });
     console.log(`background: ${services} Services + slices in ${Math.round(performance.now() - t0)} ms`);
-    await until('mcdns saw the background', async () => (await objectsSeen(url, 'EndpointSlice')) >= services, 300_000);
+    await until('mcdns saw the background', () => sawBackground(url, services), 300_000);
     await sleep(5000);
     const heapAfter = await usedHeapMiB(inspectorPort);
     const perObjectBytes = ((heapAfter - heapBefore) * MIB) / services;
@@ -231,6 +242,7 @@ async function main(): Promise<void> {
       memberLossPct: lossPct,
       segmentsLost: proxy?.segmentsLost ?? 0,
       records: RECORDS * 2,
+      wantedServicesWithoutObjects: Number(args['wanted-services']),
       background: services,
       heapUsedMiB: { before: round(heapBefore), after: round(heapAfter) },
       bytesPerUnrelatedService: Math.round(perObjectBytes),
