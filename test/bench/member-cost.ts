@@ -184,7 +184,8 @@ async function main(): Promise<void> {
     mcdns = ManagedProcess.start({
       name: 'mcdns',
       command: process.execPath,
-      args: [String(args.cli), 'run', ...bedFlags({ ...bed, kubeconfigPath }), `--metrics-address=127.0.0.1:${metricsPort}`],
+      // The resync (every 5 minutes by default) would fall into some CPU windows and not others.
+      args: [String(args.cli), 'run', ...bedFlags({ ...bed, kubeconfigPath }), `--metrics-address=127.0.0.1:${metricsPort}`, '--resync-schedule=0 4 1 1 *'],
       logFile: join(makeTempDir('member-cost'), 'mcdns.log'),
       env: { ...process.env, ...env, NODE_OPTIONS: `${env['NODE_OPTIONS']} --inspect=127.0.0.1:${inspectorPort} ${args['node-options']}` },
     });
@@ -222,17 +223,22 @@ async function main(): Promise<void> {
 
     // Records created after their member objects existed.
     const latencies: number[] = [];
+    const byKind: Record<'ingress' | 'service', number[]> = { ingress: [], service: [] };
     for (let i = 0; i < trials; i++) await recordObjects(member, host, i, 'late', false);
     await sleep(3000);
     for (let i = 0; i < trials; i++) {
       const t = performance.now();
       await records(host, i, 'late');
       await until(`late record ${i} published`, () => want('late', i + 1).slice(-2).every((n) => firstTarget.has(n)), 30_000, 5);
-      for (const n of want('late', i + 1).slice(-2)) latencies.push(firstTarget.get(n)! - t);
+      for (const n of want('late', i + 1).slice(-2)) {
+        latencies.push(firstTarget.get(n)! - t);
+        byKind[n.startsWith('ingress') ? 'ingress' : 'service'].push(firstTarget.get(n)! - t);
+      }
       await sleep(200);
     }
     const late = summarize(latencies);
     console.log(`record created after its objects → DNSEndpoint with targets: p50 ${late.p50} ms, p95 ${late.p95} ms, p99 ${late.p99} ms (n ${late.n})`);
+    for (const [kind, xs] of Object.entries(byKind)) console.log(`  ${kind} records: ${xs.map((x) => Math.round(x)).join(' ')}`);
 
     const retained = await objectsBy(url, 'mcdns_member_objects_indexed');
     const seen = await objectsBy(url, 'mcdns_member_objects_seen');
@@ -241,6 +247,7 @@ async function main(): Promise<void> {
       memberRttMs: rttMs,
       memberLossPct: lossPct,
       segmentsLost: proxy?.segmentsLost ?? 0,
+      memberConnections: proxy?.connectionsAccepted,
       records: RECORDS * 2,
       wantedServicesWithoutObjects: Number(args['wanted-services']),
       background: services,
