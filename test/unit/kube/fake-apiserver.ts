@@ -2,8 +2,8 @@
 // adapters are tested through client-node's real HTTP stack (undici) against a server that
 // keeps list + watch state, which nock interceptors cannot.
 //
-// What it implements: GET of any collection path (list, with a resourceVersion and a label
-// selector; a namespaced path answers from the cluster-wide collection when it has none of its
+// What it implements: GET of any collection path (list, with a resourceVersion, a label
+// selector and a metadata.name/namespace field selector; a namespaced path answers from the cluster-wide collection when it has none of its
 // own), GET of one object by name (404 when absent), GET with
 // watch=true (replays events after the given resourceVersion, then streams new ones, those the
 // label selector matches; a
@@ -265,8 +265,9 @@ export class FakeApiServer {
       return;
     }
     const selected = matchesLabels(url.searchParams.get('labelSelector') ?? '');
+    const fields = matchesFields(url.searchParams.get('fieldSelector') ?? '');
     const all = this.objectsAt(url.pathname)
-      .filter(selected)
+      .filter((o) => selected(o) && fields(o))
       .sort((a, b) => key(a).localeCompare(key(b)));
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const from = Number(url.searchParams.get('continue') || '0');
@@ -341,6 +342,12 @@ function matchesLabels(selector: string): (o: FakeObject) => boolean {
     return (l: Record<string, string>) => t in l;
   });
   return (o) => tests.every((test) => test(o.metadata.labels ?? {}));
+}
+
+/** A field selector's test: `metadata.name=x` and `metadata.namespace=y` terms. */
+function matchesFields(selector: string): (o: FakeObject) => boolean {
+  const terms = selector.split(',').filter((t) => t !== '').map((t) => t.split('=') as [string, string]);
+  return (o) => terms.every(([field, value]) => (field === 'metadata.name' ? o.metadata.name : field === 'metadata.namespace' ? (o.metadata.namespace ?? '') : undefined) === value);
 }
 
 /** A one-context KubeConfig pointing at `server` with a bearer token. */

@@ -144,8 +144,9 @@ describe('MemberObserver: what it keeps follows the records', () => {
     ]);
     expect(changes).to.deep.include({ kind: 'Service', namespace: 'shop', name: 'db' });
     const reads = server.requests.filter((r) => r.path.startsWith('/api/v1/namespaces/shop/services') || r.path.startsWith('/apis/discovery.k8s.io/v1/namespaces/shop'));
-    expect(reads.map((r) => `${r.path} ${r.query.get('labelSelector') ?? ''}`.trim())).to.deep.equal([
-      '/api/v1/namespaces/shop/services/db',
+    // Lists selected by name and label: the member grants mcdns list and watch only.
+    expect(reads.map((r) => `${r.path} ${r.query.get('fieldSelector') ?? r.query.get('labelSelector') ?? ''}`.trim())).to.deep.equal([
+      '/api/v1/namespaces/shop/services metadata.name=db',
       '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices kubernetes.io/service-name=db',
     ]);
     expect(server.lists(SLICES).length, 'no re-list of the whole member').to.equal(listsBefore);
@@ -178,7 +179,8 @@ describe('MemberObserver: what it keeps follows the records', () => {
     await eventually(() => o.counts().EndpointSlice === 1, 3000, 'the backend slices');
     const web = o.observationFor({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'web', hosts: ['www.example.org'] }).ingresses;
     expect(web.map((i) => [i.name, i.loadBalancer, i.backendEndpoints])).to.deep.equal([['web', [{ ip: '192.0.2.10' }], [{ service: 'app', ready: 2 }]]]);
-    expect(server.requests.some((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/shop/ingresses' && !r.watch), 'no namespace list: the record has its own Ingress').to.equal(false);
+    const ingressReads = server.requests.filter((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/shop/ingresses' && !r.watch);
+    expect(ingressReads.map((r) => r.query.get('fieldSelector')), 'by name only, no list of the namespace: the record has its own Ingress').to.deep.equal(['metadata.name=web']);
   });
 
   it("reads the namespace's Ingresses when the record has no Ingress of its own, for the hosts they list", async () => {
