@@ -191,6 +191,8 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
   }
 
   private applyRead(answer: ReadAnswer, pending: PendingRead<T>): void {
+    // Behind a label selector the read may bring objects the lists and events never counted.
+    const uncounted = this.labelSelector() !== undefined;
     let kept = 0;
     // Selected again: what is wanted may have shrunk while the read ran.
     for (const raw of answer.candidates) {
@@ -199,6 +201,7 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
       const obj = this.select(raw);
       if (obj) {
         kept++;
+        if (uncounted && !this.has(obj)) this.population++;
         this.put(obj);
       } else {
         this.removeKey(k);
@@ -207,8 +210,14 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     this.opts.arrived?.('read', kept, answer.candidates.length - kept + answer.dropped);
     for (const obj of this.inNamespace(pending.scope.namespace)) {
       const k = keyOf(obj);
-      if (!answer.present.has(k) && !pending.touched.has(k) && pending.scope.covers(obj)) this.remove(obj);
+      if (answer.present.has(k) || pending.touched.has(k) || !pending.scope.covers(obj)) continue;
+      if (uncounted) this.population = Math.max(0, this.population - 1);
+      this.remove(obj);
     }
+  }
+
+  private has(obj: T): boolean {
+    return this.objects.get(obj.metadata?.namespace ?? '')?.has(obj.metadata?.name ?? '') ?? false;
   }
 
   // ---- list and watch, as ListWatch does them ----

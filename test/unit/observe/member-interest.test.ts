@@ -151,6 +151,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
     ]);
     expect(server.lists(SLICES).length, 'no re-list of the whole member').to.equal(listsBefore);
     expect(o.counts()).to.deep.equal({ Ingress: 0, Service: 1, EndpointSlice: 1, Node: 1 });
+    expect(o.link().seen.EndpointSlice, 'the slice the read brought, which the selector kept out before').to.equal(1);
   });
 
   it("opens the slice watch again with a new record's Service in its selector, and reads the slices once more after", async () => {
