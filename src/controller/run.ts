@@ -199,6 +199,8 @@ function metricSources({ queue }: ControllerBase, { members, view }: HostSide): 
     clusterStates: () => members.statuses().map((m) => m.state),
     clusters: () => members.statuses().map((m) => ({ cluster: m.cluster, state: m.state })),
     objectsIndexed: () => members.counts(),
+    objectsSeen: () => members.links().flatMap((l) => Object.entries(l.seen).map(([kind, objects]) => ({ cluster: l.cluster, kind, objects }))),
+    memberLinks: () => members.links(),
     records: () =>
       [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
         const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);

@@ -85,6 +85,32 @@ export interface ListPage {
 /** Lists the collection (one page when given `page`; a list function may ignore it and return everything). */
 export type ListFn<T extends KubernetesObject> = (page?: ListPage) => Promise<KubernetesListObject<T>>;
 
+/**
+ * What SelfRestartingWatch drives: client-node's ListWatch, or a cache of our own that keeps only
+ * the objects it wants (filtered-list-watch.ts). start() resumes from the last resourceVersion.
+ */
+export interface ListWatchLike<T> {
+  on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
+  on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  list(): readonly T[];
+  get(name: string, namespace?: string): T | undefined;
+}
+
+/**
+ * A cache in place of ListWatch: `select` reduces each arriving object (list pages, watch events)
+ * to what is kept, or undefined for an object not wanted, and `make` builds the cache over the
+ * hooked Watch and the paged list.
+ */
+export interface CacheFactory<T extends KubernetesObject> {
+  select(obj: KubernetesObject): T | undefined;
+  make(watch: Watch, list: ListFn<T>, selectors: { labelSelector?: string; fieldSelector?: string }): ListWatchLike<T>;
+}
+
+/** A list answer as listInPages makes it: the objects kept, and how many the server sent. */
+export type SelectedList<T extends KubernetesObject> = KubernetesListObject<T> & { seen: number };
+
 /** The continue token of a list answer: `_continue` on client-node's typed lists, `continue` in raw JSON. */
 function continueOf(list: KubernetesListObject<KubernetesObject>): string | undefined {
   const meta = list.metadata as { _continue?: unknown; continue?: unknown } | undefined;
@@ -94,23 +120,28 @@ function continueOf(list: KubernetesListObject<KubernetesObject>): string | unde
 
 /**
  * Lists page by page and reduces each page as it arrives, so a large collection is never held
- * whole. The answer carries the resourceVersion of the last page (all pages of one list share
- * the snapshot of the first).
+ * whole; an object the transform turns into undefined is not kept at all. The answer carries the
+ * resourceVersion of the last page (all pages of one list share the snapshot of the first).
  */
 async function listInPages<T extends KubernetesObject>(
   list: ListFn<KubernetesObject>,
   pageSize: number,
-  transform: ((obj: KubernetesObject) => T) | undefined,
-): Promise<KubernetesListObject<T>> {
+  transform: ((obj: KubernetesObject) => T | undefined) | undefined,
+): Promise<SelectedList<T>> {
   const items: T[] = [];
+  let seen = 0;
   let token: string | undefined;
   let last: KubernetesListObject<KubernetesObject>;
   do {
     last = await list({ limit: pageSize, ...(token ? { _continue: token } : {}) });
-    for (const o of last.items) items.push(transform ? transform(o) : (o as T));
+    seen += last.items.length;
+    for (const o of last.items) {
+      const kept = transform ? transform(o) : (o as T);
+      if (kept !== undefined) items.push(kept);
+    }
     token = continueOf(last);
   } while (token);
-  return { ...last, metadata: { resourceVersion: last.metadata?.resourceVersion }, items };
+  return { ...last, metadata: { resourceVersion: last.metadata?.resourceVersion }, items, seen };
 }
 
 const DEFAULTS = { initialBackoffMs: 200, maxBackoffMs: 10_000, minStreamMs: 1_000, pageSize: 500 };
@@ -125,7 +156,8 @@ interface WatchHooks {
   data(): void;
 }
 
-type WatchCallback = (phase: string, apiObj: unknown, watchObj?: unknown) => void;
+/** apiObj reduced by the transform (ADDED, MODIFIED, DELETED) or as it came; raw: the object as it came. */
+type WatchCallback = (phase: string, apiObj: unknown, raw?: unknown) => void;
 type DoneCallback = (err: unknown) => void;
 
 /**
@@ -170,11 +202,11 @@ class HookedWatch extends Watch {
     const controller = await super.watch(
       path,
       { ...queryParams, allowWatchBookmarks: true },
-      (phase, obj, raw) => {
+      (phase, obj) => {
         this.hooks.data();
         // Bookmarks and ERROR Status objects are not objects of the resource: passed as they are.
         const reduce = this.transform && (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED');
-        callback(phase, reduce ? this.transform!(obj as KubernetesObject) : obj, reduce ? undefined : raw);
+        callback(phase, reduce ? this.transform!(obj as KubernetesObject) : obj, obj);
       },
       (err: unknown) => {
         finished = true;
@@ -193,7 +225,7 @@ class HookedWatch extends Watch {
 }
 
 class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T> {
-  private readonly informer: ListWatch<T>;
+  private readonly informer: ListWatchLike<T>;
   private readonly logger: Logger;
   private readonly handlers: WatchHandlers<T>;
   private readonly initialBackoffMs: number;
@@ -206,7 +238,7 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
   private restartTimer: NodeJS.Timeout | undefined;
   private error: string | undefined;
 
-  constructor(kc: KubeConfig, path: string, list: ListFn<T>, opts: WatchOptions<T>) {
+  constructor(kc: KubeConfig, path: string, list: ListFn<T>, opts: WatchOptions<T>, cache?: CacheFactory<T>) {
     this.handlers = opts.on ?? {};
     this.logger = (opts.logger ?? rootLog).child({ resource: opts.name ?? path });
     this.initialBackoffMs = opts.initialBackoffMs ?? DEFAULTS.initialBackoffMs;
@@ -221,18 +253,19 @@ class SelfRestartingWatch<T extends KubernetesObject> implements ResourceWatch<T
         data: () => this.onHealthy(),
       },
       opts.minStreamMs ?? DEFAULTS.minStreamMs,
-      opts.transform,
+      cache?.select ?? opts.transform,
     );
     if (opts.idleTimeoutMs !== undefined) setIdleTimeout(watch, opts.idleTimeoutMs, this.logger);
 
     const pageSize = opts.pageSize ?? DEFAULTS.pageSize;
     const listAndMark: ListFn<T> = async () => {
-      const result = await listInPages<T>(list as ListFn<KubernetesObject>, pageSize, opts.transform);
-      this.listApplied = true; // ListWatch applies the items before it next calls watch()
+      const result = await listInPages<T>(list as ListFn<KubernetesObject>, pageSize, cache?.select ?? opts.transform);
+      this.listApplied = true; // the cache applies the items before it next calls watch()
       this.onHealthy();
       return result;
     };
-    this.informer = new ListWatch<T>(path, watch, listAndMark, false, opts.labelSelector, opts.fieldSelector);
+    const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+    this.informer = cache ? cache.make(watch, listAndMark, selectors) : new ListWatch<T>(path, watch, listAndMark, false, opts.labelSelector, opts.fieldSelector);
     this.informer.on('add', (obj) => this.deliver('add', obj));
     this.informer.on('update', (obj) => this.deliver('update', obj));
     this.informer.on('delete', (obj) => this.deliver('delete', obj));
@@ -352,6 +385,7 @@ export function watchResource<T extends KubernetesObject>(
   path: string,
   list: ListFn<T>,
   opts: WatchOptions<T> = {},
+  cache?: CacheFactory<T>,
 ): ResourceWatch<T> {
-  return new SelfRestartingWatch<T>(kc, path, list, opts);
+  return new SelfRestartingWatch<T>(kc, path, list, opts, cache);
 }

@@ -196,6 +196,30 @@ export function observeHeartbeat(cluster: string, result: 'ok' | 'failed' | 'dis
   heartbeats.inc({ cluster, result });
 }
 
+// What a member's watches cost: every event is parsed, but only what a record can use is kept.
+const watchEvents = new Counter({
+  name: 'mcdns_member_watch_events_total',
+  help: 'Watch events from member clusters, by cluster, kind and verdict (kept: an object some record can use, so it is cached; dropped: nothing refers to it, so nothing of it is kept).',
+  labelNames: ['cluster', 'kind', 'verdict'] as const,
+  registers: [registry],
+});
+
+export function observeMemberEvents(cluster: string, kind: string, kept: number, dropped: number): void {
+  if (kept > 0) watchEvents.inc({ cluster, kind, verdict: 'kept' }, kept);
+  if (dropped > 0) watchEvents.inc({ cluster, kind, verdict: 'dropped' }, dropped);
+}
+
+const memberReads = new Counter({
+  name: 'mcdns_member_reads_total',
+  help: 'Targeted reads of member clusters (a GET or a selected LIST) for objects a record began to need after the watch had dropped them, by cluster, kind and result (ok, error).',
+  labelNames: ['cluster', 'kind', 'result'] as const,
+  registers: [registry],
+});
+
+export function observeMemberRead(cluster: string, kind: string, result: 'ok' | 'error'): void {
+  memberReads.inc({ cluster, kind, result });
+}
+
 // ---- the event loop ----
 
 // Heartbeats, Lease renewals, watches and /metrics all wait on it: lag here is mcdns being too

@@ -21,8 +21,12 @@ export interface MetricSources {
   publishedEndpoints(): Array<{ kind: string; endpoints: number }>;
   /** Each member cluster and its state. */
   clusters(): Array<{ cluster: string; state: string }>;
-  /** Objects each member's indexes hold, by kind. */
+  /** Objects each member's indexes hold (retained), by kind. */
   objectsIndexed(): Array<{ cluster: string; kind: string; objects: number }>;
+  /** Objects each member holds (seen in its lists and watch events, kept or not), by kind. */
+  objectsSeen(): Array<{ cluster: string; kind: string; objects: number }>;
+  /** Each member's smoothed heartbeat round trip (undefined before the first) and heartbeat timeout, in ms. */
+  memberLinks(): Array<{ cluster: string; roundTripMs?: number; heartbeatTimeoutMs: number }>;
   /** Keys being reconciled right now. */
   inFlight(): number;
 }
@@ -80,6 +84,39 @@ new Gauge({
     for (const c of sources.objectsIndexed?.() ?? []) this.set({ cluster: c.cluster, kind: c.kind }, c.objects);
   },
 });
+new Gauge({
+  name: 'mcdns_member_objects_seen',
+  help: 'Objects each member cluster holds, by kind, as its lists and watch events tell (kept or not): against mcdns_member_objects_indexed, how much of a member mcdns keeps.',
+  labelNames: ['cluster', 'kind'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const c of sources.objectsSeen?.() ?? []) this.set({ cluster: c.cluster, kind: c.kind }, c.objects);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_member_round_trip_seconds',
+  help: "Smoothed round trip of each member cluster's heartbeats (RFC 6298's SRTT), measured while mcdns's own event loop was free.",
+  labelNames: ['cluster'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const l of sources.memberLinks?.() ?? []) if (l.roundTripMs !== undefined) this.set({ cluster: l.cluster }, l.roundTripMs / 1000);
+  },
+});
+
+new Gauge({
+  name: 'mcdns_member_heartbeat_timeout_seconds',
+  help: "The timeout of each member cluster's next heartbeat: 3 s, or 3 × (smoothed round trip + 4 × its variation) when that is longer, at most half --offline-grace.",
+  labelNames: ['cluster'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const l of sources.memberLinks?.() ?? []) this.set({ cluster: l.cluster }, l.heartbeatTimeoutMs / 1000);
+  },
+});
+
 new Gauge({
   name: 'mcdns_clusters',
   help: 'Member clusters by state (online, offline, unknown = not synced yet).',

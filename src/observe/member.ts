@@ -1,28 +1,28 @@
 // Observes one member cluster: four watched caches (Ingress, Service, EndpointSlice, Node) and a
 // reachability heartbeat, reduced on demand to a ClusterObservation for the pure core.
-import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  Health,
-  NetworkingV1Api,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+//
+// What it keeps follows the records (interest.ts): an Ingress, a Service or an EndpointSlice is
+// kept only while a record (or a kept Ingress's backend) refers to it; the others are parsed as
+// their events arrive and dropped (filtered-list-watch.ts). When a record begins to need objects
+// dropped before, they are read from the member (member-reads.ts). Nodes are all kept: the
+// cluster's region and zones come from them.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterObservation, ClusterState } from '../core/observation.js';
 import { normaliseName } from '../core/names.js';
 import { describeError } from '../errors.js';
-import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } from '../kube/informer.js';
-import { timeoutOptions } from '../kube/request.js';
+import type { WatchTuning } from '../kube/informer.js';
 import { shareConnections } from '../kube/connections.js';
 import { log as rootLog, type Logger } from '../log.js';
 import type { MemberConfig } from './sources/member-config.js';
-import { observeHeartbeat } from '../metrics/metrics.js';
 import { eventLoopStalls, type LoopStalls } from './event-loop.js';
+import { Heartbeat, type Probe } from './heartbeat.js';
+import { everything, wantKey, Wants, type FleetInterest, type InterestChange } from './interest.js';
+import { MemberReads } from './member-reads.js';
+import { MemberWatches, Slim, type Cached, type Kind } from './member-watches.js';
 import { ClusterIndex, IngressProjection, key, project, type RecordQuery } from './projections.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
-type MemberChangeKind = 'Ingress' | 'Service' | 'EndpointSlice' | 'Node' | 'State';
+type MemberChangeKind = Kind | 'State';
 
 /**
  * Something DNS-relevant changed in one member. For EndpointSlice, namespace/name are those of
@@ -38,20 +38,20 @@ export interface MemberChange {
   hosts?: string[];
 }
 
-/** Checks that the member's API server answers; rejects with the reason otherwise. */
-type Probe = (kc: KubeConfig, signal: AbortSignal) => Promise<void>;
-
 export interface MemberObserverOptions {
   /** Interval between reachability checks (default 5000 ms). */
   heartbeatMs?: number;
-  /** Timeout of one check (default 3000 ms). */
+  /**
+   * Timeout of one check (default 3000 ms): its floor, since the timeout grows with the member's
+   * measured round trip (heartbeat.ts).
+   */
   heartbeatTimeoutMs?: number;
   /**
    * Offline after this long without any successful contact (default 30000 ms), once a failure
    * has been seen since the last success.
    */
   offlineGraceMs?: number;
-  /** Timeout of each list request (default 30000 ms). */
+  /** Timeout of each list and read request (default 30000 ms). */
   requestTimeoutMs?: number;
   /** Clock for state decisions and stateSince; tests inject one. */
   now?: () => number;
@@ -66,48 +66,23 @@ export interface MemberObserverOptions {
    * the member and is not counted against it.
    */
   loop?: LoopStalls;
+  /** What the fleet's records want (default: everything, for an observer used on its own). */
+  interest?: FleetInterest;
 }
 
-const readyzProbe: Probe = async (kc, signal) => {
-  if (!(await new Health(kc).readyz({ signal }))) throw new Error('/readyz did not answer ok');
-};
-
-type Kind = Exclude<MemberChangeKind, 'State'>;
-type AnyList = (page?: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
-
-/**
- * What the informer caches hold: identity and resourceVersion (which the cache keys and resumes
- * by) and the projection, never the whole object. One object that is its own metadata (those
- * three fields are all client-node's ListWatch reads of a cached object), not a {metadata,
- * projection} pair: that was two objects per cached object.
- */
-class Slim {
-  readonly name: string | undefined;
-  readonly namespace: string | undefined;
-  readonly resourceVersion: string | undefined;
-  constructor(
-    o: KubernetesObject,
-    readonly projection: unknown,
-  ) {
-    this.name = o.metadata?.name;
-    this.namespace = o.metadata?.namespace;
-    this.resourceVersion = o.metadata?.resourceVersion;
-  }
-
-  get metadata(): this {
-    return this;
-  }
+/** How a member's link looks from here (metrics). */
+export interface MemberLink {
+  /** Smoothed round trip of the heartbeats, ms; undefined before the first. */
+  roundTripMs?: number;
+  heartbeatTimeoutMs: number;
+  /** Objects of each kind the member holds, as far as its lists and watch events tell. */
+  seen: Partial<Record<Kind, number>>;
 }
 
-/** An Ingress is cached as its own projection, which the index holds too: one object per Ingress. */
-type Cached = Slim | IngressProjection;
-
-const TRANSFORMS: Record<Kind, (o: KubernetesObject) => Cached> = {
-  Ingress: (o) => project.ingress(o) ?? new Slim(o, undefined),
-  Service: (o) => new Slim(o, project.service(o)),
-  EndpointSlice: (o) => new Slim(o, project.slice(o)),
-  Node: (o) => new Slim(o, project.node(o)),
-};
+/** The Service ("namespace/name") a cached EndpointSlice belongs to. */
+function sliceOf(s: Cached): string | undefined {
+  return s instanceof Slim ? (s.projection as ReturnType<typeof project.slice>).service : undefined;
+}
 
 export class MemberObserver {
   readonly cluster: string;
@@ -115,15 +90,17 @@ export class MemberObserver {
   private readonly config: MemberConfig;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly heartbeatMs: number;
-  private readonly heartbeatTimeoutMs: number;
   private readonly graceMs: number;
   private readonly listeners = new Set<(change: MemberChange) => void>();
-  private watches: Partial<Record<Kind, ResourceWatch<Cached>>> = {};
+  private readonly interest: FleetInterest;
+  /** The Services whose EndpointSlices this member's kept Ingresses route to (referrer: the Ingress). */
+  private readonly backends = new Wants();
+  private watches: MemberWatches | undefined;
+  private reads: MemberReads | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private unsubscribe: () => void = () => undefined;
   private started = false;
   private stopped = false;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private probeInFlight: AbortController | undefined;
 
   private state: ClusterState = 'unknown';
   private stateMessage: string | undefined = 'not started';
@@ -146,13 +123,12 @@ export class MemberObserver {
     this.cluster = config.name;
     this.kc = shareConnections(config.kubeConfig);
     this.now = opts.now ?? Date.now;
-    this.heartbeatMs = opts.heartbeatMs ?? 5000;
-    this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 3000;
     this.graceMs = opts.offlineGraceMs ?? 30000;
     this.logger = (opts.logger ?? rootLog).child({ cluster: config.name });
     this.stateSince = this.now();
     this.startedAt = this.stateSince;
     this.loop = opts.loop ?? eventLoopStalls();
+    this.interest = opts.interest ?? everything();
   }
 
   onChange(cb: (change: MemberChange) => void): () => void {
@@ -166,34 +142,58 @@ export class MemberObserver {
     this.startedAt = this.now();
     this.stateSince = this.startedAt;
     this.stateMessage = 'waiting for the first list';
-    const timeout = timeoutOptions(this.opts.requestTimeoutMs ?? 30000);
-    const core = this.kc.makeApiClient(CoreV1Api);
-    const networking = this.kc.makeApiClient(NetworkingV1Api);
-    const discovery = this.kc.makeApiClient(DiscoveryV1Api);
-    // The typed lists' element classes are all KubernetesObjects; the reducers read them as unknown.
-    this.watches = {
-      Ingress: this.watch('Ingress', '/apis/networking.k8s.io/v1/ingresses', (page) => networking.listIngressForAllNamespaces({ ...page }, timeout)),
-      Service: this.watch('Service', '/api/v1/services', (page) => core.listServiceForAllNamespaces({ ...page }, timeout)),
-      EndpointSlice: this.watch('EndpointSlice', '/apis/discovery.k8s.io/v1/endpointslices', (page) =>
-        discovery.listEndpointSliceForAllNamespaces({ ...page }, timeout),
-      ),
-      Node: this.watch('Node', '/api/v1/nodes', (page) => core.listNode({ ...page }, timeout)),
-    };
-    this.scheduleHeartbeat(0);
+    const requestTimeoutMs = this.opts.requestTimeoutMs ?? 30000;
+    this.watches = new MemberWatches({
+      cluster: this.cluster,
+      kc: this.kc,
+      requestTimeoutMs,
+      tuning: this.opts.watch,
+      logger: this.logger,
+      interest: this.interest,
+      backends: this.backends,
+      on: {
+        object: (kind, o, deleted) => this.onObject(kind, o, deleted),
+        synced: () => this.evaluate(),
+        healthy: () => this.succeeded(),
+        error: (kind, err) => this.failed(`${kind} watch: ${describeError(err)}`),
+      },
+    });
+    this.reads = new MemberReads({
+      cluster: this.cluster,
+      kc: this.kc,
+      caches: this.watches.caches,
+      requestTimeoutMs,
+      logger: this.logger,
+      stillWanted: (kind, ns, name) => this.stillWanted(kind, ns, name),
+    });
+    this.unsubscribe = this.interest.onChange((change) => this.interestChanged(change));
+    this.heartbeat = new Heartbeat({
+      cluster: this.cluster,
+      kc: this.kc,
+      intervalMs: this.opts.heartbeatMs ?? 5000,
+      timeoutFloorMs: this.opts.heartbeatTimeoutMs ?? 3000,
+      timeoutCeilingMs: this.graceMs / 2,
+      ...(this.opts.probe ? { probe: this.opts.probe } : {}),
+      loop: this.loop,
+      logger: this.logger,
+      tick: () => this.evaluate(),
+      ok: () => this.succeeded(),
+      failed: (reason) => this.failed(reason),
+    });
+    this.heartbeat.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-    this.probeInFlight?.abort();
-    await Promise.all(Object.values(this.watches).map((w) => w.stop()));
+    this.unsubscribe();
+    this.heartbeat?.stop();
+    this.reads?.stop();
+    await this.watches?.stop();
   }
 
   /** Every informer has applied its first list. */
   synced(): boolean {
-    const ws = Object.values(this.watches);
-    return ws.length === 4 && ws.every((w) => w.synced);
+    return this.watches?.synced() ?? false;
   }
 
   /** State, region and zones, without objects: what transitions, readiness and metrics read. */
@@ -235,30 +235,62 @@ export class MemberObserver {
     };
   }
 
-  /** Objects indexed, by kind. */
+  /** Objects indexed (retained), by kind. */
   counts(): Record<Kind, number> {
     return this.index.counts();
   }
 
-  // ---- informers ----
-
-  private watch(kind: Kind, path: string, list: AnyList): ResourceWatch<Cached> {
-    const changed = (o: Cached, deleted: boolean): void => this.onObject(kind, o, deleted);
-    return watchResource<Cached>(this.kc, path, list as (page?: ListPage) => Promise<KubernetesListObject<Cached>>, {
-      ...this.opts.watch,
-      name: kind,
-      transform: TRANSFORMS[kind],
-      logger: this.logger,
-      on: {
-        add: (o) => changed(o, false),
-        update: (o) => changed(o, false),
-        delete: (o) => changed(o, true),
-        synced: () => this.evaluate(),
-        healthy: () => this.succeeded(),
-        error: (err) => this.failed(`${kind} watch: ${describeError(err)}`),
-      },
-    });
+  /** The link to the member: its round trip, the heartbeat's timeout, the objects it holds. */
+  link(): MemberLink {
+    const rtt = this.heartbeat?.roundTrip.smoothedMs;
+    return {
+      ...(rtt !== undefined ? { roundTripMs: rtt } : {}),
+      heartbeatTimeoutMs: this.heartbeat?.timeoutMs ?? this.opts.heartbeatTimeoutMs ?? 3000,
+      seen: this.watches?.seen() ?? {},
+    };
   }
+
+  // ---- what the records want ----
+
+  /** Reads what began to be wanted, lets go of what ceased to be; settles when the reads have. */
+  private interestChanged(change: InterestChange): Promise<void> | undefined {
+    const watches = this.watches;
+    const reads = this.reads;
+    if (!watches || !reads || this.stopped) return undefined;
+    for (const ns of change.ingressNamespacesShrunk) {
+      watches.caches.Ingress.forget(ns, (i) => !(i instanceof IngressProjection && this.interest.wantsIngress(i.namespace, i.name, i.hosts)));
+    }
+    for (const svc of change.servicesShrunk) this.letGoOfService(svc);
+    const pending = [...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)), ...(change.services.length > 0 ? [reads.services(change.services)] : [])];
+    return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
+  }
+
+  /**
+   * A record's own Ingress by name; its namespace's Ingresses (for the hosts they list) only when
+   * it has none here: KubeFed's rule is one Ingress of the record's name, the hosts the fallback.
+   */
+  private async readIngress(namespace: string, name: string, named: boolean, hosts: boolean): Promise<void> {
+    const reads = this.reads!;
+    if (named) await reads.ingress(namespace, name);
+    if ((named || hosts) && !this.watches?.caches.Ingress.get(name, namespace)) await reads.ingress(namespace);
+  }
+
+  /** A Service no record reads any more: its object, and its slices unless an Ingress routes to it. */
+  private letGoOfService(svc: string): void {
+    const caches = this.watches!.caches;
+    const [namespace = '', name = ''] = svc.split('/');
+    caches.Service.forget(namespace, (s) => s.metadata?.name === name);
+    if (!this.backends.has(svc)) caches.EndpointSlice.forget(namespace, (s) => sliceOf(s) === svc);
+  }
+
+  private stillWanted(kind: Kind, namespace: string, name: string | undefined): boolean {
+    if (kind === 'Ingress') return name === undefined || this.interest.wantsNamedIngress(namespace, name);
+    if (name === undefined) return true;
+    const k = wantKey(namespace, name);
+    return this.interest.wantsService(k) || (kind === 'EndpointSlice' && this.backends.has(k));
+  }
+
+  // ---- objects ----
 
   private onObject(kind: Kind, o: Cached, deleted: boolean): void {
     const id = objectKey(o);
@@ -267,34 +299,50 @@ export class MemberObserver {
     const projection = deleted ? undefined : o instanceof Slim ? o.projection : o;
     switch (kind) {
       case 'Ingress': {
-        const changed = this.index.setIngress(k, projection as IngressProjection | undefined);
+        const next = projection as IngressProjection | undefined;
+        const changed = this.index.setIngress(k, next);
         if (changed) this.emit({ kind, ...id, hosts: changed.hosts });
+        this.referBackends(k, id.namespace, next);
+        // A record's own Ingress is gone: Ingresses listing its hosts, dropped while it was there, serve it now.
+        if (deleted && this.interest.wantsNamedIngress(id.namespace, id.name)) void this.reads?.ingress(id.namespace);
         break;
       }
       case 'Service':
         if (this.index.setService(k, projection as ReturnType<typeof project.service>)) this.emit({ kind, ...id });
         break;
-      case 'EndpointSlice': {
-        const next = projection as ReturnType<typeof project.slice> | undefined;
-        // Ingresses re-run only when a backend's readiness flips (none ↔ some ready, or known ↔
-        // unknown), not on every endpoint that comes and goes.
-        const owners = [this.index.sliceService(k), next?.service].filter((s): s is string => s !== undefined);
-        const before = new Map(owners.map((svc) => [svc, this.index.readiness(svc)]));
-        for (const svc of this.index.setSlice(k, next)) {
-          const [namespace = '', name = ''] = svc.split('/');
-          this.emit({ kind, namespace, name });
-        }
-        for (const [svc, was] of before) {
-          if (this.index.readiness(svc) === was) continue;
-          for (const i of this.index.ingressesBackedBy(svc)) {
-            this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseName).sort() });
-          }
-        }
+      case 'EndpointSlice':
+        this.onSlice(k, projection as ReturnType<typeof project.slice> | undefined);
         break;
-      }
       case 'Node':
         if (this.index.setNode(id.name, projection as ReturnType<typeof project.node> | undefined)) this.emit({ kind });
         break;
+    }
+  }
+
+  /** A kept Ingress wants the EndpointSlices of its backends: read those newly wanted, let go of the others. */
+  private referBackends(k: string, namespace: string, next: IngressProjection | undefined): void {
+    const { grown, shrunk } = this.backends.refer(k, (next?.backends ?? []).map((b) => wantKey(namespace, b)));
+    for (const svc of shrunk) {
+      if (!this.interest.wantsService(svc)) this.watches?.caches.EndpointSlice.forget(namespace, (s) => sliceOf(s) === svc);
+    }
+    const toRead = grown.filter((svc) => !this.interest.wantsService(svc));
+    if (toRead.length > 0) void this.reads?.slices(toRead);
+  }
+
+  private onSlice(k: string, next: ReturnType<typeof project.slice> | undefined): void {
+    // Ingresses re-run only when a backend's readiness flips (none ↔ some ready, or known ↔
+    // unknown), not on every endpoint that comes and goes.
+    const owners = [this.index.sliceService(k), next?.service].filter((s): s is string => s !== undefined);
+    const before = new Map(owners.map((svc) => [svc, this.index.readiness(svc)]));
+    for (const svc of this.index.setSlice(k, next)) {
+      const [namespace = '', name = ''] = svc.split('/');
+      this.emit({ kind: 'EndpointSlice', namespace, name });
+    }
+    for (const [svc, was] of before) {
+      if (this.index.readiness(svc) === was) continue;
+      for (const i of this.index.ingressesBackedBy(svc)) {
+        this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseName).sort() });
+      }
     }
   }
 
@@ -311,50 +359,13 @@ export class MemberObserver {
 
   // ---- reachability ----
 
-  private scheduleHeartbeat(delay: number): void {
-    if (this.stopped) return;
-    this.heartbeatTimer = setTimeout(() => {
-      this.heartbeatTimer = undefined;
-      void this.heartbeat();
-      this.scheduleHeartbeat(this.heartbeatMs);
-    }, delay);
-  }
-
-  private async heartbeat(): Promise<void> {
-    this.evaluate(); // the grace can run out while a probe hangs
-    if (this.probeInFlight) return;
-    const ctrl = new AbortController();
-    const startedAt = Date.now();
-    const timer = setTimeout(() => ctrl.abort(new DOMException(`no answer within ${this.heartbeatTimeoutMs} ms`, 'TimeoutError')), this.heartbeatTimeoutMs);
-    this.probeInFlight = ctrl;
-    try {
-      await (this.opts.probe ?? readyzProbe)(this.kc, ctrl.signal);
-      observeHeartbeat(this.cluster, 'ok');
-      if (!this.stopped) this.succeeded();
-    } catch (err) {
-      if (this.stopped) return;
-      const stalledMs = ctrl.signal.aborted ? this.loop.stalledMs(startedAt) : 0;
-      if (stalledMs >= this.heartbeatTimeoutMs / 4) {
-        // Our own loop was too busy to read the answer in time: no evidence either way.
-        observeHeartbeat(this.cluster, 'discounted');
-        this.logger.debug('heartbeat timed out while the event loop was stalled: not counted', { stalledMs });
-        return;
-      }
-      observeHeartbeat(this.cluster, 'failed');
-      this.failed(`heartbeat: ${ctrl.signal.aborted ? `no answer within ${this.heartbeatTimeoutMs} ms` : describeError(err)}`);
-    } finally {
-      clearTimeout(timer);
-      this.probeInFlight = undefined;
-    }
-  }
-
   private succeeded(): void {
     if (this.stopped) return;
     const wasOffline = this.state === 'offline';
     this.lastSuccessAt = this.now();
     this.failedSinceSuccess = false;
     // The cluster answers: informers waiting out a backoff need not wait any longer.
-    for (const w of Object.values(this.watches)) if (!w.running) w.restartNow();
+    this.watches?.restartStopped();
     if (wasOffline) this.lastError = undefined;
     this.evaluate();
   }
@@ -401,9 +412,8 @@ export class MemberObserver {
   }
 
   private waitingMessage(): string {
-    const pending = (Object.entries(this.watches) as [Kind, ResourceWatch<Cached>][])
-      .filter(([, w]) => !w.synced)
-      .map(([k, w]) => (w.lastError ? `${k} (${w.lastError})` : k));
+    const pending = this.watches?.pending() ?? [];
+    if (pending.length > 0 && !this.interest.ready) return `waiting for the host's records, then the first list of ${pending.join(', ')}`;
     return pending.length ? `waiting for the first list of ${pending.join(', ')}` : 'waiting for the first contact';
   }
 }

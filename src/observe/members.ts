@@ -3,7 +3,7 @@
 import type { ClusterObservation } from '../core/observation.js';
 import { log as rootLog, type Logger } from '../log.js';
 import { memberFingerprint, type MemberChangeSet, type MemberConfig } from './sources/member-config.js';
-import { MemberObserver, type MemberChange, type MemberObserverOptions } from './member.js';
+import { MemberObserver, type MemberChange, type MemberLink, type MemberObserverOptions } from './member.js';
 import type { RecordQuery } from './projections.js';
 
 export interface ClusterChange extends MemberChange {
@@ -26,8 +26,10 @@ export interface Observer {
   status(): ClusterObservation;
   /** The objects one record can use. */
   observationFor(q: RecordQuery): ClusterObservation;
-  /** Objects indexed, by kind. */
+  /** Objects indexed (retained), by kind. */
   counts(): Record<string, number>;
+  /** Round trip, heartbeat timeout and objects seen. */
+  link(): MemberLink;
   synced(): boolean;
   onChange(cb: (change: MemberChange) => void): () => void;
 }
@@ -157,9 +159,14 @@ export class MemberSet {
     return this.serving().map((o) => o.observationFor(q));
   }
 
-  /** Objects indexed per member and kind. */
+  /** Objects indexed (retained) per member and kind. */
   counts(): Array<{ cluster: string; kind: string; objects: number }> {
     return this.serving().flatMap((o) => Object.entries(o.counts()).map(([kind, objects]) => ({ cluster: o.cluster, kind, objects })));
+  }
+
+  /** Each member's link: round trip, heartbeat timeout, objects it holds by kind. */
+  links(): Array<MemberLink & { cluster: string }> {
+    return this.serving().map((o) => ({ cluster: o.cluster, ...o.link() }));
   }
 
   private serving(): Observer[] {

@@ -42,6 +42,8 @@ export interface HostViewOptions {
   /** The member observations one record can use (MemberSet.observationsFor). */
   members: (q: RecordQuery) => ClusterObservation[];
   onChange: (change: HostChange) => void;
+  /** Both record caches have applied their first list: every record is known. */
+  onRecordsSynced?: () => void;
 }
 
 export class ApiHostView implements HostView {
@@ -52,6 +54,9 @@ export class ApiHostView implements HostView {
   private readonly index = new RecordIndex();
 
   constructor(kc: KubeConfig, private readonly opts: HostViewOptions) {
+    const recordsSynced = () => {
+      if (this.recordsSynced()) opts.onRecordsSynced?.();
+    };
     const watch = <T extends KubernetesObject>(
       def: KindDef,
       namespace: string | undefined,
@@ -66,7 +71,7 @@ export class ApiHostView implements HostView {
         labelSelector,
         logger: opts.logger,
         transform: transform as (o: KubernetesObject) => T,
-        on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true) },
+        on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true), synced: recordsSynced },
       });
     };
     const record = (kind: RecordKind) => (obj: DNSRecord & KubernetesObject, deleted: boolean) => {

@@ -46,7 +46,7 @@ export class RecordIndex {
   }
 }
 
-/** An invalid spec (hosts not a list) indexes under nothing: the reconcile reports it. */
-function safeHosts(record: IngressDNSRecord): string[] {
+/** The record's hosts, normalised; an invalid spec (hosts not a list) has none: the reconcile reports it. */
+export function safeHosts(record: IngressDNSRecord): string[] {
   return Array.isArray(record.spec?.hosts) ? recordHosts({ ...record, spec: { ...record.spec, hosts: record.spec.hosts.filter((h) => typeof h === 'string') } }) : [];
 }

@@ -1,19 +1,25 @@
 // What this replica watches: the member clusters, then the host (records, DNSEndpoints, Domains).
 // Host watches and member watches queue only the records a change can affect (fan-out.ts); a
-// member's state change also says so on the records it serves, one Event each.
+// member's state change also says so on the records it serves, one Event each. The records say
+// what the members keep (the interest set, triggers/interest.ts): members list once the records
+// are known, and a record that begins to want member objects is queued once they are read.
 import { membersFromKubeconfig } from '../../observe/sources/kubeconfig.js';
 import { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
+import { FleetInterest } from '../../observe/interest.js';
 import { MemberSet } from '../../observe/members.js';
 import { keyOf } from '../../core/record-key.js';
 import { TransitionEvents } from '../events/member-transitions.js';
-import { ApiHostView } from '../host/host-view.js';
+import { ApiHostView, type HostChange } from '../host/host-view.js';
 import type { ControllerBase } from '../options.js';
 import { runnable } from '../runtime/manager.js';
 import { FanOut } from '../triggers/fan-out.js';
+import { throughInterest } from '../triggers/interest.js';
 import type { WriteAccess } from './write-access.js';
 
 export interface HostSide {
   members: MemberSet;
+  /** What the records want of the members. */
+  interest: FleetInterest;
   view: ApiHostView;
   fanOut: FanOut;
   /** The keys of every record the host view holds. */
@@ -22,19 +28,22 @@ export interface HostSide {
 
 /** The member set and the host view, joined by the fan-out. Nothing is started yet. */
 export function observeHost({ opts, logger, hostKc, queue, served, own }: ControllerBase): HostSide {
-  const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger } });
-  let fanOut: FanOut | undefined; // set once the view exists; no event can arrive before then
+  const interest = new FleetInterest();
+  const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger, interest } });
+  let onChange: ((c: HostChange) => void) | undefined; // set once the view exists; no event can arrive before then
   const view = new ApiHostView(hostKc, {
     namespace: opts.namespace,
     sharedDomainNamespace: opts.kubefedNamespace,
     dnsEndpointGroup: opts.dnsEndpointGroup,
     logger,
     members: (q) => members.observationsFor(q),
-    onChange: (c) => fanOut?.host(c),
+    onChange: (c) => onChange?.(c),
+    onRecordsSynced: () => interest.markReady(),
   });
   const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
-  fanOut = new FanOut(view, served, queue, own, allKeys);
-  return { members, view, fanOut, allKeys };
+  const fanOut = new FanOut(view, served, queue, own, allKeys);
+  onChange = throughInterest(interest, (k) => view.record(k), (c) => fanOut.host(c));
+  return { members, interest, view, fanOut, allKeys };
 }
 
 export interface MemberWatch {

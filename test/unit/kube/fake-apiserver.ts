@@ -2,8 +2,9 @@
 // adapters are tested through client-node's real HTTP stack (undici) against a server that
 // keeps list + watch state, which nock interceptors cannot.
 //
-// What it implements: GET of any collection path (list, with a resourceVersion), GET of one
-// object by name (404 when absent), GET with
+// What it implements: GET of any collection path (list, with a resourceVersion and a label
+// selector; a namespaced path answers from the cluster-wide collection when it has none of its
+// own), GET of one object by name (404 when absent), GET with
 // watch=true (replays events after the given resourceVersion, then streams new ones; a
 // resourceVersion older than the last compact() answers 410 Gone, as an HTTP status or as an
 // ERROR event), /readyz, /livez, /healthz, /version, bearer-token checks, and failure switches.
@@ -237,17 +238,34 @@ export class FakeApiServer {
     else this.serveList(url, res);
   }
 
+  /**
+   * The objects a collection path answers with: its own collection, or, for a namespaced path
+   * (`/api/v1/namespaces/shop/services`) that has none, the namespace's objects of the
+   * cluster-wide collection (`/api/v1/services`) the tests fill.
+   */
+  private objectsAt(path: string): FakeObject[] {
+    const own = this.collections.get(path);
+    if (own) return [...own.values()];
+    const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
+    const wide = m ? this.collections.get(`${m[1]}/${m[3]}`) : undefined;
+    if (m && wide) return [...wide.values()].filter((o) => o.metadata.namespace === m[2]);
+    return [...this.collectionOf(path).values()];
+  }
+
   /** Lists; with ?limit= in pages, the continue token being the offset of the next page (as kube-apiserver's is opaque). */
   private serveList(url: URL, res: http.ServerResponse): void {
     const object = objectPath(url.pathname);
     if (object) {
-      const found = this.collections.get(object.collection)?.get(`${object.namespace}/${object.name}`);
+      const found = this.objectsAt(object.collection).find((o) => (o.metadata.namespace ?? '') === object.namespace && o.metadata.name === object.name);
       if (!found) return this.status(res, 404, 'NotFound', `"${object.name}" not found`);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(found));
       return;
     }
-    const all = [...this.collectionOf(url.pathname).values()].sort((a, b) => key(a).localeCompare(key(b)));
+    const selected = matchesLabels(url.searchParams.get('labelSelector') ?? '');
+    const all = this.objectsAt(url.pathname)
+      .filter(selected)
+      .sort((a, b) => key(a).localeCompare(key(b)));
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const from = Number(url.searchParams.get('continue') || '0');
     const items = limit > 0 ? all.slice(from, from + limit) : all;
@@ -304,6 +322,22 @@ function objectPath(path: string): { collection: string; namespace: string; name
   }
   if (rest.length !== 2) return undefined;
   return { collection: `/${segments.slice(0, segments.length - 1).join('/')}`, namespace, name: rest[1] ?? '' };
+}
+
+/** A label selector's test: `k=v`, `k==v`, `k!=v` and `k in (a,b)` terms, all of which must hold. */
+function matchesLabels(selector: string): (o: FakeObject) => boolean {
+  const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  const tests = terms.map((raw) => {
+    const t = raw.trim();
+    const set = /^(\S+)\s+in\s+\(([^)]*)\)$/.exec(t);
+    if (set) return (l: Record<string, string>) => set[2]!.split(',').map((v) => v.trim()).includes(l[set[1]!] ?? '\0');
+    const ne = /^([^!=]+)!=(.*)$/.exec(t);
+    if (ne) return (l: Record<string, string>) => l[ne[1]!] !== ne[2];
+    const eq = /^([^=]+)==?(.*)$/.exec(t);
+    if (eq) return (l: Record<string, string>) => l[eq[1]!] === eq[2];
+    return (l: Record<string, string>) => t in l;
+  });
+  return (o) => tests.every((test) => test(o.metadata.labels ?? {}));
 }
 
 /** A one-context KubeConfig pointing at `server` with a bearer token. */

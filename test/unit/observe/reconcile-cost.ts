@@ -13,7 +13,7 @@ import { type HostView, type HostWrites } from '../../../src/controller/host/por
 import { keyOf, type RecordKey } from '../../../src/core/record-key.js';
 import { MemberSet, type Observer } from '../../../src/observe/members.js';
 import { ClusterIndex, project, type RecordQuery } from '../../../src/observe/projections.js';
-import type { MemberChange } from '../../../src/observe/member.js';
+import type { MemberChange, MemberLink } from '../../../src/observe/member.js';
 import type { MemberConfig } from '../../../src/observe/sources/member-config.js';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -43,6 +43,9 @@ class IndexedObserver implements Observer {
   }
   counts(): Record<string, number> {
     return this.index.counts();
+  }
+  link(): MemberLink {
+    return { heartbeatTimeoutMs: 3000, seen: {} };
   }
 }
 
