@@ -7,7 +7,7 @@ import type { ObservedIngress, ObservedService } from '../core/observation.js';
 import { MultiMap, identityMultiMap } from '../core/multimap.js';
 import { normaliseName } from '../core/names.js';
 import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
-import type { LoadBalancerIngress } from '../api/schema.js';
+import type { LoadBalancerIngress, RecordKind } from '../api/schema.js';
 
 /** One value, or any other number of them as an array (none: NONE). */
 type OneOrMany<T> = T | readonly T[];
@@ -105,12 +105,16 @@ function splitKey(k: string): [string, string] | undefined {
   return slash < 0 ? undefined : [k.slice(0, slash), k.slice(slash + 1)];
 }
 
-/** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
+/**
+ * What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts
+ * (normalised); for a RouteDNSRecord, the route it names (kind and name, in its namespace).
+ */
 export interface RecordQuery {
-  kind: 'IngressDNSRecord' | 'ServiceDNSRecord';
+  kind: RecordKind;
   namespace: string;
   name: string;
   hosts?: readonly string[];
+  route?: { kind: string; name: string };
 }
 
 /** A LoadBalancer Service without its ready endpoint count (which comes from EndpointSlices). */
