@@ -7,11 +7,11 @@ import { Type } from '@sinclair/typebox';
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /** The route kinds a RouteDNSRecord can name; TCPRoute and UDPRoute have no hostnames. */
-export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
 /** Route kinds without spec.hostnames: their names can only come from the record. */
-export const ROUTE_KINDS_WITHOUT_HOSTNAMES: readonly RouteKind[] = ['TCPRoute', 'UDPRoute'];
+const ROUTE_KINDS_WITHOUT_HOSTNAMES: readonly RouteKind[] = ['TCPRoute', 'UDPRoute'];
 
 export const RouteRef = Type.Object({
   kind: Type.Union(

@@ -76,6 +76,12 @@ addProviderOptions(program.command('run'))
       .argParser(dur)
       .env('MCDNS_HEARTBEAT_INTERVAL'),
   )
+  .addOption(
+    new Option('--gateway-discovery-interval <duration>', 'how often a member is asked again for the Gateway API kinds it serves, while a route kind a RouteDNSRecord names is missing there')
+      .default(30_000, '30s')
+      .argParser(dur)
+      .env('MCDNS_GATEWAY_DISCOVERY_INTERVAL'),
+  )
   .addOption(new Option('--workers <n>', 'records reconciled at once (a record waiting for its DNS provider batch gives its place back)').default(64).argParser(Number).env('MCDNS_WORKERS'))
   .addOption(
     new Option('--metrics-address <host:port>', 'serve /metrics, /healthz and /readyz here (e.g. :8080, 127.0.0.1:8080; 0 = off)')

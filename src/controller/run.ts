@@ -12,7 +12,8 @@
 // (bounded by the offline grace), so a cold start does not publish half the members.
 import type { DirectOutputs } from '../apply/outputs.js';
 import { describeProviderConfig } from '../apply/config.js';
-import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
+import { RECORD_KINDS } from '../api/schema.js';
+import { RECORD_KIND_LABEL, recordKindOfLabel } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { describeError } from '../errors.js';
 import type { Prober } from '../health/index.js';
@@ -202,13 +203,13 @@ function metricSources({ queue }: ControllerBase, { members, view }: HostSide): 
     objectsSeen: () => members.links().flatMap((l) => Object.entries(l.seen).map(([kind, objects]) => ({ cluster: l.cluster, kind, objects }))),
     memberLinks: () => members.links(),
     records: () =>
-      [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+      RECORD_KINDS.flatMap((kind) => view.records(kind)).map((k) => {
         const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
         return { kind: k.kind, status: c?.status, reason: c?.reason };
       }),
     publishedEndpoints: () =>
       view.dnsEndpointList().map((ep) => ({
-        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        kind: recordKindOfLabel(ep.metadata.labels?.[RECORD_KIND_LABEL]) ?? 'IngressDNSRecord',
         endpoints: endpointCount(ep.spec),
       })),
   };

@@ -23,19 +23,13 @@ import type { ProbeTarget } from './health-status.js';
 import { normaliseName } from './names.js';
 import type { ClusterObservation, ObservedGateway, ObservedRoute } from './observation.js';
 import { mergePools, targetPool, type TargetPool } from './target-selection.js';
+import type { RecordCondition } from './status.js';
 import { compareText } from './targets.js';
 import { chooseTtl } from './ttl.js';
 import { noClustersVerdict, noTargetsVerdict, unavailability, type ReadyVerdict } from './verdict.js';
 
 /** The condition that names the hosts a route record does not publish because the route does not serve them. */
 export const HOSTS_DROPPED = 'HostsDropped';
-
-export interface RecordCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-}
 
 export interface DesiredRoute {
   endpoints: Endpoint[];
@@ -64,8 +58,15 @@ interface RouteClusterView {
   notes: string[];
 }
 
-export function routeName(record: RouteDNSRecord): string {
+function routeName(record: RouteDNSRecord): string {
   return record.spec.routeRef.name ?? record.metadata.name ?? '';
+}
+
+/** The route a RouteDNSRecord names (kind, namespace, name); undefined when its spec names none (invalid). */
+export function namedRoute(record: RouteDNSRecord): { kind: string; namespace: string; name: string } | undefined {
+  const ref = record.spec?.routeRef as { kind?: unknown; name?: unknown } | undefined;
+  if (typeof ref?.kind !== 'string') return undefined;
+  return { kind: ref.kind, namespace: record.metadata.namespace ?? '', name: typeof ref.name === 'string' ? ref.name : (record.metadata.name ?? '') };
 }
 
 const describeRoute = (record: RouteDNSRecord): string => `${record.spec.routeRef.kind} ${record.metadata.namespace ?? ''}/${routeName(record)}`;
@@ -77,7 +78,7 @@ function routeIn(record: RouteDNSRecord, cluster: ClusterObservation): ObservedR
 }
 
 /** The record's hosts, normalised, sorted, once each. */
-export function routeRecordHosts(record: RouteDNSRecord): string[] {
+function routeRecordHosts(record: RouteDNSRecord): string[] {
   return [...new Set((record.spec.hosts ?? []).map(normaliseName).filter((h) => h !== ''))].sort(compareText);
 }
 

@@ -10,18 +10,20 @@ import {
   type Endpoint,
   type IngressDNSRecord,
   type RecordHealthStatus,
+  type RouteDNSRecord,
   type ServiceDNSRecord,
 } from '../../api/schema.js';
 import { formatProblems, validateObject } from '../../api/validate.js';
 import { desiredForIngressRecord, recordHosts } from '../../core/desired-ingress.js';
 import { desiredForServiceRecord } from '../../core/desired-service.js';
+import { desiredForRouteRecord, namedRoute } from '../../core/desired-route.js';
 import { domainOf, serviceNames } from '../../core/service-names.js';
 import { healthCheckProblems } from '../../health/spec.js';
 import { contestedNote, judgeClaims, lostMessage, withoutNames, type Claim } from '../../core/claims.js';
 import { boundedMessage } from '../../core/verdict.js';
 import { dnsEndpointName } from '../../core/dnsendpoint.js';
 import type { ClusterObservation } from '../../core/observation.js';
-import type { RecordStatus, Verdict } from '../../core/status.js';
+import type { RecordCondition, RecordStatus, Verdict } from '../../core/status.js';
 import { recordedVerdicts, withRecorded, type HealthInput, type HealthView } from '../../core/health-input.js';
 import type { ProbeTarget } from '../../core/health-status.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
@@ -36,6 +38,10 @@ interface Desired {
   domain?: string;
   probeTargets?: ProbeTarget[];
   health?: RecordHealthStatus;
+  /** Names the record claims whatever their targets (a RouteDNSRecord's, from its route). */
+  names?: string[];
+  /** Conditions of the kind beside Ready (a RouteDNSRecord's HostsDropped). */
+  conditions?: RecordCondition[];
 }
 
 /** A valid record's outputs: the core's answer and what is left of it after claims and policy. */
@@ -72,19 +78,22 @@ export function decide(ctx: ReconcileContext, key: RecordKey, record: DNSRecord)
   }
   if (problems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) } };
 
-  const members = ctx.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
+  const route = key.kind === 'RouteDNSRecord' ? namedRoute(record as RouteDNSRecord) : undefined;
+  const members = ctx.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : [], route);
   const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
   const health = healthInput(ctx, key, record, recorded);
   const desired: Desired =
     key.kind === 'IngressDNSRecord'
       ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
-      : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+      : key.kind === 'RouteDNSRecord'
+        ? desiredForRouteRecord(record as RouteDNSRecord, members, health)
+        : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
   const check = record.spec.healthCheck;
-  const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints)) : [];
+  const checkProblems = check ? healthCheckProblems(check, ownNames(record, domain, desired.endpoints, desired.names)) : [];
   if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
   // One owner per name: names an older record holds leave every output of this one.
-  const { endpoints, ready } = claim(ctx, key, record, domain, desired.endpoints, desired.ready);
-  const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
+  const { endpoints, ready } = claim(ctx, key, record, domain, desired);
+  const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0 || (m.routes?.length ?? 0) > 0).map((m) => m.cluster);
   return { members, recorded, desired, endpoints, ready, clusters };
 }
 
@@ -120,16 +129,10 @@ export function withPublished(health: RecordHealthStatus | undefined, published:
  * NameConflict naming the holder). The record's other names still publish; a holder of a
  * contested name hears who else claims it.
  */
-function claim(
-  ctx: ReconcileContext,
-  key: RecordKey,
-  record: DNSRecord,
-  domain: Domain | undefined,
-  endpoints: Endpoint[],
-  ready: Verdict,
-): { endpoints: Endpoint[]; ready: Verdict } {
+function claim(ctx: ReconcileContext, key: RecordKey, record: DNSRecord, domain: Domain | undefined, desired: Desired): { endpoints: Endpoint[]; ready: Verdict } {
+  const { endpoints, ready } = desired;
   const index = ctx.options.claims;
-  let names = ownNames(record, domain, endpoints);
+  let names = ownNames(record, domain, endpoints, desired.names);
   const decision = ctx.options.namePolicy?.decide(key.namespace, names);
   const denied = decision?.denied ?? [];
   if (decision) names = decision.allowed;
@@ -172,8 +175,8 @@ function healthInput(ctx: ReconcileContext, key: RecordKey, record: DNSRecord, r
 }
 
 /** The names a record publishes or may publish: its probes may present only these as Host / SNI. */
-function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[]): string[] {
-  const names = new Set(endpoints.map((e) => normaliseName(e.dnsName)));
+function ownNames(record: DNSRecord, domain: Domain | undefined, endpoints: Endpoint[], claimed: string[] = []): string[] {
+  const names = new Set([...endpoints.map((e) => normaliseName(e.dnsName)), ...claimed]);
   if ('hosts' in record.spec) for (const h of recordHosts(record as IngressDNSRecord)) names.add(h);
   if (domain) {
     const service = serviceNames(record as ServiceDNSRecord, domainOf(domain));
