@@ -18,7 +18,7 @@ import { normaliseName } from '../core/names.js';
  * `beforeWrite` runs right before every write request to a provider and throws to refuse it:
  * the controller's leader gate.
  */
-export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void): NamedSink[] {
+export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void, holder?: (name: string) => string | undefined): NamedSink[] {
   return settings.providers.map((p) => ({
     name: p.provider,
     sink: sinkFromConfig(p, settings.sink, log, {}, {
@@ -26,6 +26,7 @@ export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?:
       onBatch: (_zone, changes) => observeProviderBatch(p.provider, changes),
       onZoneRead: (_zone, reason) => observeProviderZoneRead(p.provider, reason),
       ...(beforeWrite ? { beforeWrite } : {}),
+      ...(holder ? { holder } : {}),
     }),
   }));
 }

@@ -81,9 +81,9 @@ function startController(opts: ControllerOptions, logger: Logger = createLogger(
   const { transitions, kubefed } = watchMembers(base, host, access);
 
   // ---- reconciling ----
-  const direct = providerOutputs(base, writing);
-  const prober = startProber(base, elector !== undefined);
   const { claims, namePolicy } = nameOwnership(base, host.allKeys);
+  const direct = providerOutputs(base, writing, claims);
+  const prober = startProber(base, elector !== undefined);
   const reconciler = new Reconciler(host.view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
     direct,

@@ -10,6 +10,8 @@ COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 # Prometheus v3.16.0 is module version v0.316.0 (Prometheus tags its Go module v0.<major><minor>).
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
+# The Gateway API CRDs the member API servers of the test bed serve (RouteDNSRecord tests).
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
 CACHE="${MCDNS_CACHE:-$HOME/.cache/mcdns}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -94,6 +96,22 @@ go_install coredns "$COREDNS_VERSION" github.com/coredns/coredns
 # go-installable as is. promtool is a big build (Prometheus's whole query engine).
 go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
 go_install promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool
+
+# Gateway API CRDs: the Go module sigs.k8s.io/gateway-api carries them in config/crd/; the
+# standard channel's Gateway, GatewayClass and the five route kinds are copied to the cache.
+GWAPI="$CACHE/gateway-api-$GATEWAY_API_VERSION"
+if [ ! -f "$GWAPI/.complete" ]; then
+  log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (Go module sigs.k8s.io/gateway-api)"
+  gwtmp=$(mktemp -d)
+  gwdir=$(cd "$gwtmp" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  rmdir "$gwtmp"
+  [ -n "$gwdir" ] && [ -d "$gwdir/config/crd/standard" ] || { log "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has no config/crd/standard"; exit 1; }
+  rm -rf "$GWAPI" && mkdir -p "$GWAPI"
+  for kind in gatewayclasses gateways httproutes grpcroutes tlsroutes tcproutes udproutes; do
+    cp "$gwdir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml" "$GWAPI/"
+  done
+  chmod 0644 "$GWAPI"/*.yaml && touch "$GWAPI/.complete"
+fi
 
 # kube-apiserver (and kubectl, used by the demo and the manifest tests) are not go-installable:
 # k8s.io/kubernetes points its staging modules at ./staging with replace directives. Build them

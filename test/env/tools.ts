@@ -11,6 +11,8 @@ export const versions = {
   helm: process.env['HELM_VERSION'] ?? 'v4.3.2',
   /** Go module version of Prometheus (v0.316.0 is Prometheus v3.16.0), for promtool. */
   prometheus: process.env['PROMETHEUS_VERSION'] ?? 'v0.316.0',
+  /** Release of the Gateway API CRDs the member API servers serve (sigs.k8s.io/gateway-api). */
+  gatewayApi: process.env['GATEWAY_API_VERSION'] ?? 'v1.6.3',
 };
 
 const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
@@ -57,3 +59,13 @@ export const bins = {
   helm: () => cachedBinary('helm', versions.helm),
   promtool: () => cachedBinary('promtool', versions.prometheus),
 };
+
+/**
+ * The Gateway API standard-channel CRDs (GatewayClass, Gateway and the five route kinds), as
+ * install-tools.sh cached them from the Go module; throws a clear Error if they are missing.
+ */
+export function gatewayApiCrds(): string[] {
+  const dir = path.join(cacheDir, `gateway-api-${versions.gatewayApi}`);
+  if (!fs.existsSync(path.join(dir, '.complete'))) throw new Error(`Gateway API ${versions.gatewayApi} CRDs not found in ${dir}: ${INSTALL_HINT}`);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+}

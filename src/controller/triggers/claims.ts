@@ -7,7 +7,7 @@
 // When the claimants of a name change, the other claimants of that name are handed to
 // `onChange` (the controller queues them): a loser whose holder let go takes the name over
 // within one reconcile, and a holder learns at once that someone else claims its name.
-import { compareClaims, type Claim } from '../../core/claims.js';
+import { compareClaims, holderOf, type Claim } from '../../core/claims.js';
 import { MultiMap } from '../../core/multimap.js';
 import { normaliseName } from '../../core/names.js';
 
@@ -29,6 +29,11 @@ export class ClaimIndex {
   /** The claims on one name. */
   claimsOn(name: string): Claim[] {
     return this.byName.get(normaliseName(name));
+  }
+
+  /** The claim that holds a name (the oldest), if any. */
+  holder(name: string): Claim | undefined {
+    return holderOf(this.claimsOn(name));
   }
 
   /** The names a record claims now. */

@@ -3,7 +3,9 @@
 // caches (readiness) before they reconcile.
 import { readFileSync } from 'node:fs';
 import { DirectOutputs, leaderGate, sinksFrom } from '../../apply/outputs.js';
+import type { RecordKind } from '../../api/schema.js';
 import { keyOf, parseKey, type RecordKey } from '../../core/record-key.js';
+import { resourceId } from '../../plan/ownership.js';
 import { Prober, ProbePolicy } from '../../health/index.js';
 import { observeProbe } from '../../metrics/metrics.js';
 import type { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
@@ -22,8 +24,13 @@ import type { WriteAccess } from './write-access.js';
  * The direct DNS providers. Provider writes pass the same gate as host writes: a replica that
  * lost the Lease writes nothing more to a DNS provider either.
  */
-export function providerOutputs({ opts, logger, queue }: ControllerBase, writing: () => boolean): DirectOutputs {
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing)));
+export function providerOutputs({ opts, logger, queue }: ControllerBase, writing: () => boolean, claims: ClaimIndex): DirectOutputs {
+  // A name handed from one record to another is taken over by the new holder in one write.
+  const holder = (name: string): string | undefined => {
+    const h = claims.holder(name);
+    return h && resourceId(h.kind as RecordKind, h.namespace, h.name);
+  };
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing), holder));
   direct.onRepublished((k) => queue.add(keyOf(k)));
   return direct;
 }
