@@ -22,7 +22,7 @@ const output = () => new Option('-o, --output <format>', 'table or json').choice
 
 program
   .command('validate')
-  .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
+  .description('check IngressDNSRecord, ServiceDNSRecord, RouteDNSRecord and Domain YAML offline (multi-document files too)')
   .argument('<file...>', 'YAML files')
   .addOption(output())
   .action((files: string[], opts: { output: 'table' | 'json' }) => {
