@@ -6,7 +6,7 @@
 //   scale     --records N[,N...] --clusters K [--zones Z] [--workers W] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
-//             [--pdns-api-rectify on|off]
+//             [--pdns-api-rectify on|off] [--source ingress|route]
 //   scale-chart --from FILE.json[,FILE.json...] --chart FILE.svg [--json FILE]
 //             (redraws the chart of earlier scale runs; several files are merged into one result)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,11 @@ function int(name: string, raw: string | undefined): number {
 function onOff(name: string, raw: string): boolean {
   if (raw !== 'on' && raw !== 'off') throw new Error(`--${name} must be on or off (got "${raw}")`);
   return raw === 'on';
+}
+
+function fleetSource(raw: string): 'ingress' | 'route' {
+  if (raw !== 'ingress' && raw !== 'route') throw new Error(`--source must be ingress or route (got "${raw}")`);
+  return raw;
 }
 
 async function main(): Promise<void> {
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
         records: (values.records as string).split(',').map((r) => int('records', r.trim())),
         clusters: int('clusters', values.clusters),
         zones: int('zones', values.zones),
+        source: fleetSource(values.source as string),
         workers: values.workers !== undefined ? int('workers', values.workers) : undefined,
         bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency']),
         changes: int('changes', values.changes ?? '50'),

@@ -14,6 +14,10 @@
 //   steady       60 s with nothing changing: host writes, provider writes and reads.
 //   changes      single load-balancer changes in a member: → DNSEndpoint (watch) and → PowerDNS
 //                answer (DNS query), one at a time.
+//   --source route  the fleet is N RouteDNSRecords, and in each member an HTTPRoute and a Gateway
+//                per record (the Gateway API CRDs installed in every member), the Gateway's
+//                status.addresses the record's address there and the route accepted through
+//                /status; a change moves a Gateway's address. Same names, targets and zones.
 //   ExternalDNS  mcdns stopped; ExternalDNS (--source=crd --provider=pdns --registry=txt) on the
 //                same N DNSEndpoints → PowerDNS B holding all N: with its kube client rate limit
 //                lifted (--kube-api-qps/--kube-api-burst), then with its defaults (5 QPS), each
@@ -36,7 +40,7 @@ import { diffRecord } from '../env/prom.js';
 import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { versions } from '../env/tools.js';
 import { installMcdnsCrds } from '../env/workloads.js';
-import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
+import { dnsEndpointBody, Fleet, FLOOR_NS, gatewayBody, ingressBody, NS, recordBody, recordStatus, routeAccepted, routeBody, type FleetSource } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsProcessEnv } from './options.js';
@@ -51,6 +55,8 @@ export interface ScaleOptions {
   clusters: number;
   /** DNS zones the records are spread over (default 1). */
   zones: number;
+  /** What the records name in the members: Ingresses (default) or HTTPRoutes with their Gateways. */
+  source: FleetSource;
   /** mcdns --workers, and the bare client's concurrency for the floor (default: mcdns's default). */
   workers?: number;
   /** Requests in flight per API server while creating the fleet. */
@@ -158,6 +164,7 @@ type Log = (s: string) => void;
 const RECORDS = '/apis/multiclusterdns.kubefed.io/v1alpha1';
 const DNSENDPOINTS = '/apis/externaldns.k8s.io/v1alpha1';
 const INGRESSES = '/apis/networking.k8s.io/v1';
+const GATEWAY_API = '/apis/gateway.networking.k8s.io/v1';
 const LEASE_DURATION_S = 15;
 /** client-go's and mcdns's renew deadline: 2/3 of the lease duration. */
 const RENEW_DEADLINE_MS = Math.round((LEASE_DURATION_S * 1000 * 2) / 3);
@@ -174,7 +181,7 @@ export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (parti
   log(`machine: ${JSON.stringify(machine)}`);
   const runs: ScaleRun[] = [];
   for (const n of opts.records) {
-    log(`=== scale: ${n} records × ${opts.clusters} member clusters, ${opts.zones} zone(s), ${workers} workers`);
+    log(`=== scale: ${n} ${opts.source === 'route' ? 'RouteDNSRecords' : 'records'} × ${opts.clusters} member clusters, ${opts.zones} zone(s), ${workers} workers`);
     const runner = new ScaleRunner(n, { ...opts, workers }, log);
     try {
       runs.push(await runner.run());
@@ -249,7 +256,7 @@ class ScaleRunner {
     private readonly opts: ScaleOptions & { workers: number },
     private readonly log: Log,
   ) {
-    this.fleet = new Fleet(n, opts.clusters, opts.zones);
+    this.fleet = new Fleet(n, opts.clusters, opts.zones, opts.source);
     this.tracker = new EndpointTracker(this.fleet);
     this.records = new RecordTracker(this.fleet);
   }
@@ -345,7 +352,8 @@ class ScaleRunner {
   private async startServers(): Promise<Servers> {
     const { fleet, opts } = this;
     this.log(`starting etcd, ${1 + opts.clusters} kube-apiservers and two PowerDNS servers`);
-    const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
+    const gatewayApi = fleet.source === 'route' ? fleet.members() : [];
+    const bed = await startBed({ members: fleet.members(), powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000, gatewayApi });
     this.bed = bed;
     const pdnsA = bed.powerdns!;
     // ExternalDNS sends one PATCH per zone with every change: at 10,000 records that is 20,000
@@ -377,14 +385,16 @@ class ScaleRunner {
   private async createFleet(s: Servers): Promise<void> {
     const { n, fleet, opts } = this;
     const members = fleet.members();
-    this.log(`creating ${n} IngressDNSRecords on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
+    const route = fleet.source === 'route';
+    const what = route ? `${n} HTTPRoutes (accepted) and ${n} Gateways with addresses` : `${n} Ingresses with load-balancer status`;
+    this.log(`creating ${n} ${fleet.recordKind()}s on the host and ${what} in each of ${members.length} members`);
     const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
     const progress = (what: string) => (done: number) => {
       if (done % step === 0) this.log(`  ${what}: ${done}/${n}`);
     };
     await Promise.all([
       bounded(n, opts.bulkConcurrency, async (i) => {
-        await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
+        await s.host.post(`${RECORDS}/namespaces/${NS}/${fleet.recordPlural()}`, recordBody(fleet, NS, i), [409]);
       }, progress('host records')),
       ...members.map((m, j) =>
         bounded(
@@ -392,12 +402,19 @@ class ScaleRunner {
           opts.bulkConcurrency,
           async (i) => {
             const r = s.rest[m]!;
+            if (route) {
+              await r.post(`${GATEWAY_API}/namespaces/${NS}/gateways`, gatewayBody(fleet, i), [409]);
+              await r.mergePatch(`${GATEWAY_API}/namespaces/${NS}/gateways/${fleet.name(i)}/status`, { status: { addresses: [{ type: 'IPAddress', value: fleet.addr(j + 1, i) }] } });
+              await r.post(`${GATEWAY_API}/namespaces/${NS}/httproutes`, routeBody(fleet, i), [409]);
+              await r.mergePatch(`${GATEWAY_API}/namespaces/${NS}/httproutes/${fleet.name(i)}/status`, { status: routeAccepted(fleet, i) });
+              return;
+            }
             await r.post(`${INGRESSES}/namespaces/${NS}/ingresses`, ingressBody(fleet, i), [409]);
             await r.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
               status: { loadBalancer: { ingress: [{ ip: fleet.addr(j + 1, i) }] } },
             });
           },
-          j === 0 ? progress(`${m} Ingresses (the other members alike)`) : undefined,
+          j === 0 ? progress(`${m} ${route ? 'Gateways and HTTPRoutes' : 'Ingresses'} (the other members alike)`) : undefined,
         ),
       ),
     ]);
@@ -415,7 +432,7 @@ class ScaleRunner {
     const records: KubeObject[] = new Array(n);
     await this.timed('floor records', () =>
       bounded(n, opts.bulkConcurrency, async (i) => {
-        records[i] = (await s.host.post<KubeObject>(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`, recordBody(fleet, FLOOR_NS, i))).body;
+        records[i] = (await s.host.post<KubeObject>(`${RECORDS}/namespaces/${FLOOR_NS}/${fleet.recordPlural()}`, recordBody(fleet, FLOOR_NS, i))).body;
       }),
     );
     this.log(`floor: a bare client makes ${n} DNSEndpoint creates + ${n} record status updates, ${opts.workers} at a time`);
@@ -423,7 +440,7 @@ class ScaleRunner {
     await bounded(n, opts.workers, async (i) => {
       const rec = records[i]!;
       await s.host.post(`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, dnsEndpointBody(fleet, FLOOR_NS, i, rec));
-      await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
+      await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/${fleet.recordPlural()}/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
     });
     const floorS = secs(performance.now() - t0);
     this.log(`  floor: ${floorS} s`);
@@ -434,7 +451,8 @@ class ScaleRunner {
   private async watch(s: Servers): Promise<void> {
     const onError = (what: string) => (e: Error) => this.log(`  (watch ${what}: ${e.message}; watching again)`);
     await s.host.listWatch<EndpointObject>(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints`, this.tracker.on, this.abort.signal, { onError: onError('dnsendpoints') });
-    await s.host.listWatch<RecordObject>(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, this.records.on, this.abort.signal, { onError: onError('ingressdnsrecords') });
+    const plural = this.fleet.recordPlural();
+    await s.host.listWatch<RecordObject>(`${RECORDS}/namespaces/${NS}/${plural}`, this.records.on, this.abort.signal, { onError: onError(plural) });
     await s.host.listWatch<LeaseObject>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, this.lease.on, this.abort.signal, { onError: onError('leases') });
   }
 
@@ -575,9 +593,13 @@ class ScaleRunner {
       const ip = fleet.change(m, i, c);
       tracker.watchIp(ip);
       const c0 = performance.now();
-      await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
-        status: { loadBalancer: { ingress: [{ ip }] } },
-      });
+      if (fleet.source === 'route') {
+        await s.rest[`member${m}`]!.mergePatch(`${GATEWAY_API}/namespaces/${NS}/gateways/${fleet.name(i)}/status`, { status: { addresses: [{ type: 'IPAddress', value: ip }] } });
+      } else {
+        await s.rest[`member${m}`]!.mergePatch(`${INGRESSES}/namespaces/${NS}/ingresses/${fleet.name(i)}/status`, {
+          status: { loadBalancer: { ingress: [{ ip }] } },
+        });
+      }
       let dnsAt: number | undefined;
       const until = c0 + opts.changeTimeoutS * 1000;
       while (performance.now() < until) {
@@ -613,7 +635,7 @@ class ScaleRunner {
     if (tracker.statusesObserved > 0) {
       this.log(`  resetting ${tracker.statusesObserved} DNSEndpoint statuses`);
       await bounded(n, opts.bulkConcurrency, async (i) => {
-        await s.host.mergePatch(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints/ingress-${fleet.name(i)}/status`, { status: { observedGeneration: 0 } });
+        await s.host.mergePatch(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints/${fleet.dnsEndpointName(i)}/status`, { status: { observedGeneration: 0 } });
       });
       const until = Date.now() + 60_000;
       while (tracker.statusesObserved > 0 && Date.now() < until) await sleep(200);

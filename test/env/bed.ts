@@ -127,10 +127,10 @@ export async function startBed(opts: BedOptions = {}): Promise<Bed> {
     const coredns = (corednsR as PromiseFulfilledResult<CoreDnsHandle | undefined>).value;
     const kubeconfigPath = kube.kubeconfigPath;
 
-    for (const member of opts.gatewayApi ?? []) {
-      if (!members.includes(member)) throw new Error(`test bed: gatewayApi names "${member}", which is no member`);
-      await step(`Gateway API CRDs on ${member}`, timings, () => installGatewayApi(kubeconfigPath, member, kubeConfigFor(kubeconfigPath, member)));
-    }
+    for (const member of opts.gatewayApi ?? []) if (!members.includes(member)) throw new Error(`test bed: gatewayApi names "${member}", which is no member`);
+    await Promise.all(
+      (opts.gatewayApi ?? []).map((member) => step(`Gateway API CRDs on ${member}`, timings, () => installGatewayApi(kubeconfigPath, member, kubeConfigFor(kubeconfigPath, member)))),
+    );
     if (opts.installDnsEndpointCrd ?? true) {
       await step('DNSEndpoint CRD on host', timings, () => installDnsEndpointCrd(kubeConfigFor(kubeconfigPath, host), opts.dnsEndpointCrd));
     }
