@@ -10,8 +10,8 @@ import { gatewayApiCrds } from './tools.js';
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';
 /** The GatewayClass every test Gateway names, and the controller that "accepts" routes. */
-export const TEST_GATEWAY_CLASS = 'mcdns-test';
-export const TEST_CONTROLLER = 'mcdns.test/gateway-controller';
+const TEST_GATEWAY_CLASS = 'mcdns-test';
+const TEST_CONTROLLER = 'mcdns.test/gateway-controller';
 
 type RouteKindName = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
 const plural = (kind: string): string => `${kind.toLowerCase()}s`;
@@ -138,8 +138,4 @@ export async function setRouteParents(kc: KubeConfig, kind: RouteKindName, ns: s
     })),
   };
   await api.replaceNamespacedCustomObjectStatus({ ...base, body: { ...current, status } });
-}
-
-export async function deleteRoute(kc: KubeConfig, kind: RouteKindName, ns: string, name: string): Promise<void> {
-  await kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: plural(kind), name });
 }
