@@ -11,7 +11,7 @@ export const program = new Command();
 program
   .name('mcdns')
   .description(
-    'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
+    'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord (and RouteDNSRecord for Gateway API routes) in, ExternalDNS DNSEndpoints out',
   )
   .showHelpAfterError()
   // Boolean environment variables mean what they say (true/false/1/0), or stop the command.
@@ -126,7 +126,7 @@ addProviderOptions(program.command('run'))
     ),
   )
   .addOption(
-    new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, or Services by readiness) without a recordTTL; 0 = 180s like other names')
+    new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, Services by readiness, route records) without a recordTTL; 0 = 180s like other names')
       .default(DEFAULT_HEALTH_CHECKED_TTL * 1000, `${DEFAULT_HEALTH_CHECKED_TTL}s`)
       .argParser(dur)
       .env('MCDNS_HEALTH_CHECKED_TTL'),
