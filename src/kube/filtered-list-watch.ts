@@ -23,7 +23,8 @@ type Verb = 'add' | 'update' | 'delete';
 type Arrival = 'listed' | 'event' | 'read';
 
 export interface FilteredListWatchOptions<T> {
-  labelSelector?: string;
+  /** A server-side filter; a function is asked again at each (re)connect (see reselect()). */
+  labelSelector?: string | (() => string | undefined);
   fieldSelector?: string;
   /** Counts objects as they arrive, kept or not (cheap: it runs per watch event). */
   arrived?(how: Arrival, kept: number, dropped: number): void;
@@ -77,6 +78,11 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
   private readonly pending = new Set<PendingRead<T>>();
   /** Objects of the resource on the server, as its lists and events tell (kept or not). */
   private population = 0;
+  /** A watch request is being opened (its answer has not come yet). */
+  private connecting = false;
+  /** reselect() asked for a new watch: the one open (or opening) goes. */
+  private reselectAsked = false;
+  private readonly reselected: Array<() => void> = [];
 
   constructor(
     private readonly path: string,
@@ -102,6 +108,7 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
   async stop(): Promise<void> {
     this.stopped = true;
     this.firstListDone();
+    this.settleReselects();
     this.request?.abort();
     this.request = undefined;
   }
@@ -165,12 +172,27 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     }
   }
 
+  /**
+   * Opens the watch again, from where it is (no re-list), with the label selector as it is now;
+   * resolves once the new watch is open. Objects that the new selector lets through and that
+   * changed before it are not in its stream: the caller reads them (read()) after this resolves.
+   */
+  reselect(): Promise<void> {
+    if (this.stopped || (!this.request && !this.connecting)) return Promise.resolve(); // the next connect takes it
+    const opened = new Promise<void>((r) => this.reselected.push(r));
+    this.reselectAsked = true;
+    if (this.request) this.request.abort();
+    return opened;
+  }
+
   /** Lets go of kept objects of `namespace` that `drop` names, reporting each as deleted. */
   forget(namespace: string, drop: (obj: T) => boolean): void {
     for (const obj of this.inNamespace(namespace)) if (drop(obj)) this.remove(obj);
   }
 
   private applyRead(answer: ReadAnswer, pending: PendingRead<T>): void {
+    // Behind a label selector the read may bring objects the lists and events never counted.
+    const uncounted = this.labelSelector() !== undefined;
     let kept = 0;
     // Selected again: what is wanted may have shrunk while the read ran.
     for (const raw of answer.candidates) {
@@ -179,6 +201,7 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
       const obj = this.select(raw);
       if (obj) {
         kept++;
+        if (uncounted && !this.has(obj)) this.population++;
         this.put(obj);
       } else {
         this.removeKey(k);
@@ -187,8 +210,14 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     this.opts.arrived?.('read', kept, answer.candidates.length - kept + answer.dropped);
     for (const obj of this.inNamespace(pending.scope.namespace)) {
       const k = keyOf(obj);
-      if (!answer.present.has(k) && !pending.touched.has(k) && pending.scope.covers(obj)) this.remove(obj);
+      if (answer.present.has(k) || pending.touched.has(k) || !pending.scope.covers(obj)) continue;
+      if (uncounted) this.population = Math.max(0, this.population - 1);
+      this.remove(obj);
     }
+  }
+
+  private has(obj: T): boolean {
+    return this.objects.get(obj.metadata?.namespace ?? '')?.has(obj.metadata?.name ?? '') ?? false;
   }
 
   // ---- list and watch, as ListWatch does them ----
@@ -197,12 +226,17 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     this.request?.abort();
     this.request = undefined;
     const code = (err as { statusCode?: number; code?: number } | null)?.statusCode ?? (err as { code?: number } | null)?.code;
-    if (err && code === 410) {
+    if (err && this.reselectAsked && !this.stopped) {
+      // Our own abort, for a new selector: reconnect at once from where the watch was.
+      this.reselectAsked = false;
+      this.reconnectDelayMs = 0;
+    } else if (err && code === 410) {
       this.resourceVersion = '';
     } else if (err && (err as { name?: string }).name === 'TimeoutError') {
       // A client-side timeout already waited the whole request: reconnect at once.
       this.reconnectDelayMs = 0;
     } else if (err) {
+      this.settleReselects();
       this.emit('error', err);
       return;
     }
@@ -217,9 +251,29 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     this.hasConnected = true;
     if (this.stopped) return;
     const query: Record<string, string> = { resourceVersion: this.resourceVersion };
-    if (this.opts.labelSelector !== undefined) query['labelSelector'] = this.opts.labelSelector;
+    const labelSelector = this.labelSelector();
+    if (labelSelector !== undefined) query['labelSelector'] = labelSelector;
     if (this.opts.fieldSelector !== undefined) query['fieldSelector'] = this.opts.fieldSelector;
-    this.request = await this.watch.watch(this.path, query, (phase, obj, raw) => this.onEvent(phase, obj as T | undefined, raw as KubernetesObject), (e) => void this.run(e));
+    this.reselectAsked = false;
+    this.connecting = true;
+    try {
+      this.request = await this.watch.watch(this.path, query, (phase, obj, raw) => this.onEvent(phase, obj as T | undefined, raw as KubernetesObject), (e) => void this.run(e));
+    } finally {
+      this.connecting = false;
+    }
+    // Asked for another selector while this one was being opened: open again.
+    if (this.reselectAsked && this.request) this.request.abort();
+    else this.settleReselects();
+  }
+
+  /** The label selector as it is now. */
+  labelSelector(): string | undefined {
+    const s = this.opts.labelSelector;
+    return typeof s === 'function' ? s() : s;
+  }
+
+  private settleReselects(): void {
+    for (const r of this.reselected.splice(0)) r();
   }
 
   /** Lists and applies the list; false when the list failed (reported as an error). */

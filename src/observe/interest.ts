@@ -42,6 +42,11 @@ export class Wants {
     return this.counts.has(key);
   }
 
+  /** Every key wanted. */
+  keys(): IterableIterator<string> {
+    return this.counts.keys();
+  }
+
   /** Keys wanted. */
   get size(): number {
     return this.counts.size;
@@ -107,6 +112,8 @@ export class FleetInterest {
   private readonly listeners = new Set<InterestListener>();
   private isReady = false;
   private readonly readyWaiters: Array<() => void> = [];
+  /** Every object is wanted (an observer used on its own): nothing to enumerate. */
+  readonly wantsAll: boolean = false;
 
   /**
    * @param waitMs how long refer() waits at most for the members' reads: a member that cannot
@@ -163,6 +170,11 @@ export class FleetInterest {
     return this.services.has(key);
   }
 
+  /** Every Service ("namespace/name") a record reads. */
+  serviceKeys(): IterableIterator<string> {
+    return this.services.keys();
+  }
+
   /** A RouteDNSRecord names this route. */
   wantsRoute(kind: string, namespace: string, name: string): boolean {
     return this.routes.has(routeKey({ kind, namespace, name }));
@@ -214,6 +226,7 @@ export class FleetInterest {
 /** A fleet that wants everything, always ready: for an observer used on its own (tests, tools). */
 export function everything(): FleetInterest {
   const all = new (class extends FleetInterest {
+    override readonly wantsAll = true;
     override wantsIngress(): boolean {
       return true;
     }

@@ -3,6 +3,7 @@
 // or one selected LIST per Service or Ingress, or one LIST of the namespace when many are wanted
 // there at once (a burst of new records). Each read is one round trip to the member, so a record
 // created after its Service existed publishes one round trip later than one whose Service is new.
+// Every read is a LIST (selected by name, label or namespace): the member grants list and watch.
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { backoffDelay } from '../backoff.js';
 import { describeError } from '../errors.js';
@@ -38,8 +39,6 @@ const CONCURRENCY = 8;
 /** Objects per page of a namespace LIST. */
 const PAGE = 500;
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-
-const code = (e: unknown): number | undefined => (e as { code?: number }).code;
 
 export class MemberReads {
   private readonly core: CoreV1Api;
@@ -79,17 +78,14 @@ export class MemberReads {
   }
 
   /**
-   * One object of another resource (a Gateway API route or Gateway) by name, into its own cache:
-   * `get` answers with the object (a 404: there is none). `kind` names it in logs and metrics.
+   * One object of another resource (a Gateway API route or Gateway) by name, into its own cache,
+   * as `one` reads: `list` answers the LIST of the namespace selecting the name (`fieldSelector`).
+   * `kind` names it in logs and metrics.
    */
-  named(kind: string, cache: FilteredListWatch<KubernetesObject>, namespace: string, name: string, get: () => Promise<unknown>): Promise<void> {
+  named(kind: string, cache: FilteredListWatch<KubernetesObject>, namespace: string, name: string, list: (fieldSelector: string) => Promise<unknown>): Promise<void> {
     const scope: ReadScope<KubernetesObject> = { namespace, covers: (o) => objectKey(o)?.name === name };
     return this.runIn(cache, kind, namespace, name, scope, async (take) => {
-      try {
-        take([(await get()) as KubernetesObject]);
-      } catch (e) {
-        if (code(e) !== 404) throw e;
-      }
+      take(((await list(`metadata.name=${name}`)) as KubernetesListObject<KubernetesObject>).items);
     });
   }
 
@@ -123,16 +119,16 @@ export class MemberReads {
     );
   }
 
-  /** One object by name (404: none). */
+  /**
+   * One object by name: a LIST of its namespace selecting the name, not a GET, so that the member
+   * grants mcdns no more than list and watch (manifests/member).
+   */
   private one(kind: 'Service' | 'Ingress', namespace: string, name: string): Promise<void> {
     const scope: ReadScope<KubernetesObject> = { namespace, covers: (o) => objectKey(o)?.name === name };
+    const fieldSelector = `metadata.name=${name}`;
     return this.run(kind, namespace, name, scope, async (take) => {
-      try {
-        const obj = kind === 'Service' ? await this.core.readNamespacedService({ namespace, name }, this.timeout) : await this.networking.readNamespacedIngress({ namespace, name }, this.timeout);
-        take([obj as KubernetesObject]);
-      } catch (e) {
-        if (code(e) !== 404) throw e;
-      }
+      const list = kind === 'Service' ? await this.core.listNamespacedService({ namespace, fieldSelector }, this.timeout) : await this.networking.listNamespacedIngress({ namespace, fieldSelector }, this.timeout);
+      take(list.items as KubernetesObject[]);
     });
   }
 

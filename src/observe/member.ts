@@ -71,6 +71,11 @@ export interface MemberObserverOptions {
   loop?: LoopStalls;
   /** What the fleet's records want (default: everything, for an observer used on its own). */
   interest?: FleetInterest;
+  /**
+   * At most this many Service names in the EndpointSlice watch's label selector (default 1000);
+   * with more, every slice is sent and selected as it arrives.
+   */
+  sliceSelectorNames?: number;
   /** How often Gateway API discovery is asked again while a route kind records name is not served (default 30 s). */
   gatewayDiscoveryMs?: number;
 }
@@ -83,6 +88,8 @@ export interface MemberLink {
   /** Objects of each kind the member holds, as far as its lists and watch events tell. */
   seen: Partial<Record<Kind, number>>;
 }
+
+const splitKey = (k: string): [string, string] => [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)];
 
 /** The Service ("namespace/name") a cached EndpointSlice belongs to. */
 function sliceOf(s: Cached): string | undefined {
@@ -157,11 +164,13 @@ export class MemberObserver {
       logger: this.logger,
       interest: this.interest,
       backends: this.backends,
+      ...(this.opts.sliceSelectorNames !== undefined ? { sliceSelectorNames: this.opts.sliceSelectorNames } : {}),
       on: {
         object: (kind, o, deleted) => this.onObject(kind, o, deleted),
         synced: () => this.evaluate(),
         healthy: () => this.succeeded(),
         error: (kind, err) => this.failed(`${kind} watch: ${describeError(err)}`),
+        selected: (services) => void this.reads?.slices(services.filter((k) => this.stillWanted('EndpointSlice', ...splitKey(k)))),
       },
     });
     this.reads = new MemberReads({
@@ -173,8 +182,7 @@ export class MemberObserver {
       stillWanted: (kind, ns, name) => this.stillWanted(kind, ns, name),
     });
     this.gatewayApi = new GatewayApiObserver({
-      ...{ cluster: this.cluster, kc: this.kc, requestTimeoutMs, tuning: this.opts.watch, logger: this.logger, interest: this.interest, reads: this.reads },
-      discoveryIntervalMs: this.opts.gatewayDiscoveryMs,
+      ...{ cluster: this.cluster, kc: this.kc, requestTimeoutMs, tuning: this.opts.watch, logger: this.logger, interest: this.interest, reads: this.reads, discoveryIntervalMs: this.opts.gatewayDiscoveryMs },
       referBackends: (referrer, services) => this.referBackends(referrer, services),
       readyEndpoints: (svc) => (this.index.readiness(svc) === 'unknown' ? undefined : this.index.readyEndpoints(svc)),
       changed: (routeKind, namespace, name) => this.emit({ kind: 'Route', routeKind, namespace, name }),
@@ -277,12 +285,9 @@ export class MemberObserver {
       watches.caches.Ingress.forget(ns, (i) => !(i instanceof IngressProjection && this.interest.wantsIngress(i.namespace, i.name, i.hosts)));
     }
     for (const svc of change.servicesShrunk) this.letGoOfService(svc);
+    if (change.services.length > 0 || change.servicesShrunk.length > 0) watches.sliceInterestChanged();
     const routes = this.gatewayApi?.interestChanged(change);
-    const pending = [
-      ...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)),
-      ...(change.services.length > 0 ? [reads.services(change.services)] : []),
-      ...(routes ? [routes] : []),
-    ];
+    const pending = [...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)), ...(change.services.length > 0 ? [reads.services(change.services)] : []), ...(routes ? [routes] : [])];
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
@@ -341,10 +346,7 @@ export class MemberObserver {
     }
   }
 
-  /**
-   * A kept Ingress (or route) wants the EndpointSlices of its backends ("namespace/name"): read
-   * those newly wanted, let go of the others.
-   */
+  /** A kept Ingress (or route) wants the EndpointSlices of its backends ("namespace/name"): read those newly wanted, let go of the others. */
   private referBackends(referrer: string, services: string[]): void {
     const { grown, shrunk } = this.backends.refer(referrer, services);
     for (const svc of shrunk) {
@@ -353,6 +355,7 @@ export class MemberObserver {
     }
     const toRead = grown.filter((svc) => !this.interest.wantsService(svc));
     if (toRead.length > 0) void this.reads?.slices(toRead);
+    if (grown.length > 0 || shrunk.length > 0) this.watches?.sliceInterestChanged();
   }
 
   private onSlice(k: string, next: ReturnType<typeof project.slice> | undefined): void {

@@ -13,9 +13,12 @@
 //               the time to its DNSEndpoint carrying the address is measured, T times.
 //
 // `--rtt MS[,LOSS%]` puts the member behind the test env's TCP proxy with that round trip and loss.
+// `--wanted-services N` adds N ServiceDNSRecords whose Services do not exist: past 1,000 wanted
+// Service names mcdns stops naming them in the EndpointSlice watch's selector and every slice is
+// sent (what a fleet with that many distinct backends costs).
 //
 //   node dist/test/bench/member-cost.js [--services 10000] [--churn 50] [--window-s 60]
-//        [--trials 20] [--rtt 0] [--cli dist/mcdns.js] [--json file]
+//        [--trials 20] [--rtt 0] [--cli dist/mcdns.js] [--node-options '--cpu-prof'] [--json file]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +30,7 @@ import { freePort } from '../env/ports.js';
 import { ManagedProcess, makeTempDir, sleep } from '../env/process.js';
 import { processCost } from '../env/procstat.js';
 import { parseSamples, sumBy } from '../env/prom.js';
-import { KubeRest, type KubeObject } from '../env/rest.js';
+import { bounded, KubeRest, type KubeObject } from '../env/rest.js';
 import { startTcpProxy, type TcpProxy } from '../env/tcp-proxy.js';
 import { installMcdnsCrds } from '../env/workloads.js';
 import { mcdnsProcessEnv } from './options.js';
@@ -44,7 +47,10 @@ const { values: args } = parseArgs({
     'window-s': { type: 'string', default: '60' },
     trials: { type: 'string', default: '20' },
     rtt: { type: 'string', default: '0' },
+    'wanted-services': { type: 'string', default: '0' },
     cli: { type: 'string', default: MCDNS_CLI },
+    /** Appended to mcdns's NODE_OPTIONS (a diagnostic such as --cpu-prof). */
+    'node-options': { type: 'string', default: '' },
     json: { type: 'string' },
   },
 });
@@ -96,11 +102,14 @@ async function metricsText(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
 
-/** Objects of a kind the member holds as mcdns saw them (seen), or, on code without that gauge, indexed. */
-async function objectsSeen(url: string, kind: string): Promise<number> {
+/**
+ * Whether mcdns has had the whole background: its Services as the member holds them (seen), or,
+ * on code without that gauge (which kept every slice), its EndpointSlices indexed.
+ */
+async function sawBackground(url: string, services: number): Promise<boolean> {
   const s = parseSamples(await metricsText(url), ['mcdns_member_objects_seen', 'mcdns_member_objects_indexed']);
-  const seen = sumBy(s, 'mcdns_member_objects_seen', ['kind'])[kind];
-  return seen ?? sumBy(s, 'mcdns_member_objects_indexed', ['kind'])[kind] ?? 0;
+  const seen = sumBy(s, 'mcdns_member_objects_seen', ['kind'])['Service'];
+  return (seen ?? sumBy(s, 'mcdns_member_objects_indexed', ['kind'])['EndpointSlice'] ?? 0) >= services;
 }
 
 async function objectsBy(url: string, name: string): Promise<Record<string, number>> {
@@ -156,6 +165,10 @@ async function main(): Promise<void> {
     for (const [rest, ns] of [[host, NS], [member, NS], [host, 'kube-federation-system']] as const) await rest.post('/api/v1/namespaces', { metadata: { name: ns } }, [409]);
     await bed.apply('host', { apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', kind: 'Domain', metadata: { name: 'test-domain', namespace: 'kube-federation-system' }, domain: 'example.org' } as KubeObject);
     for (let i = 0; i < RECORDS; i++) await recordObjects(member, host, i, 'r', true);
+    const api = `/apis/multiclusterdns.kubefed.io/v1alpha1/namespaces/${NS}/servicednsrecords`;
+    await bounded(Number(args['wanted-services']), 16, async (i) => {
+      await host.post(api, { apiVersion: 'multiclusterdns.kubefed.io/v1alpha1', kind: 'ServiceDNSRecord', metadata: { name: `absent-${i}`, namespace: NS }, spec: { domainRef: 'test-domain' } }, [409]);
+    });
 
     // DNSEndpoints as they arrive: when each first carried a target.
     const firstTarget = new Map<string, number>();
@@ -171,9 +184,10 @@ async function main(): Promise<void> {
     mcdns = ManagedProcess.start({
       name: 'mcdns',
       command: process.execPath,
-      args: [String(args.cli), 'run', ...bedFlags({ ...bed, kubeconfigPath }), `--metrics-address=127.0.0.1:${metricsPort}`],
+      // The resync (every 5 minutes by default) would fall into some CPU windows and not others.
+      args: [String(args.cli), 'run', ...bedFlags({ ...bed, kubeconfigPath }), `--metrics-address=127.0.0.1:${metricsPort}`, '--resync-schedule=0 4 1 1 *'],
       logFile: join(makeTempDir('member-cost'), 'mcdns.log'),
-      env: { ...process.env, ...env, NODE_OPTIONS: `${env['NODE_OPTIONS']} --inspect=127.0.0.1:${inspectorPort}` },
+      env: { ...process.env, ...env, NODE_OPTIONS: `${env['NODE_OPTIONS']} --inspect=127.0.0.1:${inspectorPort} ${args['node-options']}` },
     });
     const url = `http://127.0.0.1:${metricsPort}`;
     const started = performance.now();
@@ -187,7 +201,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const background = await createBackground(member, { services, namespaces: 10 });
     console.log(`background: ${services} Services + slices in ${Math.round(performance.now() - t0)} ms`);
-    await until('mcdns saw the background', async () => (await objectsSeen(url, 'EndpointSlice')) >= services, 300_000);
+    await until('mcdns saw the background', () => sawBackground(url, services), 300_000);
     await sleep(5000);
     const heapAfter = await usedHeapMiB(inspectorPort);
     const perObjectBytes = ((heapAfter - heapBefore) * MIB) / services;
@@ -209,17 +223,22 @@ async function main(): Promise<void> {
 
     // Records created after their member objects existed.
     const latencies: number[] = [];
+    const byKind: Record<'ingress' | 'service', number[]> = { ingress: [], service: [] };
     for (let i = 0; i < trials; i++) await recordObjects(member, host, i, 'late', false);
     await sleep(3000);
     for (let i = 0; i < trials; i++) {
       const t = performance.now();
       await records(host, i, 'late');
       await until(`late record ${i} published`, () => want('late', i + 1).slice(-2).every((n) => firstTarget.has(n)), 30_000, 5);
-      for (const n of want('late', i + 1).slice(-2)) latencies.push(firstTarget.get(n)! - t);
+      for (const n of want('late', i + 1).slice(-2)) {
+        latencies.push(firstTarget.get(n)! - t);
+        byKind[n.startsWith('ingress') ? 'ingress' : 'service'].push(firstTarget.get(n)! - t);
+      }
       await sleep(200);
     }
     const late = summarize(latencies);
     console.log(`record created after its objects → DNSEndpoint with targets: p50 ${late.p50} ms, p95 ${late.p95} ms, p99 ${late.p99} ms (n ${late.n})`);
+    for (const [kind, xs] of Object.entries(byKind)) console.log(`  ${kind} records: ${xs.map((x) => Math.round(x)).join(' ')}`);
 
     const retained = await objectsBy(url, 'mcdns_member_objects_indexed');
     const seen = await objectsBy(url, 'mcdns_member_objects_seen');
@@ -228,7 +247,9 @@ async function main(): Promise<void> {
       memberRttMs: rttMs,
       memberLossPct: lossPct,
       segmentsLost: proxy?.segmentsLost ?? 0,
+      memberConnections: proxy?.connectionsAccepted,
       records: RECORDS * 2,
+      wantedServicesWithoutObjects: Number(args['wanted-services']),
       background: services,
       heapUsedMiB: { before: round(heapBefore), after: round(heapAfter) },
       bytesPerUnrelatedService: Math.round(perObjectBytes),

@@ -53,7 +53,7 @@ const NOT_EXERCISED: Record<string, string> = {
 /** Granted on members but not exercised here, and why. */
 const MEMBER_NOT_EXERCISED: Record<string, string> = Object.fromEntries([
   ...['grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'].flatMap((r) =>
-    ['get', 'list', 'watch'].map((v) => [`gateway.networking.k8s.io|${r}|${v}`, 'a RouteDNSRecord naming that route kind (HTTPRoute here; every kind goes the same way)']),
+    ['list', 'watch'].map((v) => [`gateway.networking.k8s.io|${r}|${v}`, 'a RouteDNSRecord naming that route kind (HTTPRoute here; every kind goes the same way)']),
   ),
 ]);
 
@@ -282,7 +282,7 @@ describe('manifests/ on a real API server, and the controller running with exact
     const record = async (plural: string, ns: string, name: string) =>
       (await custom.getNamespacedCustomObject({ group: 'multiclusterdns.kubefed.io', version: 'v1alpha1', namespace: ns, plural, name })) as DNSRecord;
     await eventually('route DNSEndpoint', endpoint('fed-namespace', 'route-helloworld'), (e) => targets(e) === '127.0.0.13', 60_000);
-    // A second route while HTTPRoutes and Gateways are watched: read one by one (get).
+    // A second route while HTTPRoutes and Gateways are watched: read one by one (a LIST selecting its name).
     await gatewayRoute(m1, 'second', 'second.example.org', '127.0.0.14');
     await bed.apply('host', 'apiVersion: multiclusterdns.kubefed.io/v1alpha1\nkind: RouteDNSRecord\nmetadata: {name: second, namespace: fed-namespace}\nspec: {routeRef: {kind: HTTPRoute}}\n');
     await eventually('second route DNSEndpoint', endpoint('fed-namespace', 'route-second'), (e) => targets(e) === '127.0.0.14', 60_000);

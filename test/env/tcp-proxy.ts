@@ -36,6 +36,8 @@ export interface TcpProxy {
   readonly pathShape: Required<PathShape>;
   /** Segments delayed as lost so far, both directions (to report the loss a run really had). */
   readonly segmentsLost: number;
+  /** Connections the client opened through the proxy so far. */
+  readonly connectionsAccepted: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startTcpProxy(upstreamPort: number, upstreamHost = '127.0.
   let isCut = false;
   let shape = checked(initial);
   let segmentsLost = 0;
+  let connectionsAccepted = 0;
   const pairs = new Set<Pair>();
 
   /** Segments of a chunk of `bytes` lost on the way, drawn one by one. */
@@ -104,7 +107,10 @@ export async function startTcpProxy(upstreamPort: number, upstreamHost = '127.0.
   };
 
   const server = net.createServer((client) => {
+    connectionsAccepted++;
     client.on('error', () => undefined);
+    // No Nagle on either side: the proxy must add only the path's delay, not 40 ms delayed ACKs.
+    client.setNoDelay(true);
     const pair: Pair = { client, timers: new Set() };
     pairs.add(pair);
     client.on('close', () => {
@@ -117,6 +123,7 @@ export async function startTcpProxy(upstreamPort: number, upstreamHost = '127.0.
       return;
     }
     const upstream = net.connect({ host: upstreamHost, port: upstreamPort });
+    upstream.setNoDelay(true);
     pair.upstream = upstream;
     upstream.on('error', () => client.destroy());
     upstream.on('close', () => client.destroy());
@@ -138,6 +145,9 @@ export async function startTcpProxy(upstreamPort: number, upstreamHost = '127.0.
     },
     get segmentsLost() {
       return segmentsLost;
+    },
+    get connectionsAccepted() {
+      return connectionsAccepted;
     },
     shape(next) {
       shape = checked(next);

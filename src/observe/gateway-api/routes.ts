@@ -275,10 +275,12 @@ export class GatewayApiObserver {
     };
   }
 
+  /** One route or Gateway by name: a LIST of its namespace selecting the name (the member grants list and watch). */
   private read(kind: string, w: KindWatch, namespace: string, name: string): Promise<void> {
     const { version, plural } = w.served;
-    const get = () => this.custom.getNamespacedCustomObject({ group: GATEWAY_API_GROUP, version, namespace, plural, name }, timeoutOptions(this.o.requestTimeoutMs));
-    return this.o.reads.named(kind, w.cache as unknown as FilteredListWatch<KubernetesObject>, namespace, name, get);
+    const list = (fieldSelector: string) =>
+      this.custom.listNamespacedCustomObject({ group: GATEWAY_API_GROUP, version, namespace, plural, fieldSelector }, timeoutOptions(this.o.requestTimeoutMs));
+    return this.o.reads.named(kind, w.cache as unknown as FilteredListWatch<KubernetesObject>, namespace, name, list);
   }
 
   // ---- objects ----

@@ -2,10 +2,11 @@
 // adapters are tested through client-node's real HTTP stack (undici) against a server that
 // keeps list + watch state, which nock interceptors cannot.
 //
-// What it implements: GET of any collection path (list, with a resourceVersion and a label
-// selector; a namespaced path answers from the cluster-wide collection when it has none of its
+// What it implements: GET of any collection path (list, with a resourceVersion, a label
+// selector and a metadata.name/namespace field selector; a namespaced path answers from the cluster-wide collection when it has none of its
 // own), GET of one object by name (404 when absent), GET with
-// watch=true (replays events after the given resourceVersion, then streams new ones; a
+// watch=true (replays events after the given resourceVersion, then streams new ones, those the
+// label selector matches; a
 // resourceVersion older than the last compact() answers 410 Gone, as an HTTP status or as an
 // ERROR event), /readyz, /livez, /healthz, /version, bearer-token checks, and failure switches.
 import http from 'node:http';
@@ -41,6 +42,7 @@ export interface RequestRecord {
 interface OpenWatch {
   path: string;
   res: http.ServerResponse;
+  selected: (o: FakeObject) => boolean;
 }
 
 export interface FakeApiServerOptions {
@@ -198,7 +200,7 @@ export class FakeApiServer {
     const event: StoredEvent = { rv: this.rv, type, object };
     this.history.get(collection)?.push(event);
     for (const w of this.watches) {
-      if (w.path === collection) w.res.write(`${JSON.stringify({ type, object })}\n`);
+      if (w.path === collection && w.selected(object)) w.res.write(`${JSON.stringify({ type, object })}\n`);
     }
   }
 
@@ -295,8 +297,9 @@ export class FakeApiServer {
       return;
     }
     const selected = matchesLabels(url.searchParams.get('labelSelector') ?? '');
+    const fields = matchesFields(url.searchParams.get('fieldSelector') ?? '');
     const all = this.objectsAt(url.pathname)
-      .filter(selected)
+      .filter((o) => selected(o) && fields(o))
       .sort((a, b) => key(a).localeCompare(key(b)));
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const from = Number(url.searchParams.get('continue') || '0');
@@ -323,11 +326,12 @@ export class FakeApiServer {
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
-    const open: OpenWatch = { path, res };
+    const selected = matchesLabels(url.searchParams.get('labelSelector') ?? '');
+    const open: OpenWatch = { path, res, selected };
     this.watches.add(open);
     res.on('close', () => this.watches.delete(open));
     for (const e of this.history.get(path) ?? []) {
-      if (e.rv > from) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+      if (e.rv > from && selected(e.object)) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     }
     if (this.closeWatchesAfterMs !== undefined) {
       setTimeout(() => {
@@ -370,6 +374,12 @@ function matchesLabels(selector: string): (o: FakeObject) => boolean {
     return (l: Record<string, string>) => t in l;
   });
   return (o) => tests.every((test) => test(o.metadata.labels ?? {}));
+}
+
+/** A field selector's test: `metadata.name=x` and `metadata.namespace=y` terms. */
+function matchesFields(selector: string): (o: FakeObject) => boolean {
+  const terms = selector.split(',').filter((t) => t !== '').map((t) => t.split('=') as [string, string]);
+  return (o) => terms.every(([field, value]) => (field === 'metadata.name' ? o.metadata.name : field === 'metadata.namespace' ? (o.metadata.namespace ?? '') : undefined) === value);
 }
 
 /** A one-context KubeConfig pointing at `server` with a bearer token. */

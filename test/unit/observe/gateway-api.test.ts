@@ -111,8 +111,11 @@ describe('MemberObserver: Gateway API routes', () => {
     changes.length = 0;
     await wantRoute('b');
     await eventually(() => o.observationFor(query('b')).routes?.[0]?.parents[0]?.gateway !== undefined, 3000, 'route b with its Gateway');
-    const gets = server.requests.filter((r) => !r.watch && /\/namespaces\/shop\/(httproutes|gateways)\/[a-z-]+$/.test(r.path)).map((r) => r.path);
-    expect(gets).to.deep.equal([`/apis/${GROUP}/v1/namespaces/shop/httproutes/b`, `/apis/${GROUP}/v1/namespaces/shop/gateways/gw-b`]);
+    const reads = server.requests.filter((r) => !r.watch && /\/namespaces\/shop\/(httproutes|gateways)$/.test(r.path)).map((r) => `${r.path}?${r.query.get('fieldSelector')}`);
+    expect(reads, 'LISTs selecting the name (the member grants list and watch)').to.deep.equal([
+      `/apis/${GROUP}/v1/namespaces/shop/httproutes?metadata.name=b`,
+      `/apis/${GROUP}/v1/namespaces/shop/gateways?metadata.name=gw-b`,
+    ]);
     expect(changes).to.deep.include({ kind: 'Route', routeKind: 'HTTPRoute', namespace: 'shop', name: 'b' });
   });
 

@@ -59,10 +59,18 @@ describe('MemberObserver: what it keeps follows the records', () => {
     await server.stop();
   });
 
-  function observe(): { o: MemberObserver; changes: MemberChange[] } {
+  /** selectorNames: 0 makes the member send every EndpointSlice (as when records want too many Services to name). */
+  function observe(selectorNames?: number): { o: MemberObserver; changes: MemberChange[] } {
     const o = new MemberObserver(
       { name: 'east', kubeConfig: server.kubeConfig('t'), source: 'kubeconfig' },
-      { heartbeatMs: 50, heartbeatTimeoutMs: 1000, logger: capturingLogger('debug').logger, watch: { initialBackoffMs: 20, maxBackoffMs: 100 }, interest },
+      {
+        heartbeatMs: 50,
+        heartbeatTimeoutMs: 1000,
+        logger: capturingLogger('debug').logger,
+        watch: { initialBackoffMs: 20, maxBackoffMs: 100 },
+        interest,
+        ...(selectorNames !== undefined ? { sliceSelectorNames: selectorNames } : {}),
+      },
     );
     const changes: MemberChange[] = [];
     o.onChange((c) => changes.push(c));
@@ -85,7 +93,11 @@ describe('MemberObserver: what it keeps follows the records', () => {
     interest.markReady();
     await eventually(() => o.status().state === 'online', 3000, 'online');
     expect(o.counts()).to.deep.equal({ Ingress: 1, Service: 1, EndpointSlice: 2, Node: 1 });
-    expect(o.link().seen).to.deep.equal({ Ingress: 21, Service: 21, EndpointSlice: 22, Node: 1 });
+    // The member sent only the slices of the two Services wanted: their names are the selector.
+    expect(o.link().seen).to.deep.equal({ Ingress: 21, Service: 21, EndpointSlice: 2, Node: 1 });
+    expect(server.lists(SLICES).map((r) => r.query.get('labelSelector'))).to.deep.equal(['kubernetes.io/service-name in (app,db)']);
+    await eventually(() => server.watchRequests(SLICES).length > 0, 3000, 'the slice watch');
+    expect(server.watchRequests(SLICES).map((r) => r.query.get('labelSelector'))).to.deep.equal(['kubernetes.io/service-name in (app,db)']);
     expect(o.observationFor({ kind: 'ServiceDNSRecord', namespace: 'shop', name: 'db' }).services).to.deep.equal([
       { namespace: 'shop', name: 'db', type: 'LoadBalancer', loadBalancer: [{ ip: '192.0.2.20' }], readyEndpoints: 2 },
     ]);
@@ -93,12 +105,13 @@ describe('MemberObserver: what it keeps follows the records', () => {
     expect(web.map((i) => [i.name, i.backendEndpoints])).to.deep.equal([['web', [{ service: 'app', ready: 2 }]]]);
   });
 
-  it('an unrelated EndpointSlice update changes nothing it retains and reports no change', async () => {
+  for (const mode of ['named in the selector', 'too many to name: every slice sent']) {
+  it(`an unrelated EndpointSlice update changes nothing it retains and reports no change (Services ${mode})`, async () => {
     populate(server);
     void webRecord();
     void dbRecord();
     interest.markReady();
-    const { o, changes } = observe();
+    const { o, changes } = observe(mode.startsWith('named') ? undefined : 0);
     o.start();
     await eventually(() => o.status().state === 'online', 3000, 'online');
     await sleep(50);
@@ -112,8 +125,9 @@ describe('MemberObserver: what it keeps follows the records', () => {
     expect(changes).to.deep.equal([{ kind: 'EndpointSlice', namespace: 'shop', name: 'db' }]);
     expect(o.counts()).to.deep.equal(before.counts);
     expect(o.snapshot().ingresses).to.deep.equal(before.snapshot.ingresses);
-    expect(o.link().seen.EndpointSlice, 'the slices are still counted as the member holds them').to.equal(22);
+    expect(o.link().seen.EndpointSlice, 'slices the member sent').to.equal(mode.startsWith('named') ? 2 : 22);
   });
+  }
 
   it('reads a Service that existed before its record, once the record appears, and reports it', async () => {
     populate(server);
@@ -130,12 +144,30 @@ describe('MemberObserver: what it keeps follows the records', () => {
     ]);
     expect(changes).to.deep.include({ kind: 'Service', namespace: 'shop', name: 'db' });
     const reads = server.requests.filter((r) => r.path.startsWith('/api/v1/namespaces/shop/services') || r.path.startsWith('/apis/discovery.k8s.io/v1/namespaces/shop'));
-    expect(reads.map((r) => `${r.path} ${r.query.get('labelSelector') ?? ''}`.trim())).to.deep.equal([
-      '/api/v1/namespaces/shop/services/db',
+    // Lists selected by name and label: the member grants mcdns list and watch only.
+    expect(reads.map((r) => `${r.path} ${r.query.get('fieldSelector') ?? r.query.get('labelSelector') ?? ''}`.trim())).to.deep.equal([
+      '/api/v1/namespaces/shop/services metadata.name=db',
       '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices kubernetes.io/service-name=db',
     ]);
     expect(server.lists(SLICES).length, 'no re-list of the whole member').to.equal(listsBefore);
     expect(o.counts()).to.deep.equal({ Ingress: 0, Service: 1, EndpointSlice: 1, Node: 1 });
+    expect(o.link().seen.EndpointSlice, 'the slice the read brought, which the selector kept out before').to.equal(1);
+  });
+
+  it("opens the slice watch again with a new record's Service in its selector, and reads the slices once more after", async () => {
+    populate(server);
+    void webRecord();
+    interest.markReady();
+    const { o } = observe();
+    o.start();
+    await eventually(() => o.status().state === 'online', 3000, 'online');
+    await dbRecord();
+    await eventually(() => server.watchRequests(SLICES).length === 2, 3000, 'a second slice watch');
+    expect(server.watchRequests(SLICES).map((r) => r.query.get('labelSelector'))).to.deep.equal(['kubernetes.io/service-name in (app)', 'kubernetes.io/service-name in (app,db)']);
+    await eventually(() => server.requests.filter((r) => r.path === '/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices').length === 2, 3000, 'the second read');
+    expect(server.lists(SLICES), 'no re-list').to.have.length(1);
+    server.put(SLICES, slice('shop', 'db-1', 'db', [false, false, false]));
+    await eventually(() => o.observationFor({ kind: 'ServiceDNSRecord', namespace: 'shop', name: 'db' }).services[0]?.readyEndpoints === 0, 3000, 'the slice change through the new watch');
   });
 
   it("reads an Ingress record's own Ingress, then the EndpointSlices of its backends", async () => {
@@ -148,7 +180,8 @@ describe('MemberObserver: what it keeps follows the records', () => {
     await eventually(() => o.counts().EndpointSlice === 1, 3000, 'the backend slices');
     const web = o.observationFor({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'web', hosts: ['www.example.org'] }).ingresses;
     expect(web.map((i) => [i.name, i.loadBalancer, i.backendEndpoints])).to.deep.equal([['web', [{ ip: '192.0.2.10' }], [{ service: 'app', ready: 2 }]]]);
-    expect(server.requests.some((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/shop/ingresses' && !r.watch), 'no namespace list: the record has its own Ingress').to.equal(false);
+    const ingressReads = server.requests.filter((r) => r.path === '/apis/networking.k8s.io/v1/namespaces/shop/ingresses' && !r.watch);
+    expect(ingressReads.map((r) => r.query.get('fieldSelector')), 'by name only, no list of the namespace: the record has its own Ingress').to.deep.equal(['metadata.name=web']);
   });
 
   it("reads the namespace's Ingresses when the record has no Ingress of its own, for the hosts they list", async () => {
