@@ -11,6 +11,7 @@
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GATEWAY_API_GROUP } from '../../api/route-ref.js';
 import type { ObservedRoute, RouteKindState } from '../../core/observation.js';
+import { backoffDelay } from '../../backoff.js';
 import { describeError, statusCodeOf } from '../../errors.js';
 import { FilteredListWatch } from '../../kube/filtered-list-watch.js';
 import { watchResource, type ListPage, type ResourceWatch, type WatchTuning } from '../../kube/informer.js';
@@ -65,6 +66,8 @@ export class GatewayApiObserver {
   private discovery: GatewayApiDiscovery | undefined;
   private discoveryError: string | undefined;
   private discovering = false;
+  /** Failed discoveries in a row: asked again sooner than the interval, with a backoff. */
+  private discoveryFailures = 0;
   private rediscoverTimer: NodeJS.Timeout | undefined;
   private reported = new Map<string, string>();
   private settledOnce = false;
@@ -184,10 +187,12 @@ export class GatewayApiObserver {
       if (before !== after) this.o.logger.info('Gateway API kinds served by the member', { kinds: after === '' ? 'none' : after });
       this.discovery = found;
       this.discoveryError = undefined;
+      this.discoveryFailures = 0;
     } catch (err) {
       this.discoveryError = describeError(err);
-      this.o.logger.warn('Gateway API discovery failed, asking again later', { reason: this.discoveryError });
-      this.scheduleDiscovery();
+      const retryInMs = backoffDelay(this.discoveryFailures++, { baseMs: 1000, maxMs: this.o.discoveryIntervalMs ?? 30_000 });
+      this.o.logger.warn('Gateway API discovery failed, asking again later', { reason: this.discoveryError, retryInMs });
+      this.scheduleDiscovery(retryInMs);
     } finally {
       this.discovering = false;
     }
@@ -195,12 +200,12 @@ export class GatewayApiObserver {
     else this.report();
   }
 
-  private scheduleDiscovery(): void {
+  private scheduleDiscovery(delayMs = this.o.discoveryIntervalMs ?? 30_000): void {
     if (this.rediscoverTimer !== undefined || this.stopped) return;
     this.rediscoverTimer = setTimeout(() => {
       this.rediscoverTimer = undefined;
       void this.discover();
-    }, this.o.discoveryIntervalMs ?? 30_000);
+    }, delayMs);
   }
 
   private startWatch(kind: string, served: ServedKind): KindWatch {
@@ -340,7 +345,9 @@ export class GatewayApiObserver {
 
   /** Tells the records naming a route of each kind whose availability changed. */
   private report(): void {
-    for (const [kind, keys] of this.o.interest.routeKinds()) {
+    const wanted = this.o.interest.routeKinds();
+    for (const kind of this.reported.keys()) if (!wanted.has(kind)) this.reported.delete(kind);
+    for (const [kind, keys] of wanted) {
       const state = JSON.stringify(this.kindState(kind));
       if (this.reported.get(kind) === state) continue;
       this.reported.set(kind, state);
