@@ -151,6 +151,18 @@ describe('RouteDNSRecord → endpoints', () => {
     });
   });
 
+  describe('probes (spec.healthCheck)', () => {
+    it('takes an address failing its probes out, tells the prober what to probe, and keeps the other member', () => {
+      const r = (gw: string, address: string) => route('shop', ['shop.example.org'], [parent(gateway(gw, [ip(address)]))]);
+      const record = routeRecord('shop', { healthCheck: { protocol: 'tcp', port: 80 } });
+      const probes = { target: (a: string) => (a === '192.0.2.2' ? { healthy: false, since: '2026-01-01T00:00:00.000Z', lastError: 'connection refused' } : undefined) };
+      const desired = desiredForRouteRecord(record, [online('m1', { routeKind: served, routes: [r('gw1', '192.0.2.1')] }), online('m2', { routeKind: served, routes: [r('gw2', '192.0.2.2')] })], { probes, published: [] });
+      expect(desired.endpoints[0]?.targets).to.deep.equal(['192.0.2.1']);
+      expect(desired.probeTargets?.map((t) => `${t.cluster} ${t.address} ${t.host ?? ''}`).sort()).to.deep.equal(['m1 192.0.2.1 shop.example.org', 'm2 192.0.2.2 shop.example.org']);
+      expect(desired.health?.targets?.find((t) => t.target === '192.0.2.2')).to.include({ healthy: false, published: false, lastError: 'connection refused' });
+    });
+  });
+
   describe('members that cannot serve the route', () => {
     it('reports a member whose API server does not serve the route kind, and publishes from the others', () => {
       const gw = gateway('gw', [ip('192.0.2.1')]);
