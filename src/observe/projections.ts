@@ -10,17 +10,17 @@ import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, ready
 import type { LoadBalancerIngress, RecordKind } from '../api/schema.js';
 
 /** One value, or any other number of them as an array (none: NONE). */
-type OneOrMany<T> = T | readonly T[];
-const NONE: readonly never[] = Object.freeze([]);
-const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1 ? xs[0]! : xs.length === 0 ? NONE : xs);
-const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
+export type OneOrMany<T> = T | readonly T[];
+export const NONE: readonly never[] = Object.freeze([]);
+export const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1 ? xs[0]! : xs.length === 0 ? NONE : xs);
+export const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
 
 /**
  * A resourceVersion as a number when it reads back as the very same string. The API server's
  * are opaque strings, in practice etcd revisions in decimal: as a number one is kept in the
  * field itself, as a string it costs ~24 bytes more per cached object.
  */
-function packVersion(rv: string | undefined): number | string | undefined {
+export function packVersion(rv: string | undefined): number | string | undefined {
   if (rv === undefined || !/^[1-9][0-9]{0,14}$/.test(rv)) return rv;
   return Number(rv);
 }

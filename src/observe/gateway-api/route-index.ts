@@ -4,7 +4,7 @@
 // routes some record names are here, and only the Gateways and backends of those routes.
 import { routeKey } from '../interest.js';
 import type { ObservedRoute } from '../../core/observation.js';
-import { sameProjection, type GatewayProjection, type RouteProjection } from './reduce.js';
+import type { GatewayProjection, RouteProjection } from './reduce.js';
 
 const gatewayKey = (g: { namespace: string; name: string }): string => `${g.namespace}/${g.name}`;
 
@@ -31,7 +31,12 @@ export class RouteIndex {
   /** Sets (undefined: removes) a route; returns whether anything DNS reads changed. */
   setRoute(key: string, next: RouteProjection | undefined): boolean {
     const before = this.routes.get(key);
-    if (sameProjection(before, next)) return false;
+    // Even when nothing DNS reads changed, next replaces before: it is what the cache now holds.
+    if (before && next && before.sameForDNS(next)) {
+      this.routes.set(key, next);
+      return false;
+    }
+    if (!before && !next) return false;
     if (before) {
       relink(this.routesByGateway, before.parents.map(gatewayKey), key, false);
       relink(this.routesByBackend, before.backends, key, false);
@@ -48,9 +53,9 @@ export class RouteIndex {
   /** Sets (undefined: removes) a Gateway; returns the routes naming it when anything DNS reads changed. */
   setGateway(key: string, next: GatewayProjection | undefined): string[] {
     const before = this.gateways.get(key);
-    if (sameProjection(before, next)) return [];
     if (next) this.gateways.set(key, next);
     else this.gateways.delete(key);
+    if ((before && next && before.sameForDNS(next)) || (!before && !next)) return [];
     return [...(this.routesByGateway.get(key) ?? [])];
   }
 
@@ -73,8 +78,10 @@ export class RouteIndex {
     const r = this.routes.get(key);
     if (!r) return undefined;
     const parents = r.parents.map((p) => {
-      const gateway = this.gateways.get(gatewayKey(p));
-      return gateway ? { ...p, gateway: { ...gateway, otherAddresses: [...gateway.otherAddresses] } } : { ...p };
+      const g = this.gateways.get(gatewayKey(p));
+      if (!g) return p;
+      const gateway = { namespace: g.namespace, name: g.name, listeners: g.listeners.map((l) => ({ ...l })), addresses: g.addresses, otherAddresses: [...g.otherAddresses] };
+      return { ...p, gateway };
     });
     const backendEndpoints = r.backends.flatMap((service) => {
       const ready = readyEndpoints(service);

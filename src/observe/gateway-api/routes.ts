@@ -21,11 +21,10 @@ import type { Logger } from '../../log.js';
 import { observeMemberEvents } from '../../metrics/metrics.js';
 import { parseRouteKey, routeKey, Wants, type FleetInterest, type InterestChange } from '../interest.js';
 import type { MemberReads } from '../member-reads.js';
-import { Slim } from '../member-watches.js';
 import type { RecordQuery } from '../projections.js';
 import { objectKey } from '../reduce.js';
 import { discoverGatewayApi, type GatewayApiDiscovery, type ServedKind } from './discovery.js';
-import { gatewayOf, routeOf, type GatewayProjection, type RouteProjection } from './reduce.js';
+import { GatewayProjection, gatewayOf, routeOf, type RouteProjection } from './reduce.js';
 import { RouteIndex } from './route-index.js';
 
 export interface GatewayApiOptions {
@@ -48,10 +47,13 @@ export interface GatewayApiOptions {
   healthy(): void;
 }
 
+/** What the caches keep: the projections themselves (each its own metadata). */
+type Kept = RouteProjection | GatewayProjection;
+
 interface KindWatch {
   served: ServedKind;
-  watch: ResourceWatch<Slim>;
-  cache: FilteredListWatch<Slim>;
+  watch: ResourceWatch<Kept>;
+  cache: FilteredListWatch<Kept>;
 }
 
 const GATEWAY = 'Gateway';
@@ -211,10 +213,10 @@ export class GatewayApiObserver {
   private startWatch(kind: string, served: ServedKind): KindWatch {
     const resource = { group: GATEWAY_API_GROUP, version: served.version, plural: served.plural };
     const path = customResourcePath(resource);
-    const list = customObjectLister(this.o.kc, resource, this.o.requestTimeoutMs) as (page?: ListPage) => Promise<KubernetesListObject<Slim>>;
+    const list = customObjectLister(this.o.kc, resource, this.o.requestTimeoutMs) as (page?: ListPage) => Promise<KubernetesListObject<Kept>>;
     const select = this.selector(kind);
-    let cache: FilteredListWatch<Slim> | undefined;
-    const watch = watchResource<Slim>(
+    let cache: FilteredListWatch<Kept> | undefined;
+    const watch = watchResource<Kept>(
       this.o.kc,
       path,
       list,
@@ -237,7 +239,7 @@ export class GatewayApiObserver {
       {
         select,
         make: (w, listFn, selectors) =>
-          (cache = new FilteredListWatch<Slim>(path, w, listFn, select, {
+          (cache = new FilteredListWatch<Kept>(path, w, listFn, select, {
             ...selectors,
             arrived: (how, kept, dropped) => {
               if (how === 'event') observeMemberEvents(this.o.cluster, kind, kept, dropped);
@@ -263,20 +265,16 @@ export class GatewayApiObserver {
   }
 
   /** What a watch of `kind` keeps of an object as it arrives; undefined: no record's route uses it. */
-  private selector(kind: string): (o: KubernetesObject) => Slim | undefined {
+  private selector(kind: string): (o: KubernetesObject) => Kept | undefined {
     if (kind === GATEWAY) {
       return (o) => {
         const id = objectKey(o);
-        if (!id || !this.gatewayWants.has(gatewayKey(id.namespace, id.name))) return undefined;
-        const p = gatewayOf(o);
-        return p ? new Slim(o, p) : undefined;
+        return id && this.gatewayWants.has(gatewayKey(id.namespace, id.name)) ? gatewayOf(o) : undefined;
       };
     }
     return (o) => {
       const id = objectKey(o);
-      if (!id || !this.o.interest.wantsRoute(kind, id.namespace, id.name)) return undefined;
-      const p = routeOf(o, kind);
-      return p ? new Slim(o, p) : undefined;
+      return id && this.o.interest.wantsRoute(kind, id.namespace, id.name) ? routeOf(o, kind) : undefined;
     };
   }
 
@@ -290,15 +288,12 @@ export class GatewayApiObserver {
 
   // ---- objects ----
 
-  private onObject(kind: string, s: Slim, deleted: boolean): void {
-    const id = objectKey(s);
-    if (!id) return;
-    if (kind === GATEWAY) {
-      const routes = this.index.setGateway(gatewayKey(id.namespace, id.name), deleted ? undefined : (s.projection as GatewayProjection));
-      for (const k of routes) this.changedRoute(k);
+  private onObject(kind: string, o: Kept, deleted: boolean): void {
+    if (o instanceof GatewayProjection) {
+      for (const k of this.index.setGateway(gatewayKey(o.namespace, o.name), deleted ? undefined : o)) this.changedRoute(k);
       return;
     }
-    this.setRoute(routeKey({ kind, ...id }), deleted ? undefined : (s.projection as RouteProjection));
+    this.setRoute(routeKey({ kind, namespace: o.namespace, name: o.name }), deleted ? undefined : o);
   }
 
   private setRoute(key: string, next: RouteProjection | undefined): void {
