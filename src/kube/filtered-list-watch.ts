@@ -22,16 +22,12 @@ type Verb = 'add' | 'update' | 'delete';
 /** How an object reached the cache, and whether it was kept: what the member metrics count. */
 type Arrival = 'listed' | 'event' | 'read';
 
-export interface FilteredListWatchOptions<T> {
+export interface FilteredListWatchOptions {
   /** A server-side filter; a function is asked again at each (re)connect (see reselect()). */
   labelSelector?: string | (() => string | undefined);
   fieldSelector?: string;
   /** Counts objects as they arrive, kept or not (cheap: it runs per watch event). */
   arrived?(how: Arrival, kept: number, dropped: number): void;
-  /** Reconnect backoff after a short-lived stream; tests shorten it. */
-  reconnectDelayMs?: { base: number; max: number };
-  /** Replaced objects that are equal for the consumer need not be reported (default: by resourceVersion). */
-  same?(a: T, b: T): boolean;
   /** The first list waits for this (what is wanted is not known before). */
   gate?: Promise<void>;
 }
@@ -58,6 +54,9 @@ interface ReadAnswer {
 
 const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 const READ_ATTEMPTS = 3;
+/** ListWatch's backoff between watch streams that ended on their own (reset by any event). */
+const RECONNECT_BASE_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
 
 export class FilteredListWatch<T extends KubernetesObject> implements ListWatchLike<T> {
   /** namespace → name → kept object. */
@@ -89,7 +88,7 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     private readonly watch: Watch,
     private readonly listFn: ListFn<T>,
     private readonly select: (obj: KubernetesObject) => T | undefined,
-    private readonly opts: FilteredListWatchOptions<T> = {},
+    private readonly opts: FilteredListWatchOptions = {},
   ) {
     this.firstList = new Promise((r) => (this.firstListDone = r));
   }
@@ -245,9 +244,8 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     if (this.opts.gate) await this.opts.gate;
     if (this.stopped) return;
     if (!this.resourceVersion && !(await this.relist())) return;
-    const backoff = this.opts.reconnectDelayMs ?? { base: 1000, max: 30_000 };
     if (this.reconnectDelayMs > 0 && this.hasConnected) await new Promise((r) => setTimeout(r, this.reconnectDelayMs));
-    if (this.hasConnected) this.reconnectDelayMs = Math.min(this.reconnectDelayMs > 0 ? this.reconnectDelayMs * 2 : backoff.base, backoff.max);
+    if (this.hasConnected) this.reconnectDelayMs = Math.min(this.reconnectDelayMs > 0 ? this.reconnectDelayMs * 2 : RECONNECT_BASE_MS, RECONNECT_MAX_MS);
     this.hasConnected = true;
     if (this.stopped) return;
     const query: Record<string, string> = { resourceVersion: this.resourceVersion };
@@ -339,7 +337,7 @@ export class FilteredListWatch<T extends KubernetesObject> implements ListWatchL
     const before = byName.get(name);
     byName.set(name, obj);
     if (!before) this.emit('add', obj);
-    else if (!(this.opts.same ? this.opts.same(before, obj) : before.metadata?.resourceVersion === obj.metadata?.resourceVersion)) this.emit('update', obj);
+    else if (before.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj);
   }
 
   private removeKey(k: string): void {

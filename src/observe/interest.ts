@@ -131,6 +131,10 @@ export class FleetInterest {
     const hosts = this.ingressHosts.refer(record, ingress ? ingress.hosts.map((h) => wantKey(ingress.namespace, normaliseName(h))) : []);
     const services = this.services.refer(record, wants?.services ?? []);
     const routes = this.referRoute(record, wants?.route);
+    // Before every record is known the members have listed nothing: their first lists will hold
+    // what is wanted then, with no read (at a cold start with 10,000 records, a read per record
+    // and member would be that many promises waiting for those lists).
+    if (!this.isReady) return undefined;
     const grownHosts = hosts.grown.map((k) => k.slice(k.indexOf('/') + 1));
     const change: InterestChange = {
       ingresses: ingress && (names.grown.length > 0 || grownHosts.length > 0) ? [{ namespace: ingress.namespace, name: ingress.name, named: names.grown.length > 0, hosts: grownHosts }] : [],

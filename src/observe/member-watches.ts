@@ -176,6 +176,7 @@ export class MemberWatches {
     const next = this.wantedSliceNames();
     if (before === next || (before && next && before.size === next.size && [...next].every((n) => before.has(n)))) return;
     this.sliceNames = next;
+    this.o.logger.debug('EndpointSlice watch selector changed', { services: next?.size ?? 'all' });
     await this.caches.EndpointSlice.reselect();
     if (this.stopped || before === undefined) return; // the watch carried every slice before
     // Slices the old selector kept out may have changed since they were read.

@@ -32,8 +32,18 @@ describe('interest: FleetInterest', () => {
     expect(f.wantsService('shop/db')).to.equal(false);
   });
 
+  it('tells the members nothing before every record is known: their first lists, held back until then, will hold it', () => {
+    const f = new FleetInterest();
+    const seen: InterestChange[] = [];
+    f.onChange((c) => void seen.push(c));
+    expect(f.refer('IngressDNSRecord/shop/web', web)).to.equal(undefined);
+    expect(seen).to.deep.equal([]);
+    expect(f.wantsIngress('shop', 'web', []), 'but it is wanted').to.equal(true);
+  });
+
   it('tells the members what began and ceased to be wanted, and nothing when nothing did', () => {
     const f = new FleetInterest();
+    f.markReady();
     const seen: InterestChange[] = [];
     f.onChange((c) => void seen.push(c));
     void f.refer('IngressDNSRecord/shop/web', web);
@@ -49,6 +59,7 @@ describe('interest: FleetInterest', () => {
 
   it("resolves a record's change once the members have read what it began to want, or after its wait at the latest", async () => {
     const f = new FleetInterest(50);
+    f.markReady();
     let finish: () => void = () => undefined;
     f.onChange(() => new Promise<void>((r) => (finish = r)));
     let done = false;

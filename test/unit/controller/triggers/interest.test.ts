@@ -24,6 +24,7 @@ describe('triggers: the records feed the interest set', () => {
 
   it('hands a new record to the fan-out once the members have read it; an unchanged one, a deletion and a Domain at once', async () => {
     const interest = new FleetInterest(1000);
+    interest.markReady();
     let read: () => void = () => undefined;
     interest.onChange((c) => (c.services.length > 0 ? new Promise<void>((r) => (read = r)) : undefined));
     const records = new Map<string, DNSRecord>();
