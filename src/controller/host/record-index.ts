@@ -63,7 +63,6 @@ export function safeHosts(record: IngressDNSRecord): string[] {
   return Array.isArray(record.spec?.hosts) ? recordHosts({ ...record, spec: { ...record.spec, hosts: record.spec.hosts.filter((h) => typeof h === 'string') } }) : [];
 }
 
-
 /** The route a RouteDNSRecord names, as "Kind/namespace/name"; an invalid spec names none. */
 function routeKeys(record: RouteDNSRecord): string[] {
   const route = namedRoute(record);
