@@ -220,11 +220,6 @@ export class FleetInterest {
   whenReady(): Promise<void> {
     return this.isReady ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
   }
-
-  /** Keys wanted, by kind (for metrics). */
-  sizes(): { ingressNames: number; ingressHosts: number; services: number; routes: number } {
-    return { ingressNames: this.ingressNames.size, ingressHosts: this.ingressHosts.size, services: this.services.size, routes: this.routes.size };
-  }
 }
 
 /** A fleet that wants everything, always ready: for an observer used on its own (tests, tools). */

@@ -19,8 +19,6 @@ import type { WriteAccess } from './write-access.js';
 
 export interface HostSide {
   members: MemberSet;
-  /** What the records want of the members. */
-  interest: FleetInterest;
   view: ApiHostView;
   fanOut: FanOut;
   /** The keys of every record the host view holds. */
@@ -45,7 +43,7 @@ export function observeHost({ opts, logger, hostKc, queue, served, own }: Contro
   const allKeys = (): string[] => RECORD_KINDS.flatMap((kind) => view.records(kind)).map(keyOf);
   const fanOut = new FanOut(view, served, queue, own, allKeys);
   onChange = throughInterest(interest, (k) => view.record(k), (c) => fanOut.host(c));
-  return { members, interest, view, fanOut, allKeys };
+  return { members, view, fanOut, allKeys };
 }
 
 export interface MemberWatch {

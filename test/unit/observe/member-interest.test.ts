@@ -81,6 +81,17 @@ describe('MemberObserver: what it keeps follows the records', () => {
   const webRecord = () => interest.refer('IngressDNSRecord/shop/web', { ingress: { namespace: 'shop', name: 'web', hosts: ['www.example.org'] } });
   const dbRecord = () => interest.refer('ServiceDNSRecord/shop/db', { services: ['shop/db'] });
 
+  /** The member of populate(), these records known, observed until it is online. */
+  async function onlineWith(records: Array<() => unknown>, selectorNames?: number): Promise<{ o: MemberObserver; changes: MemberChange[] }> {
+    populate(server);
+    for (const r of records) void r();
+    interest.markReady();
+    const observed = observe(selectorNames);
+    observed.o.start();
+    await eventually(() => observed.o.status().state === 'online', 3000, 'online');
+    return observed;
+  }
+
   it('lists nothing until the records are known, then keeps only what they can use', async () => {
     populate(server);
     const { o } = observe();
@@ -130,11 +141,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   }
 
   it('reads a Service that existed before its record, once the record appears, and reports it', async () => {
-    populate(server);
-    interest.markReady();
-    const { o, changes } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o, changes } = await onlineWith([]);
     expect(o.counts()).to.deep.equal({ Ingress: 0, Service: 0, EndpointSlice: 0, Node: 1 });
     const listsBefore = server.lists(SLICES).length;
 
@@ -155,12 +162,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it("opens the slice watch again with a new record's Service in its selector, and reads the slices once more after", async () => {
-    populate(server);
-    void webRecord();
-    interest.markReady();
-    const { o } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o } = await onlineWith([webRecord]);
     await dbRecord();
     await eventually(() => server.watchRequests(SLICES).length === 2, 3000, 'a second slice watch');
     expect(server.watchRequests(SLICES).map((r) => r.query.get('labelSelector'))).to.deep.equal(['kubernetes.io/service-name in (app)', 'kubernetes.io/service-name in (app,db)']);
@@ -171,11 +173,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it("reads an Ingress record's own Ingress, then the EndpointSlices of its backends", async () => {
-    populate(server);
-    interest.markReady();
-    const { o } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o } = await onlineWith([]);
     await webRecord();
     await eventually(() => o.counts().EndpointSlice === 1, 3000, 'the backend slices');
     const web = o.observationFor({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'web', hosts: ['www.example.org'] }).ingresses;
@@ -185,11 +183,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it("reads the namespace's Ingresses when the record has no Ingress of its own, for the hosts they list", async () => {
-    populate(server);
-    interest.markReady();
-    const { o } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o } = await onlineWith([]);
     await interest.refer('IngressDNSRecord/shop/site', { ingress: { namespace: 'shop', name: 'site', hosts: ['bg-4.example.net', 'bg-5.example.net'] } });
     const site = o.observationFor({ kind: 'IngressDNSRecord', namespace: 'shop', name: 'site', hosts: ['bg-4.example.net', 'bg-5.example.net'] }).ingresses;
     expect(site.map((i) => i.name), 'bg-5 lives in another namespace').to.deep.equal(['bg-4']);
@@ -197,13 +191,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it('lets go of what a record no longer wants, and reports it', async () => {
-    populate(server);
-    void webRecord();
-    void dbRecord();
-    interest.markReady();
-    const { o, changes } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o, changes } = await onlineWith([webRecord, dbRecord]);
     changes.length = 0;
     interest.refer('ServiceDNSRecord/shop/db', undefined);
     interest.refer('IngressDNSRecord/shop/web', undefined);
@@ -217,12 +205,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it('keeps a kept object up to date and drops it when it stops qualifying (a Service that is no LoadBalancer any more)', async () => {
-    populate(server);
-    void dbRecord();
-    interest.markReady();
-    const { o } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o } = await onlineWith([dbRecord]);
     server.put(SERVICES, lbService('shop', 'db', '192.0.2.21'));
     await eventually(() => o.observationFor({ kind: 'ServiceDNSRecord', namespace: 'shop', name: 'db' }).services[0]?.loadBalancer[0]?.ip === '192.0.2.21', 3000, 'new address');
     server.put(SERVICES, headless('shop', 'db'));
@@ -230,12 +213,7 @@ describe('MemberObserver: what it keeps follows the records', () => {
   });
 
   it('finds, after a 410 re-list, that a kept object was deleted while the watch was away', async () => {
-    populate(server);
-    void dbRecord();
-    interest.markReady();
-    const { o } = observe();
-    o.start();
-    await eventually(() => o.status().state === 'online', 3000, 'online');
+    const { o } = await onlineWith([dbRecord]);
     server.removeSilently(SLICES, 'db-1', 'shop');
     server.compact();
     server.closeWatches();
