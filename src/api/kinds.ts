@@ -71,6 +71,24 @@ export const ServiceDNSRecordKind = kind({
   ],
 });
 
+/** The names of a Gateway API route (same group as DNSNamePolicy: an mcdns kind, not KubeFed's). */
+export const RouteDNSRecordKind = kind({
+  group: S.KUBEFED_GROUP,
+  kind: 'RouteDNSRecord',
+  plural: 'routednsrecords',
+  shortNames: ['rdnsr'],
+  categories: ['mcdns'],
+  schema: S.RouteDNSRecord,
+  statusSubresource: true,
+  printerColumns: [
+    { name: 'Route', type: 'string', jsonPath: '.spec.routeRef.kind' },
+    { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts' },
+    { name: 'Targets', type: 'string', jsonPath: '.status.targets' },
+    ...readyColumns,
+    age,
+  ],
+});
+
 export const DomainKind = kind({
   group: S.KUBEFED_GROUP,
   kind: 'Domain',
@@ -144,12 +162,18 @@ export const DNSNamePolicyKind = kind({
 export const allKinds: KindDef[] = [
   IngressDNSRecordKind,
   ServiceDNSRecordKind,
+  RouteDNSRecordKind,
   DomainKind,
   DNSNamePolicyKind,
   DNSEndpointKind,
   LegacyDNSEndpointKind,
   KubeFedClusterKind,
 ];
+
+/** The kind definition of a record kind. */
+export function recordKindDef(kind: S.RecordKind): KindDef {
+  return kind === 'IngressDNSRecord' ? IngressDNSRecordKind : kind === 'ServiceDNSRecord' ? ServiceDNSRecordKind : RouteDNSRecordKind;
+}
 
 export function dnsEndpointKindFor(group: string): KindDef {
   if (group === S.EXTERNALDNS_GROUP) return DNSEndpointKind;

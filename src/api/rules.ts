@@ -58,6 +58,18 @@ export const NAME_RULES = {
       return Array.isArray(spec.hosts) && spec.hosts.some((h) => h === host || h === `${str(host)}.`);
     },
   },
+  probeHostAmongListedHosts: {
+    // A RouteDNSRecord may leave spec.hosts out (its names are the route's hostnames, which only
+    // the controller sees): where it lists hosts, the probes' Host is one of them.
+    rule: "!has(self.healthCheck) || !has(self.healthCheck.host) || !has(self.hosts) || self.hosts.exists(h, h == self.healthCheck.host || h == self.healthCheck.host + '.')",
+    message: 'healthCheck.host must be one of spec.hosts',
+    test: (v) => {
+      const spec = v as { hosts?: unknown; healthCheck?: { host?: unknown } };
+      const host = spec.healthCheck?.host;
+      if (host === undefined || !Array.isArray(spec.hosts)) return true;
+      return spec.hosts.some((h) => h === host || h === `${str(host)}.`);
+    },
+  },
   probeHostIsAServiceName: {
     // A ServiceDNSRecord's names come from its Domain, another object: what the API server can
     // check is the first label, the Service's (or externalName's) or the dnsPrefix.

@@ -3,6 +3,7 @@
 // at run time (see validate.ts) and, through TypeBox's Static<>, the TypeScript types.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_FIRST_LABEL, MAX_NAME, NAME_RULES, type NameRule } from './rules.js';
+import { ROUTE_RULES, RouteRef } from './route-ref.js';
 
 export const KUBEFED_GROUP = 'multiclusterdns.kubefed.io';
 export const EXTERNALDNS_GROUP = 'externaldns.k8s.io';
@@ -211,6 +212,11 @@ const CommonStatus = {
   ),
 };
 
+/** The strategies of records whose names are hosts (Ingress and route records). */
+const HostStrategy = Type.Union([Type.Literal('roundRobin'), Type.Literal('failover')], {
+  description: 'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority',
+});
+
 // ---- IngressDNSRecord (KubeFed fields, verbatim) ----
 const IngressDNSRecordSpec = Type.Object(
   {
@@ -218,11 +224,7 @@ const IngressDNSRecordSpec = Type.Object(
     recordTTL: Type.Optional(TTL),
     // mcdns extensions
     healthCheck: Type.Optional(HealthCheck),
-    strategy: Type.Optional(
-      Type.Union([Type.Literal('roundRobin'), Type.Literal('failover')], {
-        description: 'roundRobin (default): every healthy target; failover: only the first healthy cluster of failoverPriority',
-      }),
-    ),
+    strategy: Type.Optional(HostStrategy),
     failoverPriority: Type.Optional(FailoverPriority),
   },
   validations(NAME_RULES.probeHostIsAHost),
@@ -285,6 +287,33 @@ export type ServiceDNSRecord = Static<typeof ServiceDNSRecord>;
 type ServiceDNSRecordStatus = Static<typeof ServiceDNSRecordStatus>;
 export type ClusterServiceDNS = Static<typeof ClusterServiceDNS>;
 export type ClusterIngressDNS = Static<typeof ClusterIngressDNS>;
+
+// ---- RouteDNSRecord (mcdns): the names of a Gateway API route, from its parent Gateways ----
+const RouteDNSRecordSpec = Type.Object(
+  {
+    routeRef: RouteRef,
+    hosts: Type.Optional(
+      Type.Array(Hostname, { maxItems: MAX_HOSTS, description: "names to publish; of the route's spec.hostnames only these (default: all of them)" }),
+    ),
+    recordTTL: Type.Optional(TTL),
+    healthCheck: Type.Optional(HealthCheck),
+    strategy: Type.Optional(HostStrategy),
+    failoverPriority: Type.Optional(FailoverPriority),
+  },
+  validations(ROUTE_RULES.hostsOfRoutesWithoutHostnames, NAME_RULES.probeHostAmongListedHosts),
+);
+/** One member's published addresses, and the Gateways ("namespace/name") they come from. */
+export const ClusterRouteDNS = Type.Object({
+  cluster: Type.String(),
+  loadBalancer: LoadBalancerStatus,
+  gateways: Type.Optional(Type.Array(Type.String())),
+});
+export type ClusterRouteDNS = Static<typeof ClusterRouteDNS>;
+export const RouteDNSRecord = kubeObject({
+  spec: RouteDNSRecordSpec,
+  status: Type.Optional(Type.Object({ ...CommonStatus, dns: Type.Optional(Type.Array(ClusterRouteDNS)) })),
+});
+export type RouteDNSRecord = Static<typeof RouteDNSRecord>;
 
 // ---- Domain (KubeFed: top-level fields, no spec) ----
 export const Domain = kubeObject({
@@ -374,5 +403,7 @@ export const DNSNamePolicy = kubeObject({
 });
 export type DNSNamePolicy = Static<typeof DNSNamePolicy>;
 
-export type RecordKind = 'IngressDNSRecord' | 'ServiceDNSRecord';
-export type DNSRecord = IngressDNSRecord | ServiceDNSRecord;
+export type RecordKind = 'IngressDNSRecord' | 'ServiceDNSRecord' | 'RouteDNSRecord';
+export type DNSRecord = IngressDNSRecord | ServiceDNSRecord | RouteDNSRecord;
+/** Every record kind, in the order the controller lists them. */
+export const RECORD_KINDS: readonly RecordKind[] = ['IngressDNSRecord', 'ServiceDNSRecord', 'RouteDNSRecord'];

@@ -8,7 +8,8 @@
 // strict field validation (kubectl's default) makes them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { DNSNamePolicyKind, DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
+import { DNSNamePolicyKind, DomainKind, IngressDNSRecordKind, RouteDNSRecordKind, ServiceDNSRecordKind, type KindDef } from './kinds.js';
+import { ROUTE_RULES } from './route-ref.js';
 import { NAME_RULES, type NameRule } from './rules.js';
 
 export interface Problem {
@@ -20,7 +21,7 @@ const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
 ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
 ajv.addFormat('date-time', { type: 'string', validate: (s: string) => !Number.isNaN(Date.parse(s)) });
 
-const twins = new Map<string, NameRule>(Object.values(NAME_RULES).map((r: NameRule) => [r.rule, r]));
+const twins = new Map<string, NameRule>([...Object.values(NAME_RULES), ...Object.values(ROUTE_RULES)].map((r: NameRule) => [r.rule, r]));
 type CelRule = { rule: string; message: string };
 ajv.addKeyword({
   keyword: 'x-kubernetes-validations',
@@ -54,7 +55,7 @@ function strict(schema: unknown): unknown {
   return out;
 }
 
-const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, DomainKind, DNSNamePolicyKind];
+const validatedKinds: KindDef[] = [IngressDNSRecordKind, ServiceDNSRecordKind, RouteDNSRecordKind, DomainKind, DNSNamePolicyKind];
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(def: KindDef): ValidateFunction {

@@ -301,7 +301,7 @@ export function sinkFromConfig(
   sink: SinkConfig,
   log?: Logger,
   deps: ConfigDeps = {},
-  hooks: Pick<ProviderSinkOptions, 'onCall' | 'onBatch' | 'onZoneRead' | 'beforeWrite' | 'othersWaiting'> = {},
+  hooks: Pick<ProviderSinkOptions, 'onCall' | 'onBatch' | 'onZoneRead' | 'beforeWrite' | 'othersWaiting' | 'holder'> = {},
 ): ProviderSink {
   const domainFilter = defined({ include: sink.domainFilter, exclude: sink.excludeDomains });
   return new ProviderSink({

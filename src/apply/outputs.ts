@@ -17,9 +17,17 @@ import { normaliseName } from '../core/names.js';
  * One sink per configured provider, its calls, batches and zone reads counted in the metrics.
  * `beforeWrite` runs right before every write request to a provider and throws to refuse it:
  * the controller's leader gate. `othersWaiting`: whether the controller has records queued that
- * may publish soon (a lone change is written at once, a burst shares a batch).
+ * may publish soon (a lone change is written at once, a burst shares a batch). `holder`: the
+ * resource holding a name by the claims (a name handed over is taken in one write).
  */
-export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?: () => void, othersWaiting?: () => boolean): NamedSink[] {
+export interface SinkHooks {
+  beforeWrite?: () => void;
+  othersWaiting?: () => boolean;
+  holder?: (name: string) => string | undefined;
+}
+
+export function sinksFrom(settings: ProviderSettings, log: Logger, hooks: SinkHooks = {}): NamedSink[] {
+  const { beforeWrite, othersWaiting, holder } = hooks;
   return settings.providers.map((p) => ({
     name: p.provider,
     sink: sinkFromConfig(p, settings.sink, log, {}, {
@@ -28,6 +36,7 @@ export function sinksFrom(settings: ProviderSettings, log: Logger, beforeWrite?:
       onZoneRead: (_zone, reason) => observeProviderZoneRead(p.provider, reason),
       ...(beforeWrite ? { beforeWrite } : {}),
       ...(othersWaiting ? { othersWaiting } : {}),
+      ...(holder ? { holder } : {}),
     }),
   }));
 }

@@ -48,6 +48,7 @@ export class RecordPlanner {
       ...(opts.defaultTtl !== undefined ? { defaultTtl: opts.defaultTtl } : {}),
       ...(maxTargets ? { maxTargets } : {}),
       ...(provider.answersSubtree ? { answersSubtree: true } : {}),
+      ...(opts.holder ? { holder: opts.holder } : {}),
     };
   }
 }

@@ -43,6 +43,11 @@ export interface ProviderSinkOptions {
    * gate). A refusal rejects the publications of that batch with the thrown error.
    */
   beforeWrite?: () => void;
+  /**
+   * The resource (`<kind>/<ns>/<name>`) the claims give a name to: a name handed from one record
+   * to another is taken over in one write, never deleted in between (src/plan/plan.ts).
+   */
+  holder?: (name: string) => string | undefined;
   log?: Logger;
   now?: () => number;
   /**

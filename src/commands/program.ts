@@ -14,7 +14,7 @@ export const program = new Command();
 program
   .name('mcdns')
   .description(
-    'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord in, ExternalDNS DNSEndpoints out',
+    'Multi-cluster DNS controller: KubeFed IngressDNSRecord/ServiceDNSRecord (and RouteDNSRecord for Gateway API routes) in, ExternalDNS DNSEndpoints out',
   )
   .version(`${BUILD.version} (commit ${BUILD.commit})`, '--version', 'print the version and the commit it was built from')
   .showHelpAfterError()
@@ -32,7 +32,7 @@ const recursive = () => new Option('-R, --recursive', 'read the directories give
 
 program
   .command('validate')
-  .description('check IngressDNSRecord, ServiceDNSRecord and Domain YAML offline (multi-document files too)')
+  .description('check IngressDNSRecord, ServiceDNSRecord, RouteDNSRecord and Domain YAML offline (multi-document files too)')
   .argument('<file...>', 'YAML files, directories (their .yaml, .yml and .json files), or - for stdin')
   .addOption(recursive())
   .addOption(output())
@@ -107,6 +107,12 @@ addProviderOptions(program.command('run'))
       .argParser(dur)
       .env('MCDNS_HEARTBEAT_INTERVAL'),
   )
+  .addOption(
+    new Option('--gateway-discovery-interval <duration>', 'how often a member is asked again for the Gateway API kinds it serves, while a route kind a RouteDNSRecord names is missing there')
+      .default(30_000, '30s')
+      .argParser(dur)
+      .env('MCDNS_GATEWAY_DISCOVERY_INTERVAL'),
+  )
   .addOption(new Option('--workers <n>', 'records reconciled at once (a record waiting for its DNS provider batch gives its place back)').default(64).argParser(Number).env('MCDNS_WORKERS'))
   .addOption(
     new Option('--metrics-address <host:port>', 'serve /metrics, /healthz and /readyz here (e.g. :8080, 127.0.0.1:8080; 0 = off)')
@@ -151,7 +157,7 @@ addProviderOptions(program.command('run'))
     ),
   )
   .addOption(
-    new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, or Services by readiness) without a recordTTL; 0 = 180s like other names')
+    new Option('--health-checked-ttl <duration>', 'TTL of health-checked names (spec.healthCheck, Services by readiness, route records) without a recordTTL; 0 = 180s like other names')
       .default(DEFAULT_HEALTH_CHECKED_TTL * 1000, `${DEFAULT_HEALTH_CHECKED_TTL}s`)
       .argParser(dur)
       .env('MCDNS_HEALTH_CHECKED_TTL'),

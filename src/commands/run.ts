@@ -25,6 +25,7 @@ export function controllerOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     dnsEndpointGroup: str('dnsendpointGroup') ?? 'externaldns.k8s.io',
     offlineGraceMs: Number(raw.offlineGrace ?? 30_000),
     heartbeatMs: Number(raw.heartbeatInterval ?? 5_000),
+    gatewayDiscoveryMs: Number(raw.gatewayDiscoveryInterval ?? 30_000),
     workers: Number(raw.workers ?? DEFAULT_WORKERS),
     logLevel: str('logLevel') ?? 'info',
     resyncSchedule: str('resyncSchedule') ?? '*/5 * * * *',

@@ -29,6 +29,8 @@ export interface ControllerOptions {
   dnsEndpointGroup: string;
   offlineGraceMs: number;
   heartbeatMs: number;
+  /** How often a member is asked again for the Gateway API kinds it serves while a wanted one is missing. */
+  gatewayDiscoveryMs?: number;
   workers: number;
   logLevel: string;
   /** Cron expression of the full resync (default every 5 minutes). */

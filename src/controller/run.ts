@@ -12,8 +12,9 @@
 // (bounded by the offline grace), so a cold start does not publish half the members.
 import type { DirectOutputs } from '../apply/outputs.js';
 import { describeProviderConfig } from '../apply/config.js';
+import { RECORD_KINDS } from '../api/schema.js';
 import { BUILD } from '../build-info.js';
-import { RECORD_KIND_LABEL } from '../core/dnsendpoint.js';
+import { RECORD_KIND_LABEL, recordKindOfLabel } from '../core/dnsendpoint.js';
 import { readyCondition, type RecordStatus } from '../core/status.js';
 import { describeError } from '../errors.js';
 import type { Prober } from '../health/index.js';
@@ -36,7 +37,7 @@ import { WorkQueue } from './runtime/queue.js';
 import { Resync } from './triggers/resync.js';
 import { ServedRecords } from './triggers/served.js';
 import { memberSourceStates, observeHost, watchMembers, type HostSide } from './wiring/observing.js';
-import { healthEvents, nameOwnership, providerOutputs, readinessOf, startProber, workersFor } from './wiring/reconciling.js';
+import { healthEvents, nameOwnership, providerOutputs, readinessOf, startProber, workersFor, type NameOwnership } from './wiring/reconciling.js';
 import { writeAccess, type WriteAccess } from './wiring/write-access.js';
 import type { Workers } from './workers.js';
 
@@ -84,9 +85,14 @@ function startController(opts: ControllerOptions, logger: Logger = createLogger(
   const { transitions, kubefed } = watchMembers(base, host, access);
 
   // ---- reconciling ----
-  const direct = providerOutputs(base, writing);
+  // The provider sinks ask the claims who holds a name only when they plan, after the start (a
+  // name handed over is taken in one write); the claims need to know whether a provider answers
+  // subtrees, so the providers come first.
+  let ownership: NameOwnership | undefined;
+  const direct = providerOutputs(base, writing, (name) => ownership?.claims.holder(name));
   const prober = startProber(base, elector !== undefined);
-  const { claims, namePolicy } = nameOwnership(base, host.allKeys, direct);
+  ownership = nameOwnership(base, host.allKeys, direct);
+  const { claims, namePolicy } = ownership;
   const reconciler = new Reconciler(host.view, writes, opts.dnsEndpointGroup, logger, undefined, {
     events,
     direct,
@@ -215,13 +221,13 @@ function metricSources({ queue }: ControllerBase, { members, view }: HostSide, r
     objectsSeen: () => members.links().flatMap((l) => Object.entries(l.seen).map(([kind, objects]) => ({ cluster: l.cluster, kind, objects }))),
     memberLinks: () => members.links(),
     records: () =>
-      [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map((k) => {
+      RECORD_KINDS.flatMap((kind) => view.records(kind)).map((k) => {
         const c = readyCondition(view.record(k)?.status as RecordStatus | undefined);
         return { kind: k.kind, status: c?.status, reason: c?.reason };
       }),
     publishedEndpoints: () =>
       view.dnsEndpointList().map((ep) => ({
-        kind: ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord',
+        kind: recordKindOfLabel(ep.metadata.labels?.[RECORD_KIND_LABEL]) ?? 'IngressDNSRecord',
         endpoints: endpointCount(ep.spec),
       })),
   };

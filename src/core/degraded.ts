@@ -81,7 +81,7 @@ export function nextDegraded(input: DegradedInput): DegradedChange | undefined {
     ...(input.generation !== undefined ? { observedGeneration: input.generation } : {}),
   });
   if (lost.length > 0) {
-    const why = lost.map((c) => `${c}: ${now.listed.has(c) ? 'no load-balancer address to publish' : 'no Ingress or Service for this record'}`);
+    const why = lost.map((c) => `${c}: ${now.listed.has(c) ? 'no load-balancer address to publish' : 'no Ingress, Service or route for this record'}`);
     const message = `${LIST_PREFIX}${lost.join(', ')} (${boundedMessage(why, 600)})`;
     if (previous?.status === 'True' && previous.message === message) return undefined;
     const next = condition('True', DegradedReason.ClustersLost, message);

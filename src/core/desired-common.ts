@@ -44,8 +44,20 @@ export function clusterProblems(views: { cluster: ClusterObservation; problem?: 
   return views.flatMap((v) => (v.problem === undefined ? [] : [`${v.cluster.cluster}: ${v.problem}`]));
 }
 
-export function shortList(items: string[], max = 3): string {
+export function shortList(items: readonly string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')}, …`;
+}
+
+/**
+ * Why a proxy (an Ingress, a route's Gateways) cannot serve although it is up: every Service it
+ * sends traffic to has EndpointSlices and none has a ready endpoint. Where mcdns cannot tell (a
+ * backend without EndpointSlices: missing, ExternalName, another controller's), nothing is assumed.
+ */
+export function backendsProblem(owner: string, backends: readonly string[], endpoints: readonly { service: string; ready: number }[] | undefined): string | undefined {
+  const ready = new Map((endpoints ?? []).map((b) => [b.service, b.ready] as const));
+  if (backends.length === 0 || !backends.every((b) => ready.get(b) === 0)) return undefined;
+  const services = backends.length === 1 ? `Service ${backends[0]}` : `Services ${shortList(backends)}`;
+  return `${owner}: backend ${services} ${backends.length === 1 ? 'has' : 'have'} no ready endpoints`;
 }
 
 /** Reachability as health: an offline or not-yet-synced cluster's targets are unhealthy. */

@@ -1,26 +1,16 @@
 // IngressDNSRecord → its endpoints (one name per host), status.dns and Ready verdict; pure, like
 // everything in desired-common.ts.
 import type { ClusterIngressDNS, Endpoint, IngressDNSRecord, RecordHealthStatus } from '../api/schema.js';
-import {
-  byClusterName,
-  clusterProblems,
-  distinctTargets,
-  loadBalancerStatus,
-  publishedSet,
-  reachability,
-  selectionNotes,
-  shortList,
-  union,
-  withFailOpen,
-} from './desired-common.js';
+import { backendsProblem, byClusterName, clusterProblems, loadBalancerStatus, reachability, shortList } from './desired-common.js';
+import { hostEndpoints, publishHosts, type HostResult } from './desired-hosts.js';
 import { healthPolicy, type ClusterHealth, type HealthInput, type HealthPolicy } from './health-input.js';
-import { probeProblems, probeTargetsOf, recordHealth, type ProbeTarget } from './health-status.js';
-import { addressesToPublish, mergePools, selectFor, targetPool, type Selection, type TargetPool } from './target-selection.js';
+import type { ProbeTarget } from './health-status.js';
+import { mergePools, targetPool, type TargetPool } from './target-selection.js';
 import type { ClusterObservation, ObservedIngress } from './observation.js';
-import { compareText, endpointsForName, sortEndpoints, type NameEndpoints } from './targets.js';
+import { compareText } from './targets.js';
 import { normaliseName } from './names.js';
 import { chooseTtl } from './ttl.js';
-import { noClustersVerdict, noHostsVerdict, noTargetsVerdict, publishedVerdict, unavailability, type ReadyVerdict } from './verdict.js';
+import { noClustersVerdict, noHostsVerdict, unavailability, type ReadyVerdict } from './verdict.js';
 
 // Which Ingress a record means, in each member cluster:
 //   1. the Ingress with the record's own name and namespace (KubeFed's rule); it serves all of
@@ -80,15 +70,10 @@ function matchIngresses(record: IngressDNSRecord, hosts: string[], cluster: Clus
 
 /**
  * Why an Ingress's load balancer cannot serve the record although it is up: every Service it
- * routes to has EndpointSlices and none has a ready endpoint. Where mcdns cannot tell (a backend
- * without EndpointSlices: missing, ExternalName, another controller's), nothing is assumed.
+ * routes to has EndpointSlices and none has a ready endpoint (see backendsProblem).
  */
 function backendProblem(ingress: ObservedIngress): string | undefined {
-  const backends = ingress.backends ?? [];
-  const ready = new Map((ingress.backendEndpoints ?? []).map((b) => [b.service, b.ready] as const));
-  if (backends.length === 0 || !backends.every((b) => ready.get(b) === 0)) return undefined;
-  const services = backends.length === 1 ? `Service ${backends[0]}` : `Services ${shortList(backends)}`;
-  return `Ingress ${ingress.namespace}/${ingress.name}: backend ${services} ${backends.length === 1 ? 'has' : 'have'} no ready endpoints`;
+  return backendsProblem(`Ingress ${ingress.namespace}/${ingress.name}`, ingress.backends ?? [], ingress.backendEndpoints);
 }
 
 /** Reachability, then the readiness of the Ingress's backends, as the health of its addresses. */
@@ -139,18 +124,6 @@ function hostPool(host: string, views: IngressClusterView[], policy: HealthPolic
   );
 }
 
-interface HostResult extends NameEndpoints {
-  host: string;
-  pool: TargetPool;
-  selection: Selection;
-}
-
-function hostEndpoints(host: string, views: IngressClusterView[], policy: HealthPolicy, ttl: number): HostResult {
-  const pool = hostPool(host, views, policy);
-  const selection = selectFor(host, pool, policy, 'top');
-  return { host, pool, selection, ...endpointsForName(host, addressesToPublish(selection, pool), ttl) };
-}
-
 function unservedNote(h: HostResult, policy: HealthPolicy): string {
   // Without a health input the wording stays what it was before health checks existed.
   const allUnhealthy = policy.evaluated && h.pool.candidates.length > 0;
@@ -166,7 +139,6 @@ export function desiredForIngressRecord(
 ): DesiredIngress {
   const hosts = recordHosts(record);
   const { ttl, note: ttlNote } = chooseTtl('IngressDNSRecord', record.spec, health?.healthCheckedTtl);
-  const ttlNotes = ttlNote === undefined ? [] : [ttlNote];
   const views = byClusterName(clusters).map((c) => ingressView(record, hosts, c));
   const dns = views.filter((v) => v.matches.length > 0).map(ingressStatus);
   const policy = healthPolicy(record.spec, health);
@@ -174,30 +146,13 @@ export function desiredForIngressRecord(
   if (hosts.length === 0) return { endpoints: [], dns, ready: noHostsVerdict(), ...none };
   if (clusters.length === 0) return { endpoints: [], dns, ready: noClustersVerdict(), ...none };
 
-  const perHost = hosts.map((host) => hostEndpoints(host, views, policy, ttl));
-  const endpoints = sortEndpoints(perHost.flatMap((h) => h.endpoints));
-  const candidates = perHost.flatMap((h) => h.pool.candidates);
-  const failOpenNames = perHost.filter((h) => h.selection.outcome === 'fail-open').map((h) => h.host);
-  const present = views.filter((v) => v.matches.length > 0).map((v) => reachability(v.cluster));
-  const healthStatus = policy.evaluated
-    ? {
-        probeTargets: probeTargetsOf(perHost.map((h) => ({ host: h.host, candidates: h.pool.candidates }))),
-        health: recordHealth(present, candidates, publishedSet(endpoints), failOpenNames),
-      }
-    : {};
-  const problems = [...clusterProblems(views), ...probeProblems(candidates)];
-  const choices = selectionNotes(perHost.map((h) => h.selection));
-  const nameNotes = perHost.flatMap((h) => h.notes);
-  if (endpoints.length === 0) {
-    return { endpoints, dns, ready: noTargetsVerdict([...problems, ...nameNotes, ...ttlNotes]), ...healthStatus };
-  }
-
-  const unserved = perHost.filter((h) => h.endpoints.length === 0).map((h) => unservedNote(h, policy));
-  const summary = {
-    names: hosts.length - unserved.length,
-    targets: distinctTargets(endpoints),
-    clusters: union(perHost.map((h) => h.sources)),
-  };
-  const ready = withFailOpen(publishedVerdict(summary, [...choices, ...problems, ...unserved, ...nameNotes, ...ttlNotes]), failOpenNames);
-  return { endpoints, dns, ready, ...healthStatus };
+  const outcome = publishHosts({
+    perHost: hosts.map((host) => hostEndpoints(host, hostPool(host, views, policy), policy, ttl)),
+    present: views.filter((v) => v.matches.length > 0).map((v) => reachability(v.cluster)),
+    problems: clusterProblems(views),
+    notes: ttlNote === undefined ? [] : [ttlNote],
+    policy,
+    unserved: (h) => unservedNote(h, policy),
+  });
+  return { ...outcome, dns };
 }

@@ -1,7 +1,7 @@
 // The DNSEndpoint object mcdns keeps for each record, as ExternalDNS reads it (--source=crd).
 // Pure: building and comparing; writing it is the sink's job.
 import type { DNSEndpoint, Endpoint, RecordKind } from '../api/schema.js';
-import { RECORD_API_VERSION, VERSION } from '../api/schema.js';
+import { RECORD_API_VERSION, RECORD_KINDS, VERSION } from '../api/schema.js';
 import { canonical } from './canonical.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -16,9 +16,14 @@ export interface RecordRef {
   uid?: string;
 }
 
-/** KubeFed's names: ingress-<name> / service-<name>, in the record's namespace. */
+/** KubeFed's names: ingress-<name> / service-<name> (and route-<name>), in the record's namespace. */
 export function dnsEndpointName(kind: RecordKind, name: string): string {
-  return `${kind === 'IngressDNSRecord' ? 'ingress' : 'service'}-${name}`;
+  return `${kind === 'IngressDNSRecord' ? 'ingress' : kind === 'ServiceDNSRecord' ? 'service' : 'route'}-${name}`;
+}
+
+/** The record kind a DNSEndpoint's record-kind label names (mcdns writes the kind in lower case). */
+export function recordKindOfLabel(label: string | undefined): RecordKind | undefined {
+  return RECORD_KINDS.find((k) => k.toLowerCase() === label);
 }
 
 export function dnsEndpointFor(record: RecordRef, endpoints: Endpoint[], group: string): DNSEndpoint {

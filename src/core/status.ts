@@ -12,6 +12,11 @@ export interface Verdict {
   message: string;
 }
 
+/** A condition of a record kind beside Ready and Degraded (a RouteDNSRecord's HostsDropped). */
+export interface RecordCondition extends Verdict {
+  type: string;
+}
+
 export interface RecordStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -58,6 +63,20 @@ export function nextStatus(
   const claims = published.claims ?? current?.claims;
   if (claims !== undefined) next.claims = claims;
   return next;
+}
+
+/**
+ * The conditions with `next` in place of those of the same types; a condition whose status did not
+ * change keeps its lastTransitionTime.
+ */
+export function withConditions(conditions: Condition[], next: RecordCondition[], generation: number | undefined, now: Date): Condition[] {
+  const types = new Set(next.map((c) => c.type));
+  const replaced = next.map((c): Condition => {
+    const previous = conditions.find((x) => x.type === c.type);
+    const lastTransitionTime = previous && previous.status === c.status ? previous.lastTransitionTime : now.toISOString();
+    return { ...c, lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+  });
+  return [...conditions.filter((c) => !types.has(c.type)), ...replaced];
 }
 
 /** Ready=Unknown while a record's change waits on a slow DNS provider; transient, so no Event. */

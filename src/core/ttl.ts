@@ -9,8 +9,9 @@
 //   otherwise                     KubeFed's 180 s.
 //
 // "Health-checked": the record has spec.healthCheck, or it is a ServiceDNSRecord whose addresses
-// follow its Services' ready endpoints (every one without allowServiceWithoutEndpoints).
-import { DEFAULT_TTL, MAX_TTL } from '../api/schema.js';
+// follow its Services' ready endpoints (every one without allowServiceWithoutEndpoints), or a
+// RouteDNSRecord (its Gateways' addresses follow its backends' ready endpoints).
+import { DEFAULT_TTL, MAX_TTL, type RecordKind } from '../api/schema.js';
 import { correlationWindowMs } from './health-input.js';
 
 /** Seconds; docs/health-checks.md and the --health-checked-ttl default say the same. */
@@ -43,7 +44,8 @@ export function ttlOf(spec: { recordTTL?: number }): number {
 }
 
 /** Whether a record's targets leave DNS on their own health: probes, or (Services) readiness. */
-function isHealthChecked(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', spec: TtlSpec): boolean {
+function isHealthChecked(kind: RecordKind, spec: TtlSpec): boolean {
+  if (kind === 'RouteDNSRecord') return true;
   return spec.healthCheck !== undefined || (kind === 'ServiceDNSRecord' && spec.allowServiceWithoutEndpoints !== true);
 }
 
@@ -52,7 +54,7 @@ function isHealthChecked(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', spec: Tt
  * is --health-checked-ttl in seconds (0 turns the short default off).
  */
 export function chooseTtl(
-  kind: 'IngressDNSRecord' | 'ServiceDNSRecord',
+  kind: RecordKind,
   spec: TtlSpec,
   healthCheckedTtl: number = DEFAULT_HEALTH_CHECKED_TTL,
 ): TtlChoice {

@@ -133,7 +133,7 @@ new Gauge({
 
 new Gauge({
   name: 'mcdns_records',
-  help: 'IngressDNSRecords and ServiceDNSRecords by the status and reason of their Ready condition (Unknown: not reconciled yet).',
+  help: 'IngressDNSRecords, ServiceDNSRecords and RouteDNSRecords by the status and reason of their Ready condition (Unknown: not reconciled yet).',
   labelNames: ['kind', 'condition', 'status', 'reason'] as const,
   registers: [registry],
   collect() {
@@ -161,6 +161,7 @@ new Gauge({
     const totals = new Map<string, number>([
       ['IngressDNSRecord', 0],
       ['ServiceDNSRecord', 0],
+      ['RouteDNSRecord', 0],
     ]);
     for (const p of sources.publishedEndpoints?.() ?? []) totals.set(p.kind, (totals.get(p.kind) ?? 0) + p.endpoints);
     for (const [kind, n] of totals) this.set({ kind }, n);

@@ -11,6 +11,8 @@
 // - each member (MemberInterest.backends), fed from that member's own objects: a kept Ingress
 //   wants the EndpointSlices of the Services it routes to (their readiness is its health). Routes
 //   of other kinds (Gateway API) refer to their backends the same way.
+// - RouteDNSRecords want their route (kind, namespace, name) of every member; in each member a
+//   kept route wants its parent Gateways and its backends (gateway-api/routes.ts).
 import { normaliseName } from '../core/names.js';
 
 /** "namespace/name" (or "namespace/host"): the keys of the interest set. */
@@ -64,6 +66,23 @@ export interface RecordWants {
   ingress?: { namespace: string; name: string; hosts: readonly string[] };
   /** Services ("namespace/name") whose object and EndpointSlices the record reads. */
   services?: readonly string[];
+  /** A Gateway API route (RouteDNSRecord): its Gateways and backends follow from it in each member. */
+  route?: RouteWant;
+}
+
+/** A route a record names: its kind, namespace and name. */
+export interface RouteWant {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** "Kind/namespace/name" of a route: the key the route interest keeps. */
+export const routeKey = (r: RouteWant): string => `${r.kind}/${r.namespace}/${r.name}`;
+
+export function parseRouteKey(k: string): RouteWant {
+  const [kind = '', namespace = '', name = ''] = k.split('/');
+  return { kind, namespace, name };
 }
 
 /** What began or ceased to be wanted by one change of the fleet's records. */
@@ -74,6 +93,9 @@ export interface InterestChange {
   /** Namespaces where some Ingress interest ceased (their kept Ingresses are checked again). */
   ingressNamespacesShrunk: string[];
   servicesShrunk: string[];
+  /** Routes ("Kind/namespace/name") that began and ceased to be wanted. */
+  routes?: string[];
+  routesShrunk?: string[];
 }
 
 /** Something that reads what a change made wanted (a member); settles when it has. */
@@ -84,6 +106,9 @@ export class FleetInterest {
   private readonly ingressNames = new Wants();
   private readonly ingressHosts = new Wants();
   private readonly services = new Wants();
+  private readonly routes = new Wants();
+  /** Route kind → the routes of that kind wanted. */
+  private readonly routesByKind = new Map<string, Set<string>>();
   private readonly listeners = new Set<InterestListener>();
   private isReady = false;
   private readonly readyWaiters: Array<() => void> = [];
@@ -105,6 +130,7 @@ export class FleetInterest {
     const names = this.ingressNames.refer(record, ingress ? [wantKey(ingress.namespace, ingress.name)] : []);
     const hosts = this.ingressHosts.refer(record, ingress ? ingress.hosts.map((h) => wantKey(ingress.namespace, normaliseName(h))) : []);
     const services = this.services.refer(record, wants?.services ?? []);
+    const routes = this.referRoute(record, wants?.route);
     // Before every record is known the members have listed nothing: their first lists will hold
     // what is wanted then, with no read (at a cold start with 10,000 records, a read per record
     // and member would be that many promises waiting for those lists).
@@ -115,9 +141,10 @@ export class FleetInterest {
       services: services.grown,
       ingressNamespacesShrunk: [...new Set([...names.shrunk, ...hosts.shrunk].map((k) => k.slice(0, k.indexOf('/'))))],
       servicesShrunk: services.shrunk,
+      ...(routes.grown.length > 0 || routes.shrunk.length > 0 ? { routes: routes.grown, routesShrunk: routes.shrunk } : {}),
     };
-    const grew = change.ingresses.length > 0 || change.services.length > 0;
-    if (!grew && change.ingressNamespacesShrunk.length === 0 && change.servicesShrunk.length === 0) return undefined;
+    const grew = change.ingresses.length > 0 || change.services.length > 0 || routes.grown.length > 0;
+    if (!grew && change.ingressNamespacesShrunk.length === 0 && change.servicesShrunk.length === 0 && routes.shrunk.length === 0) return undefined;
     const reads = [...this.listeners].map((l) => l(change)).filter((p): p is Promise<void> => p !== undefined);
     if (!grew || reads.length === 0) return undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -152,6 +179,33 @@ export class FleetInterest {
     return this.services.keys();
   }
 
+  /** A RouteDNSRecord names this route. */
+  wantsRoute(kind: string, namespace: string, name: string): boolean {
+    return this.routes.has(routeKey({ kind, namespace, name }));
+  }
+
+  /** The route kinds some record names, with the routes ("Kind/namespace/name") of each. */
+  routeKinds(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.routesByKind;
+  }
+
+  private referRoute(record: string, route: RouteWant | undefined): { grown: string[]; shrunk: string[] } {
+    const change = this.routes.refer(record, route ? [routeKey(route)] : []);
+    for (const k of change.grown) {
+      const kind = parseRouteKey(k).kind;
+      let keys = this.routesByKind.get(kind);
+      if (!keys) this.routesByKind.set(kind, (keys = new Set()));
+      keys.add(k);
+    }
+    for (const k of change.shrunk) {
+      const kind = parseRouteKey(k).kind;
+      const keys = this.routesByKind.get(kind);
+      keys?.delete(k);
+      if (keys?.size === 0) this.routesByKind.delete(kind);
+    }
+    return change;
+  }
+
   /** Every record is known: until then a member lists nothing it would have to filter. */
   markReady(): void {
     if (this.isReady) return;
@@ -179,6 +233,9 @@ export function everything(): FleetInterest {
       return true;
     }
     override wantsService(): boolean {
+      return true;
+    }
+    override wantsRoute(): boolean {
       return true;
     }
   })();

@@ -28,8 +28,8 @@ export interface MemberReadsOptions {
   caches: ReadableCaches;
   requestTimeoutMs: number;
   logger: Logger;
-  /** Whether a read is still worth doing (retries of failed reads ask it). */
-  stillWanted(kind: ReadKind, namespace: string, name: string | undefined): boolean;
+  /** Whether a read is still worth doing (retries of failed reads ask it); `kind` as given to the read. */
+  stillWanted(kind: string, namespace: string, name: string | undefined): boolean;
 }
 
 /** More keys of one kind in one namespace than this in one go: one LIST of the namespace. */
@@ -75,6 +75,18 @@ export class MemberReads {
   /** Only the EndpointSlices of the Services `keys` (backends of an Ingress or a route). */
   slices(keys: readonly string[]): Promise<void> {
     return this.perNamespace(keys, (ns, names) => [this.slicesOf(ns, names)]);
+  }
+
+  /**
+   * One object of another resource (a Gateway API route or Gateway) by name, into its own cache,
+   * as `one` reads: `list` answers the LIST of the namespace selecting the name (`fieldSelector`).
+   * `kind` names it in logs and metrics.
+   */
+  named(kind: string, cache: FilteredListWatch<KubernetesObject>, namespace: string, name: string, list: (fieldSelector: string) => Promise<unknown>): Promise<void> {
+    const scope: ReadScope<KubernetesObject> = { namespace, covers: (o) => objectKey(o)?.name === name };
+    return this.runIn(cache, kind, namespace, name, scope, async (take) => {
+      take(((await list(`metadata.name=${name}`)) as KubernetesListObject<KubernetesObject>).items);
+    });
   }
 
   /** The Ingress `namespace/name` (GET); undefined name: every Ingress of the namespace (LIST). */
@@ -141,9 +153,21 @@ export class MemberReads {
     } while (token);
   }
 
-  /** One read through the cache of `kind`, within the concurrency bound; retried with a backoff while still wanted. */
-  private async run(
+  /** One read through the cache of `kind`. */
+  private run(
     kind: ReadKind,
+    namespace: string,
+    name: string | undefined,
+    scope: ReadScope<KubernetesObject>,
+    fetch: (take: (items: readonly KubernetesObject[]) => void) => Promise<void>,
+  ): Promise<void> {
+    return this.runIn(this.o.caches[kind], kind, namespace, name, scope, fetch);
+  }
+
+  /** One read through `cache`, within the concurrency bound; retried with a backoff while still wanted. */
+  private async runIn(
+    cache: FilteredListWatch<KubernetesObject>,
+    kind: string,
     namespace: string,
     name: string | undefined,
     scope: ReadScope<KubernetesObject>,
@@ -161,7 +185,7 @@ export class MemberReads {
       }
     };
     try {
-      await this.o.caches[kind].read(scope, bounded);
+      await cache.read(scope, bounded);
       observeMemberRead(this.o.cluster, kind, 'ok');
     } catch (err) {
       observeMemberRead(this.o.cluster, kind, 'error');
@@ -169,7 +193,7 @@ export class MemberReads {
       this.o.logger.warn('targeted read failed, retrying', { kind, namespace, ...(name ? { name } : {}), reason: describeError(err), retryInMs });
       const timer = setTimeout(() => {
         this.retries.delete(timer);
-        if (this.o.stillWanted(kind, namespace, name)) void this.run(kind, namespace, name, scope, fetch, failures + 1);
+        if (this.o.stillWanted(kind, namespace, name)) void this.runIn(cache, kind, namespace, name, scope, fetch, failures + 1);
       }, retryInMs);
       this.retries.add(timer);
     }

@@ -20,9 +20,10 @@ import { everything, wantKey, Wants, type FleetInterest, type InterestChange } f
 import { MemberReads } from './member-reads.js';
 import { MemberWatches, Slim, type Cached, type Kind } from './member-watches.js';
 import { ClusterIndex, IngressProjection, key, project, type RecordQuery } from './projections.js';
+import { GatewayApiObserver } from './gateway-api/routes.js';
 import { byNamespaceName, objectKey, withRegistration } from './reduce.js';
 
-type MemberChangeKind = Kind | 'State';
+type MemberChangeKind = Kind | 'Route' | 'State';
 
 /**
  * Something DNS-relevant changed in one member. For EndpointSlice, namespace/name are those of
@@ -36,6 +37,8 @@ export interface MemberChange {
   name?: string;
   /** Ingress: the normalised hosts it listed before and lists now (which records it can serve). */
   hosts?: string[];
+  /** Route: its kind (HTTPRoute, ...); the change may be of the route, its Gateways or backends, or its kind's availability. */
+  routeKind?: string;
 }
 
 export interface MemberObserverOptions {
@@ -73,6 +76,8 @@ export interface MemberObserverOptions {
    * with more, every slice is sent and selected as it arrives.
    */
   sliceSelectorNames?: number;
+  /** How often Gateway API discovery is asked again while a route kind records name is not served (default 30 s). */
+  gatewayDiscoveryMs?: number;
 }
 
 /** How a member's link looks from here (metrics). */
@@ -104,6 +109,7 @@ export class MemberObserver {
   private readonly backends = new Wants();
   private watches: MemberWatches | undefined;
   private reads: MemberReads | undefined;
+  private gatewayApi: GatewayApiObserver | undefined;
   private heartbeat: Heartbeat | undefined;
   private unsubscribe: () => void = () => undefined;
   private started = false;
@@ -175,6 +181,14 @@ export class MemberObserver {
       logger: this.logger,
       stillWanted: (kind, ns, name) => this.stillWanted(kind, ns, name),
     });
+    this.gatewayApi = new GatewayApiObserver({
+      ...{ cluster: this.cluster, kc: this.kc, requestTimeoutMs, tuning: this.opts.watch, logger: this.logger, interest: this.interest, reads: this.reads, discoveryIntervalMs: this.opts.gatewayDiscoveryMs },
+      referBackends: (referrer, services) => this.referBackends(referrer, services),
+      readyEndpoints: (svc) => (this.index.readiness(svc) === 'unknown' ? undefined : this.index.readyEndpoints(svc)),
+      changed: (routeKind, namespace, name) => this.emit({ kind: 'Route', routeKind, namespace, name }),
+      healthy: () => this.succeeded(),
+    });
+    this.gatewayApi.start();
     this.unsubscribe = this.interest.onChange((change) => this.interestChanged(change));
     this.heartbeat = new Heartbeat({
       cluster: this.cluster,
@@ -197,12 +211,12 @@ export class MemberObserver {
     this.unsubscribe();
     this.heartbeat?.stop();
     this.reads?.stop();
-    await this.watches?.stop();
+    await Promise.all([this.watches?.stop(), this.gatewayApi?.stop()]);
   }
 
   /** Every informer has applied its first list. */
   synced(): boolean {
-    return this.watches?.synced() ?? false;
+    return (this.watches?.synced() ?? false) && (this.gatewayApi?.settled() ?? false);
   }
 
   /** State, region and zones, without objects: what transitions, readiness and metrics read. */
@@ -229,6 +243,7 @@ export class MemberObserver {
   observationFor(q: RecordQuery): ClusterObservation {
     const base = this.status();
     if (q.kind === 'IngressDNSRecord') return { ...base, ingresses: this.index.ingressesFor(q).sort(byNamespaceName) };
+    if (q.kind === 'RouteDNSRecord') return { ...base, ...this.gatewayApi?.observe(q) };
     const service = this.index.service(key(q.namespace, q.name));
     return { ...base, services: service ? [service] : [] };
   }
@@ -245,8 +260,8 @@ export class MemberObserver {
   }
 
   /** Objects indexed (retained), by kind. */
-  counts(): Record<Kind, number> {
-    return this.index.counts();
+  counts(): Record<string, number> {
+    return { ...this.index.counts(), ...this.gatewayApi?.counts() };
   }
 
   /** The link to the member: its round trip, the heartbeat's timeout, the objects it holds. */
@@ -271,7 +286,8 @@ export class MemberObserver {
     }
     for (const svc of change.servicesShrunk) this.letGoOfService(svc);
     if (change.services.length > 0 || change.servicesShrunk.length > 0) watches.sliceInterestChanged();
-    const pending = [...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)), ...(change.services.length > 0 ? [reads.services(change.services)] : [])];
+    const routes = this.gatewayApi?.interestChanged(change);
+    const pending = [...change.ingresses.map((i) => this.readIngress(i.namespace, i.name, i.named, i.hosts.length > 0)), ...(change.services.length > 0 ? [reads.services(change.services)] : []), ...(routes ? [routes] : [])];
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
@@ -293,7 +309,8 @@ export class MemberObserver {
     if (!this.backends.has(svc)) caches.EndpointSlice.forget(namespace, (s) => sliceOf(s) === svc);
   }
 
-  private stillWanted(kind: Kind, namespace: string, name: string | undefined): boolean {
+  private stillWanted(kind: string, namespace: string, name: string | undefined): boolean {
+    if (kind !== 'Ingress' && kind !== 'Service' && kind !== 'EndpointSlice') return this.gatewayApi?.stillWanted(kind, namespace, name) ?? false;
     if (kind === 'Ingress') return name === undefined || this.interest.wantsNamedIngress(namespace, name);
     if (name === undefined) return true;
     const k = wantKey(namespace, name);
@@ -312,7 +329,7 @@ export class MemberObserver {
         const next = projection as IngressProjection | undefined;
         const changed = this.index.setIngress(k, next);
         if (changed) this.emit({ kind, ...id, hosts: changed.hosts });
-        this.referBackends(k, id.namespace, next);
+        this.referBackends(k, (next?.backends ?? []).map((b) => wantKey(id.namespace, b)));
         // A record's own Ingress is gone: Ingresses listing its hosts, dropped while it was there, serve it now.
         if (deleted && this.interest.wantsNamedIngress(id.namespace, id.name)) void this.reads?.ingress(id.namespace);
         break;
@@ -329,10 +346,11 @@ export class MemberObserver {
     }
   }
 
-  /** A kept Ingress wants the EndpointSlices of its backends: read those newly wanted, let go of the others. */
-  private referBackends(k: string, namespace: string, next: IngressProjection | undefined): void {
-    const { grown, shrunk } = this.backends.refer(k, (next?.backends ?? []).map((b) => wantKey(namespace, b)));
+  /** A kept Ingress (or route) wants the EndpointSlices of its backends ("namespace/name"): read those newly wanted, let go of the others. */
+  private referBackends(referrer: string, services: string[]): void {
+    const { grown, shrunk } = this.backends.refer(referrer, services);
     for (const svc of shrunk) {
+      const namespace = svc.slice(0, svc.indexOf('/'));
       if (!this.interest.wantsService(svc)) this.watches?.caches.EndpointSlice.forget(namespace, (s) => sliceOf(s) === svc);
     }
     const toRead = grown.filter((svc) => !this.interest.wantsService(svc));
@@ -351,6 +369,7 @@ export class MemberObserver {
     }
     for (const [svc, was] of before) {
       if (this.index.readiness(svc) === was) continue;
+      this.gatewayApi?.backendReadinessChanged(svc);
       for (const i of this.index.ingressesBackedBy(svc)) {
         this.emit({ kind: 'Ingress', namespace: i.namespace, name: i.name, hosts: i.hosts.map(normaliseName).sort() });
       }

@@ -7,20 +7,20 @@ import type { ObservedIngress, ObservedService } from '../core/observation.js';
 import { MultiMap, identityMultiMap } from '../core/multimap.js';
 import { normaliseName } from '../core/names.js';
 import { REGION_LABELS, ZONE_LABELS, ingressOf, loadBalancerOf, objectKey, readyEndpointIds, sliceServiceOf, type Topology } from './reduce.js';
-import type { LoadBalancerIngress } from '../api/schema.js';
+import type { LoadBalancerIngress, RecordKind } from '../api/schema.js';
 
 /** One value, or any other number of them as an array (none: NONE). */
-type OneOrMany<T> = T | readonly T[];
-const NONE: readonly never[] = Object.freeze([]);
-const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1 ? xs[0]! : xs.length === 0 ? NONE : xs);
-const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
+export type OneOrMany<T> = T | readonly T[];
+export const NONE: readonly never[] = Object.freeze([]);
+export const oneOrMany = (xs: readonly string[]): OneOrMany<string> => (xs.length === 1 ? xs[0]! : xs.length === 0 ? NONE : xs);
+export const many = (v: OneOrMany<string>): string[] => (typeof v === 'string' ? [v] : [...v]);
 
 /**
  * A resourceVersion as a number when it reads back as the very same string. The API server's
  * are opaque strings, in practice etcd revisions in decimal: as a number one is kept in the
  * field itself, as a string it costs ~24 bytes more per cached object.
  */
-function packVersion(rv: string | undefined): number | string | undefined {
+export function packVersion(rv: string | undefined): number | string | undefined {
   if (rv === undefined || !/^[1-9][0-9]{0,14}$/.test(rv)) return rv;
   return Number(rv);
 }
@@ -105,12 +105,16 @@ function splitKey(k: string): [string, string] | undefined {
   return slash < 0 ? undefined : [k.slice(0, slash), k.slice(slash + 1)];
 }
 
-/** What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts (normalised). */
+/**
+ * What a record asks of a cluster: its own namespace/name and, for an IngressDNSRecord, its hosts
+ * (normalised); for a RouteDNSRecord, the route it names (kind and name, in its namespace).
+ */
 export interface RecordQuery {
-  kind: 'IngressDNSRecord' | 'ServiceDNSRecord';
+  kind: RecordKind;
   namespace: string;
   name: string;
   hosts?: readonly string[];
+  route?: { kind: string; name: string };
 }
 
 /** A LoadBalancer Service without its ready endpoint count (which comes from EndpointSlices). */

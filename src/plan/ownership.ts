@@ -16,6 +16,7 @@
 //     the affixed name without the type, e.g. www.example.org itself) for every type but AAAA;
 //     mcdns reads it the same way and never writes it.
 import { normaliseName } from '../core/names.js';
+import { RECORD_KINDS, type RecordKind } from '../api/schema.js';
 import { keyOf } from '../core/record-key.js';
 
 const HERITAGE = 'external-dns';
@@ -54,18 +55,17 @@ export function ownershipConfig(input: Partial<OwnershipConfig> = {}): Ownership
   };
 }
 
-/** The resource label mcdns writes: `ingressdnsrecord/<ns>/<name>` or `servicednsrecord/<ns>/<name>`. */
-export function resourceId(kind: 'IngressDNSRecord' | 'ServiceDNSRecord', namespace: string, name: string): string {
+/** The resource label mcdns writes: `<kind, lower case>/<ns>/<name>`, e.g. `ingressdnsrecord/shop/web`. */
+export function resourceId(kind: RecordKind, namespace: string, name: string): string {
   return keyOf({ kind: kind.toLowerCase(), namespace, name });
 }
 
 /** The record a resource label names, or undefined for a label mcdns does not write. */
-export function parseResourceId(resource: string): { kind: 'IngressDNSRecord' | 'ServiceDNSRecord'; namespace: string; name: string } | undefined {
+export function parseResourceId(resource: string): { kind: RecordKind; namespace: string; name: string } | undefined {
   const [kind, namespace, name, ...rest] = resource.split('/');
   if (rest.length > 0 || !namespace || !name) return undefined;
-  if (kind === 'ingressdnsrecord') return { kind: 'IngressDNSRecord', namespace, name };
-  if (kind === 'servicednsrecord') return { kind: 'ServiceDNSRecord', namespace, name };
-  return undefined;
+  const recordKind = RECORD_KINDS.find((k) => k.toLowerCase() === kind);
+  return recordKind ? { kind: recordKind, namespace, name } : undefined;
 }
 
 /** Ownership labels (keys without the `external-dns/` prefix). */

@@ -6,6 +6,11 @@
 //   - A record set is ours when its ownership TXT names our owner id AND this resource. Only
 //     ours is ever updated or deleted: sync creates, updates and deletes; upsert-only never
 //     deletes; create-only only creates.
+//   - Hand-over (with `holder`, the claims of one owner per name): a name whose TXT names another
+//     resource of our owner id is ours when the claims say this resource holds it now — its
+//     record sets are updated and its TXT rewritten to this resource in the same write, so the
+//     name never leaves DNS; and a name the claims gave to another resource is left in place by
+//     its former holder (never deleted), for the new holder to take over.
 //   - A desired name is written only if nothing at the name belongs to someone else: a record
 //     set or an ownership TXT of another owner id or of another resource (another mcdns record:
 //     the first one keeps the host), an A/AAAA/CNAME without any owner, anything at all when we
@@ -22,7 +27,7 @@
 import type { Endpoint } from '../api/schema.js';
 import { isInZone, matchesDomainFilter, normaliseTargets, zoneFor, type DomainFilter } from './names.js';
 import { normaliseName } from '../core/names.js';
-import { formatOwnership, txtNameFor, type OwnerLabels, type OwnershipConfig } from './ownership.js';
+import { formatOwnership, recordNamesForTxtName, txtNameFor, type OwnerLabels, type OwnershipConfig } from './ownership.js';
 import { describeOwner, ZoneRegistry, type Ownership } from './zone-ownership.js';
 import { recordKey, type Change, type DnsRecord, type SyncPolicy } from './records.js';
 
@@ -57,6 +62,8 @@ export interface PlanInput {
    * sets of the other zones are left out instead of being an error.
    */
   partial?: boolean;
+  /** The resource the claims give a name to (one owner per name); undefined: nobody, or no claims. */
+  holder?: (name: string) => string | undefined;
 }
 
 /** A desired record set that was not written because someone else holds the name. */
@@ -191,8 +198,14 @@ function planZone(
 ): { changes: Change[]; conflicts: Conflict[] } {
   const { ownership: cfg, resource, policy } = input;
   const registry = new ZoneRegistry(zone, records, cfg);
-  const ours = (labels: OwnerLabels | undefined): boolean =>
-    labels !== undefined && labels['owner'] === cfg.ownerId && labels['resource'] === resource;
+  const holder = (name: string): string | undefined => input.holder?.(name);
+  // Ours: this resource's; or, for `name`, another resource's of our owner id that the claims handed over to us.
+  const ours = (labels: OwnerLabels | undefined, name?: string): boolean =>
+    labels !== undefined && labels['owner'] === cfg.ownerId && (labels['resource'] === resource || (name !== undefined && holder(name) === resource));
+  const handedAway = (name: string): boolean => {
+    const h = holder(name);
+    return h !== undefined && h !== resource;
+  };
   const owned = (r: DnsRecord): Ownership | undefined => registry.ownerOf(r.name, r.type);
   // Desired record sets that had a problem keep their published state: never deleted here.
   const kept = new Set(problems.filter((p) => p.zone === zone).map((p) => recordKey(p.name, p.type)));
@@ -200,7 +213,9 @@ function planZone(
 
   const desiredByName = groupByName(desired);
   const ourByName = groupByName(
-    [...registry.records.values()].filter((r) => manageable(r.name) && ours(owned(r)?.labels) && !kept.has(recordKey(r.name, r.type))),
+    [...registry.records.values()].filter(
+      (r) => manageable(r.name) && ours(owned(r)?.labels, r.name) && !handedAway(r.name) && !kept.has(recordKey(r.name, r.type)),
+    ),
   );
   const txtWrites: Change[] = [];
   const recordDeletes: Change[] = [];
@@ -225,12 +240,13 @@ function planZone(
       if (!current) recordWrites.push({ action: 'create', record: d });
       else if (!sameRecord(current, d) && policy !== 'create-only') recordWrites.push({ action: 'update', record: d, previous: current });
       // The new-format TXT: kept if it is there (ours), created if missing or only the old format
-      // owns the record (ExternalDNS migrates the same way).
+      // owns the record (ExternalDNS migrates the same way), rewritten if it was handed over.
       const txtName = txtNameFor(name, d.type, cfg);
       neededTxt.add(txtName);
-      if (!registry.ownershipTxts.has(txtName)) {
-        txtWrites.push({ action: 'create', record: { name: txtName, type: 'TXT', ttl: d.ttl, targets: [content] } });
-      }
+      const txt = registry.ownershipTxts.get(txtName);
+      const record: DnsRecord = { name: txtName, type: 'TXT', ttl: d.ttl, targets: [content] };
+      if (!txt) txtWrites.push({ action: 'create', record });
+      else if (txt.labels['resource'] !== resource) txtWrites.push({ action: 'update', record, previous: txt.record });
     }
     if (policy !== 'sync') continue;
     const wanted = new Set(want.map((d) => d.type));
@@ -248,7 +264,9 @@ function planZone(
     const used = ZoneRegistry.usedTxtNames(after.values(), cfg);
     for (const txt of registry.ownershipTxts.values()) {
       const name = txt.record.name;
-      if (!ours(txt.labels) || txt.ambiguous || txt.mixed || neededTxt.has(name) || used.has(name)) continue;
+      const forNames = recordNamesForTxtName(name, cfg);
+      const mine = ours(txt.labels) || forNames.some((n) => ours(txt.labels, n));
+      if (!mine || forNames.some(handedAway) || txt.ambiguous || txt.mixed || neededTxt.has(name) || used.has(name)) continue;
       if (!manageable(name)) continue;
       txtDeletes.push({ action: 'delete', record: txt.record, previous: txt.record });
     }
@@ -265,7 +283,7 @@ function blockersAt(
   name: string,
   want: DnsRecord[],
   registry: ZoneRegistry,
-  ours: (labels: OwnerLabels | undefined) => boolean,
+  ours: (labels: OwnerLabels | undefined, name?: string) => boolean,
   policy: SyncPolicy,
 ): Blocker[] {
   const blockers: Blocker[] = [];
@@ -281,7 +299,7 @@ function blockersAt(
   // Record sets at the name: someone else's, or without any owner where we need the name.
   for (const r of registry.byName.get(name) ?? []) {
     const owner = registry.ownerOf(r.name, r.type);
-    if (owner && !ours(owner.labels)) {
+    if (owner && !ours(owner.labels, name)) {
       claim(owner, `${r.type} ${name} is owned by ${describeOwner(owner.labels)}`);
     } else if (owner && (owner.txt.ambiguous || owner.txt.mixed)) {
       claim(owner, `its ownership TXT ${owner.txt.record.name} is shared with other owners or TXT data`);
@@ -296,7 +314,7 @@ function blockersAt(
   // record to claim a host keeps it.
   for (const type of OWNABLE_TYPES) {
     const owner = registry.ownerOf(name, type);
-    if (owner && !ours(owner.labels)) claim(owner, `${name} is claimed by ${describeOwner(owner.labels)} (ownership TXT ${owner.txt.record.name})`);
+    if (owner && !ours(owner.labels, name)) claim(owner, `${name} is claimed by ${describeOwner(owner.labels)} (ownership TXT ${owner.txt.record.name})`);
   }
   for (const d of want) {
     // Whatever sits at the TXT name must be a registry entry of ours, or we would overwrite it.

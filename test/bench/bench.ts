@@ -7,7 +7,7 @@
 //             [--member-rtt MS[,LOSS%]] [--background N] [--churn R] [--chart FILE.svg]
 //             [--changes N] [--steady-s S] [--converge-timeout-s S] [--externaldns-timeout-s S]
 //             [--externaldns-defaults always|never] [--externaldns-defaults-timeout-s S] [--mcdns-args "..."]
-//             [--pdns-api-rectify on|off]
+//             [--pdns-api-rectify on|off] [--source ingress|route]
 //             (with --member-rtt, --background or --churn, each N × K runs plain first, then with them)
 //   powerdns-rectify --records N[,N...] --clusters K[,K...] [--changes N]
 //             (one small PATCH's cost by zone size, N names × K addresses, API-RECTIFY on and off)
@@ -33,6 +33,11 @@ function int(name: string, raw: string | undefined): number {
 function onOff(name: string, raw: string): boolean {
   if (raw !== 'on' && raw !== 'off') throw new Error(`--${name} must be on or off (got "${raw}")`);
   return raw === 'on';
+}
+
+function fleetSource(raw: string): 'ingress' | 'route' {
+  if (raw !== 'ingress' && raw !== 'route') throw new Error(`--source must be ingress or route (got "${raw}")`);
+  return raw;
 }
 
 async function main(): Promise<void> {
@@ -73,6 +78,7 @@ async function main(): Promise<void> {
         ...(values['api-servers'] !== undefined ? { apiServers: int('api-servers', values['api-servers']) } : {}),
         reality: { memberRttMs: rtt.rttMs, memberLossPct: rtt.lossPct, background, churnPerS },
         zones: int('zones', values.zones),
+        source: fleetSource(values.source as string),
         workers: values.workers !== undefined ? int('workers', values.workers) : undefined,
         bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency']),
         changes: int('changes', values.changes ?? '50'),

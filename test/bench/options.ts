@@ -15,6 +15,7 @@ export const BENCH_OPTIONS = {
   records: { type: 'string', default: '1000,5000,10000' },
   clusters: { type: 'string', default: '10' },
   zones: { type: 'string', default: '1' },
+  source: { type: 'string', default: 'ingress' },
   workers: { type: 'string' },
   'bulk-concurrency': { type: 'string', default: '16' },
   'steady-s': { type: 'string', default: '60' },

@@ -20,6 +20,10 @@
 //   changes      single load-balancer changes in a member: → DNSEndpoint (watch) and → PowerDNS
 //                answer (DNS query), one at a time, each followed by the provider's floor in the
 //                same zone and taken apart from the proxy's log (scale/changes.ts).
+//   --source route  the fleet is N RouteDNSRecords, and in each member an HTTPRoute and a Gateway
+//                per record (the Gateway API CRDs installed in every member), the Gateway's
+//                status.addresses the record's address there and the route accepted through
+//                /status; a change moves a Gateway's address. Same names, targets and zones.
 //   ExternalDNS  (plain runs) mcdns stopped; ExternalDNS (--source=crd --provider=pdns
 //                --registry=txt) on the same N DNSEndpoints → PowerDNS B holding all N: with its
 //                kube client rate limit lifted (--kube-api-qps/--kube-api-burst), then with its
@@ -46,7 +50,7 @@ import { createBackground, startChurn, type Churn } from './scale/background.js'
 import { changeTrials, type ChangeFigures } from './scale/changes.js';
 import { memberListFloorS, startMemberPaths, type MemberPaths } from './scale/member-paths.js';
 import { placeMembers, planRuns, type MemberReality, type Placement, type PlannedRun } from './scale/variants.js';
-import { dnsEndpointBody, Fleet, FLOOR_NS, ingressBody, NS, recordBody, recordStatus } from './scale/fleet.js';
+import { dnsEndpointBody, Fleet, FLOOR_NS, gatewayBody, ingressBody, NS, recordBody, recordStatus, routeAccepted, routeBody, type FleetSource } from './scale/fleet.js';
 import { apiRequests, machineInfo, mcdnsDefaultWorkers, mcdnsHostWrites, memberObjects, powerdnsHolding, readMcdnsLog, writesOf } from './scale/measure.js';
 import { EndpointTracker, LeaseTracker, RecordTracker, type EndpointObject, type LeaseObject, type RecordObject } from './scale/trackers.js';
 import { mcdnsProcessEnv } from './options.js';
@@ -68,6 +72,8 @@ export interface ScaleOptions {
   reality: MemberReality;
   /** DNS zones the records are spread over (default 1). */
   zones: number;
+  /** What the records name in the members: Ingresses (default) or HTTPRoutes with their Gateways. */
+  source: FleetSource;
   /** mcdns --workers, and the bare client's concurrency for the floor (default: mcdns's default). */
   workers?: number;
   /** Requests in flight per API server while creating the fleet. */
@@ -208,6 +214,7 @@ type Log = (s: string) => void;
 const RECORDS = '/apis/multiclusterdns.kubefed.io/v1alpha1';
 const DNSENDPOINTS = '/apis/externaldns.k8s.io/v1alpha1';
 const INGRESSES = '/apis/networking.k8s.io/v1';
+const GATEWAY_API = '/apis/gateway.networking.k8s.io/v1';
 const LEASE_DURATION_S = 15;
 /** client-go's and mcdns's renew deadline: 2/3 of the lease duration. */
 const RENEW_DEADLINE_MS = Math.round((LEASE_DURATION_S * 1000 * 2) / 3);
@@ -235,7 +242,7 @@ export async function scaleScenario(opts: ScaleOptions, log: Log, onRun?: (parti
       planned.variant === 'realistic'
         ? `, members ${reality.memberRttMs} ms away (${reality.memberLossPct} % loss), ${reality.background} unrelated Services each, ${reality.churnPerS} flips/s`
         : '';
-    log(`=== scale (${planned.variant}): ${n} records × ${members}${far}, ${opts.zones} zone(s), ${workers} workers`);
+    log(`=== scale (${planned.variant}): ${n} ${opts.source === 'route' ? 'RouteDNSRecords' : 'records'} × ${members}${far}, ${opts.zones} zone(s), ${workers} workers`);
     const runner = new ScaleRunner(planned, { ...opts, workers }, log);
     try {
       runs.push(await runner.run());
@@ -327,7 +334,7 @@ class ScaleRunner {
     private readonly log: Log,
   ) {
     this.n = planned.records;
-    this.fleet = new Fleet(planned.records, planned.clusters, opts.zones);
+    this.fleet = new Fleet(planned.records, planned.clusters, opts.zones, opts.source);
     this.tracker = new EndpointTracker(this.fleet);
     this.records = new RecordTracker(this.fleet);
   }
@@ -458,7 +465,9 @@ class ScaleRunner {
     // Each member on its own server: the servers are the members; else they are named apart.
     const servers = planned.apiServers === planned.clusters ? fleet.members() : Array.from({ length: planned.apiServers }, (_, j) => `apiserver${j + 1}`);
     this.log(`starting etcd, ${1 + servers.length} kube-apiservers and two PowerDNS servers`);
-    const bed = await startBed({ members: servers, powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000 });
+    // A route fleet's members serve the Gateway API CRDs.
+    const gatewayApi = fleet.source === 'route' ? servers : [];
+    const bed = await startBed({ members: servers, powerdns: true, externalDns: false, createZone: false, apiServerStartTimeoutMs: 300_000, gatewayApi });
     this.bed = bed;
     const pdnsA = bed.powerdns!;
     // ExternalDNS sends one PATCH per zone with every change: at 10,000 records that is 20,000
@@ -492,14 +501,16 @@ class ScaleRunner {
   private async createFleet(s: Servers): Promise<void> {
     const { n, fleet, opts } = this;
     const members = s.placements;
-    this.log(`creating ${n} IngressDNSRecords on the host and ${n} Ingresses with load-balancer status in each of ${members.length} members`);
+    const route = fleet.source === 'route';
+    const what = route ? `${n} HTTPRoutes (accepted) and ${n} Gateways with addresses` : `${n} Ingresses with load-balancer status`;
+    this.log(`creating ${n} ${fleet.recordKind()}s on the host and ${what} in each of ${members.length} members`);
     const step = Math.max(1000, Math.round(n / 4 / 1000) * 1000);
     const progress = (what: string) => (done: number) => {
       if (done % step === 0) this.log(`  ${what}: ${done}/${n}`);
     };
     await Promise.all([
       bounded(n, opts.bulkConcurrency, async (i) => {
-        await s.host.post(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, recordBody(fleet, NS, i), [409]);
+        await s.host.post(`${RECORDS}/namespaces/${NS}/${fleet.recordPlural()}`, recordBody(fleet, NS, i), [409]);
       }, progress('host records')),
       ...members.map((p, j) =>
         bounded(
@@ -507,12 +518,20 @@ class ScaleRunner {
           opts.bulkConcurrency,
           async (i) => {
             const r = s.rest[s.servers[p.server]!]!;
-            await r.post(`${INGRESSES}/namespaces/${p.namespace}/ingresses`, ingressBody(fleet, i, p.namespace), [409]);
-            await r.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${fleet.name(i)}/status`, {
+            const ns = p.namespace;
+            if (route) {
+              await r.post(`${GATEWAY_API}/namespaces/${ns}/gateways`, gatewayBody(fleet, i, ns), [409]);
+              await r.mergePatch(`${GATEWAY_API}/namespaces/${ns}/gateways/${fleet.name(i)}/status`, { status: { addresses: [{ type: 'IPAddress', value: fleet.addr(j + 1, i) }] } });
+              await r.post(`${GATEWAY_API}/namespaces/${ns}/httproutes`, routeBody(fleet, i, ns), [409]);
+              await r.mergePatch(`${GATEWAY_API}/namespaces/${ns}/httproutes/${fleet.name(i)}/status`, { status: routeAccepted(fleet, i) });
+              return;
+            }
+            await r.post(`${INGRESSES}/namespaces/${ns}/ingresses`, ingressBody(fleet, i, ns), [409]);
+            await r.mergePatch(`${INGRESSES}/namespaces/${ns}/ingresses/${fleet.name(i)}/status`, {
               status: { loadBalancer: { ingress: [{ ip: fleet.addr(j + 1, i) }] } },
             });
           },
-          j === 0 ? progress(`${p.member} Ingresses (the other members alike)`) : undefined,
+          j === 0 ? progress(`${p.member} ${route ? 'Gateways and HTTPRoutes' : 'Ingresses'} (the other members alike)`) : undefined,
         ),
       ),
     ]);
@@ -543,7 +562,7 @@ class ScaleRunner {
     const records: KubeObject[] = new Array(n);
     await this.timed('floor records', () =>
       bounded(n, opts.bulkConcurrency, async (i) => {
-        records[i] = (await s.host.post<KubeObject>(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords`, recordBody(fleet, FLOOR_NS, i))).body;
+        records[i] = (await s.host.post<KubeObject>(`${RECORDS}/namespaces/${FLOOR_NS}/${fleet.recordPlural()}`, recordBody(fleet, FLOOR_NS, i))).body;
       }),
     );
     this.log(`floor: a bare client makes ${n} DNSEndpoint creates + ${n} record status updates, ${opts.workers} at a time`);
@@ -551,7 +570,7 @@ class ScaleRunner {
     await bounded(n, opts.workers, async (i) => {
       const rec = records[i]!;
       await s.host.post(`${DNSENDPOINTS}/namespaces/${FLOOR_NS}/dnsendpoints`, dnsEndpointBody(fleet, FLOOR_NS, i, rec));
-      await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/ingressdnsrecords/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
+      await s.host.put(`${RECORDS}/namespaces/${FLOOR_NS}/${fleet.recordPlural()}/${fleet.name(i)}/status`, { ...rec, status: recordStatus(fleet, i, members) });
     });
     const floorS = secs(performance.now() - t0);
     this.log(`  floor: ${floorS} s`);
@@ -562,7 +581,8 @@ class ScaleRunner {
   private async watch(s: Servers): Promise<void> {
     const onError = (what: string) => (e: Error) => this.log(`  (watch ${what}: ${e.message}; watching again)`);
     await s.host.listWatch<EndpointObject>(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints`, this.tracker.on, this.abort.signal, { onError: onError('dnsendpoints') });
-    await s.host.listWatch<RecordObject>(`${RECORDS}/namespaces/${NS}/ingressdnsrecords`, this.records.on, this.abort.signal, { onError: onError('ingressdnsrecords') });
+    const plural = this.fleet.recordPlural();
+    await s.host.listWatch<RecordObject>(`${RECORDS}/namespaces/${NS}/${plural}`, this.records.on, this.abort.signal, { onError: onError(plural) });
     await s.host.listWatch<LeaseObject>(`/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, this.lease.on, this.abort.signal, { onError: onError('leases') });
   }
 
@@ -706,7 +726,12 @@ class ScaleRunner {
       changeTimeoutS: this.opts.changeTimeoutS,
       setAddress: async (m, i, ip) => {
         const p = s.placements[m - 1]!;
-        await s.rest[s.servers[p.server]!]!.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${this.fleet.name(i)}/status`, {
+        const r = s.rest[s.servers[p.server]!]!;
+        if (this.fleet.source === 'route') {
+          await r.mergePatch(`${GATEWAY_API}/namespaces/${p.namespace}/gateways/${this.fleet.name(i)}/status`, { status: { addresses: [{ type: 'IPAddress', value: ip }] } });
+          return;
+        }
+        await r.mergePatch(`${INGRESSES}/namespaces/${p.namespace}/ingresses/${this.fleet.name(i)}/status`, {
           status: { loadBalancer: { ingress: [{ ip }] } },
         });
       },
@@ -726,7 +751,7 @@ class ScaleRunner {
     if (tracker.statusesObserved > 0) {
       this.log(`  resetting ${tracker.statusesObserved} DNSEndpoint statuses`);
       await bounded(n, opts.bulkConcurrency, async (i) => {
-        await s.host.mergePatch(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints/ingress-${fleet.name(i)}/status`, { status: { observedGeneration: 0 } });
+        await s.host.mergePatch(`${DNSENDPOINTS}/namespaces/${NS}/dnsendpoints/${fleet.dnsEndpointName(i)}/status`, { status: { observedGeneration: 0 } });
       });
       const until = Date.now() + 60_000;
       while (tracker.statusesObserved > 0 && Date.now() < until) await sleep(200);

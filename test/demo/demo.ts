@@ -1,11 +1,15 @@
 // `npm run demo`: the KubeFed guide's flow on a local multi-cluster sandbox — three real
 // kube-apiservers (host + two members), real ExternalDNS, real PowerDNS, and mcdns — with the
-// objects and the DNS answers printed at each step. Exits 0 only if every answer was right.
+// objects and the DNS answers printed at each step; then the same name moves to Gateway API: a
+// RouteDNSRecord beside the IngressDNSRecord, member2 on Gateway API while member1 is still on
+// its Ingress, the name handed over without a missed answer, member1 following once its Gateway
+// API CRDs are installed. Exits 0 only if every answer was right.
 //   npm run demo -- --keep    leaves the sandbox running and prints how to poke at it.
 import { readFileSync } from 'node:fs';
 import { startBed, type Bed } from '../env/bed.js';
 import { bedFlags, startMcdns, type McdnsHandle } from '../env/mcdns.js';
-import { ensureNamespace, eventually, putIngress } from '../env/workloads.js';
+import { installGatewayApi, putGateway, putRoute, setGatewayAddresses, setRouteParents } from '../env/gateway-api.js';
+import { ensureNamespace, eventually, putIngress, setReadyEndpoints } from '../env/workloads.js';
 
 const NS = 'fed-namespace';
 const HOST = 'helloworld.example.org';
@@ -36,6 +40,67 @@ async function expectAnswer(bed: Bed, expected: string[], why: string): Promise<
   }
 }
 
+/** member2 gets the Gateway API CRDs, a Gateway with address `ip` and the HTTPRoute for HOST, accepted. */
+async function gatewayRoute(bed: Bed, member: string, ip: string): Promise<void> {
+  const kc = bed.kubeConfig(member);
+  await installGatewayApi(bed.kubeconfigPath, member, kc);
+  await putGateway(kc, NS, 'gw');
+  await setGatewayAddresses(kc, NS, 'gw', [ip]);
+  await putRoute(kc, 'HTTPRoute', NS, 'helloworld', { hostnames: [HOST], parents: ['gw'], backends: [{ name: 'helloworld' }] });
+  await setRouteParents(kc, 'HTTPRoute', NS, 'helloworld', [{ parent: 'gw', accepted: true }]);
+  await setReadyEndpoints(kc, NS, 'helloworld', 1);
+  show(`$ kubectl --context ${member} -n ${NS} get gateway,httproute`, await bed.kubectl(member, ['-n', NS, 'get', 'gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io']));
+}
+
+/** The same name moves from the Ingress record to a route record, as docs/migrating-from-ingress.md tells it. */
+async function toGatewayApi(bed: Bed): Promise<void> {
+  step('member2 moves to Gateway API: CRDs (sigs.k8s.io/gateway-api), a Gateway at 127.0.0.22, an HTTPRoute for the same name');
+  await gatewayRoute(bed, 'member2', '127.0.0.22');
+
+  step('A RouteDNSRecord beside the IngressDNSRecord, for the same name: the younger claim waits');
+  show('manifests/samples/routednsrecord.yaml (adapted)', ROUTE_RECORD);
+  show('$ kubectl apply -f -', await bed.kubectl('host', ['apply', '-f', '-'], ROUTE_RECORD));
+  await eventually('route record NameConflict', () => bed.kubectl('host', ['-n', NS, 'get', 'routednsrecord', 'helloworld', '-o', 'jsonpath={.status.conditions[0].reason}']), (r) => r === 'NameConflict', 60_000).catch((e: Error) => failures.push(e.message));
+  show(`$ kubectl -n ${NS} get ingressdnsrecords,routednsrecords`, await bed.kubectl('host', ['-n', NS, 'get', 'ingressdnsrecords,routednsrecords']));
+  await expectAnswer(bed, ['127.0.0.11', '127.0.0.12'], 'the Ingress record still holds the name');
+
+  step('The IngressDNSRecord lets go of the name: the route record takes it over (DNS sampled all along)');
+  const seen: string[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) seen.push((await bed.powerdns!.query(HOST, 'A').catch(() => [])).sort().join(' '));
+  })();
+  show('$ kubectl -n fed-namespace patch ingressdnsrecord fed-helloworld-ingress --type=merge -p \'{"spec":{"hosts":[]}}\'',
+    await bed.kubectl('host', ['-n', NS, 'patch', 'ingressdnsrecord', 'fed-helloworld-ingress', '--type=merge', '-p', '{"spec":{"hosts":[]}}']));
+  await expectAnswer(bed, ['127.0.0.22'], 'member2\'s Gateway answers; member1, still on its Ingress only, is reported, not published');
+  sampling = false;
+  await sampler;
+  const missed = seen.filter((a) => a === '').length;
+  console.log(`    ${missed === 0 ? '✔' : '✘'} ${seen.length} answers sampled through the switch, ${missed} empty`);
+  if (missed > 0) failures.push(`${missed} of ${seen.length} answers were empty during the hand-over`);
+  show(`$ kubectl -n ${NS} get routednsrecord helloworld -o jsonpath='{.status.conditions[0].message}'`,
+    await bed.kubectl('host', ['-n', NS, 'get', 'routednsrecord', 'helloworld', '-o', 'jsonpath={.status.conditions[0].message}']));
+
+  step('member1 follows: Gateway API CRDs installed while mcdns runs, a Gateway at 127.0.0.21');
+  await gatewayRoute(bed, 'member1', '127.0.0.21');
+  await expectAnswer(bed, ['127.0.0.21', '127.0.0.22'], 'both members answered from their Gateways');
+  show(`$ kubectl -n ${NS} get routednsrecord helloworld -o jsonpath='{.status.dns}'`,
+    await bed.kubectl('host', ['-n', NS, 'get', 'routednsrecord', 'helloworld', '-o', 'jsonpath={.status.dns}']));
+}
+
+const ROUTE_RECORD = `apiVersion: multiclusterdns.kubefed.io/v1alpha1
+kind: RouteDNSRecord
+metadata:
+  name: helloworld
+  namespace: ${NS}
+spec:
+  routeRef:
+    kind: HTTPRoute
+  hosts:
+  - ${HOST}
+  recordTTL: 30
+`;
+
 async function main(): Promise<void> {
   // The bed's server processes are unref'd so tests can exit; the demo itself must stay alive
   // while it waits for them (e.g. for an API server to stop).
@@ -62,7 +127,7 @@ async function main(): Promise<void> {
     }
 
     step('Starting mcdns (the built CLI) against the host and both members');
-    const args = [...bedFlags(bed), '--offline-grace=5s', '--heartbeat-interval=1s'];
+    const args = [...bedFlags(bed), '--offline-grace=5s', '--heartbeat-interval=1s', '--gateway-discovery-interval=2s'];
     console.log(`    $ mcdns run ${args.join(' ')}`);
     mcdns = startMcdns(args);
 
@@ -87,6 +152,8 @@ async function main(): Promise<void> {
     step('member2 comes back');
     await bed.apiServer('member2').start();
     await expectAnswer(bed, ['127.0.0.11', '127.0.0.12'], 'member2 is answered again');
+
+    await toGatewayApi(bed);
 
     if (keep) {
       step('Sandbox left running (--keep). Press Ctrl-C to tear it down.');

@@ -5,6 +5,7 @@ import { startApiServers, type ApiServerHandle, type ApiServers } from './apiser
 import { startCoreDns, type CoreDnsHandle } from './coredns.js';
 import { startEtcd, type EtcdHandle } from './etcd.js';
 import { installDnsEndpointCrd, startExternalDns, type ExternalDnsHandle, type ExternalDnsOptions } from './externaldns.js';
+import { installGatewayApi } from './gateway-api.js';
 import { applyManifests, kubeConfigFor, kubectl, type Manifests } from './kube.js';
 import { startPowerDns, type PowerDnsHandle } from './powerdns.js';
 
@@ -35,6 +36,8 @@ export interface BedOptions {
   apiServerStartTimeoutMs?: number;
   /** CoreDNS etcd path (default '/skydns'). */
   corednsPath?: string;
+  /** Members whose API servers get the Gateway API CRDs (standard channel, test/env/gateway-api.ts); default none. */
+  gatewayApi?: string[];
 }
 
 export interface Bed {
@@ -124,6 +127,10 @@ export async function startBed(opts: BedOptions = {}): Promise<Bed> {
     const coredns = (corednsR as PromiseFulfilledResult<CoreDnsHandle | undefined>).value;
     const kubeconfigPath = kube.kubeconfigPath;
 
+    for (const member of opts.gatewayApi ?? []) if (!members.includes(member)) throw new Error(`test bed: gatewayApi names "${member}", which is no member`);
+    await Promise.all(
+      (opts.gatewayApi ?? []).map((member) => step(`Gateway API CRDs on ${member}`, timings, () => installGatewayApi(kubeconfigPath, member, kubeConfigFor(kubeconfigPath, member)))),
+    );
     if (opts.installDnsEndpointCrd ?? true) {
       await step('DNSEndpoint CRD on host', timings, () => installDnsEndpointCrd(kubeConfigFor(kubeconfigPath, host), opts.dnsEndpointCrd));
     }

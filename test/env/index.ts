@@ -5,6 +5,7 @@ export * from './coredns.js';
 export * from './dns.js';
 export * from './etcd.js';
 export * from './externaldns.js';
+export * from './gateway-api.js';
 export * from './helm.js';
 export * from './kube.js';
 export * from './ports.js';

@@ -5,11 +5,12 @@
 # runs take seconds.
 #
 #   install-tools.sh              everything (`npm run tools`: npm test, bench, chaos)
-#   install-tools.sh TOOL...      only these (`npm run demo`: etcd kube powerdns external-dns dig)
+#   install-tools.sh TOOL...      only these (`npm run demo`: etcd kube powerdns external-dns dig gateway-api)
 #
 # Tools: etcd, kube (kube-apiserver + kubectl), powerdns, dig, sqlite3, openssl, unbound, zsh,
 # external-dns, coredns, helm, promtool, node-floor (the lowest Node.js package.json's engines
-# allows, and the last Node.js 20 release, for the CLI's version check).
+# allows, and the last Node.js 20 release, for the CLI's version check), gateway-api (the Gateway
+# API CRDs the members of route records serve).
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-v1.35.4}"
@@ -20,13 +21,15 @@ HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 # Node.js below the floor, for the version check's test (test/env/tools.ts names the same).
 NODE_OLD_VERSION="${NODE_OLD_VERSION:-20.20.2}"
+# The Gateway API CRDs the member API servers of the test bed serve (RouteDNSRecord tests).
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
 CACHE="${MCDNS_CACHE:-$HOME/.cache/mcdns}"
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
 
 log() { printf '[install-tools] %s\n' "$*" >&2; }
 
-ALL=(etcd kube powerdns dig sqlite3 openssl unbound zsh external-dns coredns helm promtool node-floor)
+ALL=(etcd kube powerdns dig sqlite3 openssl unbound zsh external-dns coredns helm promtool node-floor gateway-api)
 if [ $# -eq 0 ]; then set -- "${ALL[@]}"; fi
 for t in "$@"; do
   case " ${ALL[*]} " in *" $t "*) ;; *) log "unknown tool \"$t\" (one of: ${ALL[*]})"; exit 2 ;; esac
@@ -136,6 +139,22 @@ if wants coredns; then go_install coredns "$COREDNS_VERSION" github.com/coredns/
 # go-installable as is. promtool is a big build (Prometheus's whole query engine).
 if wants helm; then go_install helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm; fi
 if wants promtool; then go_install promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool; fi
+
+# Gateway API CRDs: the Go module sigs.k8s.io/gateway-api carries them in config/crd/; the
+# standard channel's Gateway, GatewayClass and the five route kinds are copied to the cache.
+GWAPI="$CACHE/gateway-api-$GATEWAY_API_VERSION"
+if wants gateway-api && [ ! -f "$GWAPI/.complete" ]; then
+  log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (Go module sigs.k8s.io/gateway-api)"
+  gwtmp=$(mktemp -d)
+  gwdir=$(cd "$gwtmp" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  rmdir "$gwtmp"
+  [ -n "$gwdir" ] && [ -d "$gwdir/config/crd/standard" ] || { log "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has no config/crd/standard"; exit 1; }
+  rm -rf "$GWAPI" && mkdir -p "$GWAPI"
+  for kind in gatewayclasses gateways httproutes grpcroutes tlsroutes tcproutes udproutes; do
+    cp "$gwdir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml" "$GWAPI/"
+  done
+  chmod 0644 "$GWAPI"/*.yaml && touch "$GWAPI/.complete"
+fi
 
 # kube-apiserver (and kubectl, used by the demo and the manifest tests) are not go-installable:
 # k8s.io/kubernetes points its staging modules at ./staging with replace directives. Build them

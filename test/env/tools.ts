@@ -15,6 +15,8 @@ export const versions = {
   nodeFloor: (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node.replace(/^>=/, ''),
   /** A Node.js below the floor (install-tools.sh's NODE_OLD_VERSION). */
   nodeOld: process.env['NODE_OLD_VERSION'] ?? '20.20.2',
+  /** Release of the Gateway API CRDs the member API servers serve (sigs.k8s.io/gateway-api). */
+  gatewayApi: process.env['GATEWAY_API_VERSION'] ?? 'v1.6.3',
 };
 
 const cacheDir = process.env['MCDNS_CACHE'] ?? path.join(os.homedir(), '.cache', 'mcdns');
@@ -63,3 +65,13 @@ export const bins = {
   /** A Node.js release fetched by install-tools.sh (node-floor). */
   node: (version: string) => cachedBinary('node', `v${version}`),
 };
+
+/**
+ * The Gateway API standard-channel CRDs (GatewayClass, Gateway and the five route kinds), as
+ * install-tools.sh cached them from the Go module; throws a clear Error if they are missing.
+ */
+export function gatewayApiCrds(): string[] {
+  const dir = path.join(cacheDir, `gateway-api-${versions.gatewayApi}`);
+  if (!fs.existsSync(path.join(dir, '.complete'))) throw new Error(`Gateway API ${versions.gatewayApi} CRDs not found in ${dir}: ${INSTALL_HINT}`);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+}

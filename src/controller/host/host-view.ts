@@ -3,8 +3,8 @@
 // the records it affects; reads come from the caches, never from the API server.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { DNSEndpoint, DNSRecord, Domain, RecordKind } from '../../api/schema.js';
-import { DomainKind, IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../../api/kinds.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL } from '../../core/dnsendpoint.js';
+import { DomainKind, IngressDNSRecordKind, RouteDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor, type KindDef } from '../../api/kinds.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, RECORD_KIND_LABEL, RECORD_NAME_LABEL, recordKindOfLabel } from '../../core/dnsendpoint.js';
 import type { ClusterObservation } from '../../core/observation.js';
 import { watchResource, type ListFn, type ResourceWatch } from '../../kube/informer.js';
 import { customObjectLister, customResourcePath } from '../../kube/lists.js';
@@ -49,6 +49,8 @@ export interface HostViewOptions {
 export class ApiHostView implements HostView {
   private readonly ingressRecords: ResourceWatch<DNSRecord & KubernetesObject>;
   private readonly serviceRecords: ResourceWatch<DNSRecord & KubernetesObject>;
+  /** RouteDNSRecords; an installation without their CRD (an upgrade that kept the old CRDs) has none. */
+  private readonly routeRecords: ResourceWatch<DNSRecord & KubernetesObject>;
   private readonly domains: ResourceWatch<Domain & KubernetesObject>;
   private readonly dnsEndpoints: ResourceWatch<DNSEndpoint & KubernetesObject>;
   private readonly index = new RecordIndex();
@@ -71,7 +73,7 @@ export class ApiHostView implements HostView {
         labelSelector,
         logger: opts.logger,
         transform: transform as (o: KubernetesObject) => T,
-        on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true), synced: recordsSynced },
+        on: { add: (o) => changed(o, false), update: (o) => changed(o, false), delete: (o) => changed(o, true), synced: recordsSynced, error: recordsSynced },
       });
     };
     const record = (kind: RecordKind) => (obj: DNSRecord & KubernetesObject, deleted: boolean) => {
@@ -84,6 +86,7 @@ export class ApiHostView implements HostView {
 
     this.ingressRecords = watch(IngressDNSRecordKind, opts.namespace, record('IngressDNSRecord'), undefined, recordCacheEntry);
     this.serviceRecords = watch(ServiceDNSRecordKind, opts.namespace, record('ServiceDNSRecord'), undefined, recordCacheEntry);
+    this.routeRecords = watch(RouteDNSRecordKind, opts.namespace, record('RouteDNSRecord'), undefined, recordCacheEntry);
     this.domains = watch<Domain & KubernetesObject>(DomainKind, undefined, (d) =>
       opts.onChange({ kind: 'Domain', namespace: d.metadata.namespace ?? '', name: d.metadata.name ?? '' }),
     );
@@ -93,7 +96,7 @@ export class ApiHostView implements HostView {
       dnsEndpointKindFor(opts.dnsEndpointGroup),
       opts.namespace,
       (ep, deleted) => {
-        const kind = ep.metadata.labels?.[RECORD_KIND_LABEL] === 'servicednsrecord' ? 'ServiceDNSRecord' : 'IngressDNSRecord';
+        const kind = recordKindOfLabel(ep.metadata.labels?.[RECORD_KIND_LABEL]) ?? 'IngressDNSRecord';
         const name = ep.metadata.labels?.[RECORD_NAME_LABEL];
         const namespace = ep.metadata.namespace ?? '';
         const object = deleted ? undefined : { key: keyOf({ kind: 'DNSEndpoint', namespace, name: ep.metadata.name ?? '' }), resourceVersion: ep.metadata.resourceVersion };
@@ -105,29 +108,37 @@ export class ApiHostView implements HostView {
   }
 
   synced(): boolean {
-    return [this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].every((w) => w.synced);
+    return [this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].every((w) => w.synced) && this.routeRecordsSynced();
   }
 
-  /** Both record caches hold every record: a record missing from them is gone. */
+  /** The record caches hold every record: a record missing from them is gone. */
   recordsSynced(): boolean {
-    return this.ingressRecords.synced && this.serviceRecords.synced;
+    return this.ingressRecords.synced && this.serviceRecords.synced && this.routeRecordsSynced();
+  }
+
+  /** Listed, or the RouteDNSRecord CRD is not installed (no such record can exist; installed later, it is picked up). */
+  private routeRecordsSynced(): boolean {
+    return this.routeRecords.synced || /\b404\b|not found/i.test(this.routeRecords.lastError ?? '');
   }
 
   /** The caches that have not synced yet, with their last error (e.g. a CRD that is not installed). */
   unsynced(): string[] {
     const watches = { IngressDNSRecord: this.ingressRecords, ServiceDNSRecord: this.serviceRecords, Domain: this.domains, DNSEndpoint: this.dnsEndpoints };
-    return Object.entries(watches)
+    return [...Object.entries(watches), ...(this.routeRecordsSynced() ? [] : [['RouteDNSRecord', this.routeRecords] as const])]
       .filter(([, w]) => !w.synced)
       .map(([kind, w]) => (w.lastError ? `${kind} (${w.lastError})` : kind));
   }
 
+  private recordCache(kind: RecordKind): ResourceWatch<DNSRecord & KubernetesObject> {
+    return kind === 'IngressDNSRecord' ? this.ingressRecords : kind === 'ServiceDNSRecord' ? this.serviceRecords : this.routeRecords;
+  }
+
   record(key: RecordKey): DNSRecord | undefined {
-    const cache = key.kind === 'IngressDNSRecord' ? this.ingressRecords : this.serviceRecords;
-    return cache.get(key.name, key.namespace);
+    return this.recordCache(key.kind).get(key.name, key.namespace);
   }
 
   records(kind: RecordKind, namespace?: string): RecordKey[] {
-    const cache = kind === 'IngressDNSRecord' ? this.ingressRecords : this.serviceRecords;
+    const cache = this.recordCache(kind);
     return cache
       .list()
       .filter((r) => namespace === undefined || r.metadata.namespace === namespace)
@@ -137,6 +148,11 @@ export class ApiHostView implements HostView {
   /** IngressDNSRecords of `namespace` that list one of the (normalised) hosts. */
   ingressRecordsForHosts(namespace: string, hosts: readonly string[]): RecordKey[] {
     return this.index.ingressRecordsForHosts(namespace, hosts);
+  }
+
+  /** RouteDNSRecords of `namespace` naming the route `kind`/`name`. */
+  routeRecordsFor(kind: string, namespace: string, name: string): RecordKey[] {
+    return this.index.routeRecordsFor(kind, namespace, name);
   }
 
   /** ServiceDNSRecords that a Domain can serve: of its namespace, or of any for a shared Domain. */
@@ -161,8 +177,8 @@ export class ApiHostView implements HostView {
     return this.dnsEndpoints.get(name, namespace);
   }
 
-  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[] {
-    return this.opts.members({ ...key, hosts });
+  members(key: RecordKey, hosts: readonly string[], route?: { kind: string; name: string }): ClusterObservation[] {
+    return this.opts.members({ ...key, hosts, ...(route ? { route } : {}) });
   }
 
   /** Every DNSEndpoint mcdns made (cached), for metrics. */
@@ -171,6 +187,6 @@ export class ApiHostView implements HostView {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.ingressRecords, this.serviceRecords, this.domains, this.dnsEndpoints].map((w) => w.stop()));
+    await Promise.all([this.ingressRecords, this.serviceRecords, this.routeRecords, this.domains, this.dnsEndpoints].map((w) => w.stop()));
   }
 }

@@ -4,7 +4,7 @@
 // GatedHostWrites wraps them with the leader-election write gate and the write metrics.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { RECORD_API_VERSION, VERSION, type DNSEndpoint, type DNSRecord, type RecordKind } from '../../api/schema.js';
-import { IngressDNSRecordKind, ServiceDNSRecordKind, dnsEndpointKindFor } from '../../api/kinds.js';
+import { dnsEndpointKindFor, recordKindDef } from '../../api/kinds.js';
 import type { RecordRef } from '../../core/dnsendpoint.js';
 import { NotLeaderError, statusCodeOf } from '../../errors.js';
 import { observeHostWrite } from '../../metrics/metrics.js';
@@ -72,7 +72,7 @@ export class ApiHostWrites implements HostWrites {
   }
 
   async replaceStatus(kind: RecordKind, record: DNSRecord): Promise<DNSRecord> {
-    const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
+    const def = recordKindDef(kind);
     const { namespace, name } = record.metadata as { namespace: string; name: string };
     const made = await this.custom.replaceNamespacedCustomObjectStatus({
       group: def.group,
@@ -87,7 +87,7 @@ export class ApiHostWrites implements HostWrites {
   }
 
   async updateFinalizers(kind: RecordKind, record: DNSRecord, finalizers: string[]): Promise<DNSRecord> {
-    const def = kind === 'IngressDNSRecord' ? IngressDNSRecordKind : ServiceDNSRecordKind;
+    const def = recordKindDef(kind);
     const { namespace, name } = record.metadata as { namespace: string; name: string };
     // A merge patch of the finalizers alone, carrying the cached resourceVersion: a stale cache
     // gets a 409 and a retry, as with an update, and whatever the cache leaves out (the

@@ -17,9 +17,10 @@ export interface HostView {
   /**
    * Each member cluster as this record sees it: at least the Ingress (or Service) of the
    * record's namespace/name and, for an IngressDNSRecord, the Ingresses of its namespace that
-   * list one of `hosts` (normalised). More is allowed; the core picks what it uses.
+   * list one of `hosts` (normalised); for a RouteDNSRecord, the route it names. More is allowed;
+   * the core picks what it uses.
    */
-  members(key: RecordKey, hosts: readonly string[]): ClusterObservation[];
+  members(key: RecordKey, hosts: readonly string[], route?: { kind: string; name: string }): ClusterObservation[];
 }
 
 /** What the reconciler writes. Each call is one API request. */

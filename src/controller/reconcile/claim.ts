@@ -110,7 +110,11 @@ function seedNames(ctx: ReconcileContext, key: RecordKey, record: DNSRecord): st
   if (validateObject({ ...record, apiVersion: RECORD_API_VERSION, kind: key.kind }).length === 0) {
     const domain = key.kind === 'ServiceDNSRecord' ? ctx.view.domain(key.namespace, (record as ServiceDNSRecord).spec.domainRef) : undefined;
     if (key.kind !== 'ServiceDNSRecord' || domain) {
-      return claimedNames(key.kind, record, { ...(domain ? { domain } : {}), topology: ctx.view.members(key, []) });
+      const names = claimedNames(key.kind, record, { ...(domain ? { domain } : {}), topology: ctx.view.members(key, []) });
+      // A route record's names from its route's hostnames are known once it reconciles: until
+      // then, the ones it last recorded hold its place.
+      if (key.kind === 'RouteDNSRecord') return [...new Set([...names, ...(recordedClaims(record)?.map((c) => c.name) ?? [])])].sort();
+      return names;
     }
   }
   return recordedClaims(record)?.map((c) => c.name) ?? publishedNames(ctx, key);

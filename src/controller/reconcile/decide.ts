@@ -11,18 +11,20 @@ import {
   type HealthCheck,
   type IngressDNSRecord,
   type RecordHealthStatus,
+  type RouteDNSRecord,
   type ServiceDNSRecord,
 } from '../../api/schema.js';
 import { formatProblems, validateObject } from '../../api/validate.js';
 import { desiredForIngressRecord, recordHosts } from '../../core/desired-ingress.js';
 import { desiredForServiceRecord } from '../../core/desired-service.js';
+import { desiredForRouteRecord, namedRoute } from '../../core/desired-route.js';
 import { healthCheckProblems } from '../../health/spec.js';
 import { withoutNames, type ClaimTime } from '../../core/claims.js';
 import { claimedNames } from '../../core/record-names.js';
 import { boundedMessage } from '../../core/verdict.js';
 import { dnsEndpointName } from '../../core/dnsendpoint.js';
 import type { ClusterObservation } from '../../core/observation.js';
-import type { RecordStatus, Verdict } from '../../core/status.js';
+import type { RecordCondition, RecordStatus, Verdict } from '../../core/status.js';
 import { recordedVerdicts, withRecorded, type HealthInput, type HealthView } from '../../core/health-input.js';
 import type { ProbeTarget } from '../../core/health-status.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
@@ -38,6 +40,10 @@ interface Desired {
   domain?: string;
   probeTargets?: ProbeTarget[];
   health?: RecordHealthStatus;
+  /** Names the record claims whatever their targets (a RouteDNSRecord's, from its route). */
+  names?: string[];
+  /** Conditions of the kind beside Ready (a RouteDNSRecord's HostsDropped). */
+  conditions?: RecordCondition[];
 }
 
 /** A valid record's outputs: the core's answer and what is left of it after claims and policy. */
@@ -81,22 +87,26 @@ export function decide(ctx: ReconcileContext, key: RecordKey, record: DNSRecord)
     return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(problems) }, ...(healthCheck ? { healthCheck: true as const } : {}) };
   }
 
-  const members = ctx.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : []);
-  // The names of the spec and the members' locations, published or not.
-  const names = claimedNames(key.kind, record, { ...(domain ? { domain } : {}), topology: members });
-  const check = record.spec.healthCheck;
-  const checkProblems = check ? healthCheckProblems(check, names) : [];
-  if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
+  const route = key.kind === 'RouteDNSRecord' ? namedRoute(record as RouteDNSRecord) : undefined;
+  const members = ctx.view.members(key, key.kind === 'IngressDNSRecord' ? recordHosts(record as IngressDNSRecord) : [], route);
   const recorded = recordedVerdicts((record.status as { health?: RecordHealthStatus } | undefined)?.health);
   const health = healthInput(ctx, key, record, recorded);
   const desired: Desired =
     key.kind === 'IngressDNSRecord'
       ? desiredForIngressRecord(record as IngressDNSRecord, members, health)
-      : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+      : key.kind === 'RouteDNSRecord'
+        ? desiredForRouteRecord(record as RouteDNSRecord, members, health)
+        : desiredForServiceRecord(record as ServiceDNSRecord, domain as Domain, members, health);
+  // The names of the spec and the members' locations (a route record's: its route's hostnames
+  // too), published or not.
+  const names = [...new Set([...claimedNames(key.kind, record, { ...(domain ? { domain } : {}), topology: members }), ...(desired.names ?? [])])].sort();
+  const check = record.spec.healthCheck;
+  const checkProblems = check ? healthCheckProblems(check, names) : [];
+  if (checkProblems.length > 0) return { invalid: { status: 'False', reason: 'InvalidSpec', message: formatProblems(checkProblems) }, healthCheck: true };
   // One owner per name: names another record holds, or no policy allows, leave every output.
   const held = stake(ctx, key, record, [...names, ...desired.endpoints.map((e) => e.dnsName)]);
   const { endpoints, ready } = applyStake(held, desired.endpoints, desired.ready);
-  const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0).map((m) => m.cluster);
+  const clusters = members.filter((m) => m.ingresses.length > 0 || m.services.length > 0 || (m.routes?.length ?? 0) > 0).map((m) => m.cluster);
   const probes = check && desired.probeTargets ? { targets: probeTargetsFor(desired.probeTargets, held.held, endpoints), check: probeCheck(check, held.held) } : undefined;
   return { members, recorded, desired, endpoints, ready, clusters, ...(probes ? { probes } : {}), ...(held.claims ? { claims: held.claims } : {}) };
 }

@@ -168,7 +168,8 @@ export class Reconciler {
       now: ctx.now(),
     });
     const healthStatus = withPublished(desired.health, targets);
-    const written = await persistStatus(ctx, key, record, verdict, { dns: desired.dns, domain: desired.domain, targets, ...(claims ? { claims } : {}) }, healthStatus, degraded);
+    const published = { dns: desired.dns, domain: desired.domain, targets, ...(claims ? { claims } : {}) };
+    const written = await persistStatus(ctx, key, record, verdict, published, healthStatus, degraded, desired.conditions);
     const result: ReconcileResult = { dnsEndpoint, status: written ? 'updated' : 'unchanged', verdict, clusters };
     const retry = direct?.retry ? new RetryLater(direct.failure?.message ?? 'provider failed', direct.retryAfterMs) : undefined;
     return { result, record: written ?? record, ...(retry ? { retry } : {}) };

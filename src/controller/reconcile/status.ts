@@ -11,6 +11,8 @@ import {
   publishingVerdict,
   readyCondition,
   readyTransition,
+  withConditions,
+  type RecordCondition,
   type RecordStatus,
   type Verdict,
 } from '../../core/status.js';
@@ -34,12 +36,14 @@ export async function persistStatus(
   published: { dns?: unknown[]; domain?: string; targets?: string[]; claims?: ClaimTime[] },
   health?: RecordHealthStatus,
   degraded?: DegradedChange,
+  conditions?: RecordCondition[],
 ): Promise<DNSRecord | undefined> {
   const before = record.status as (RecordStatus & { health?: RecordHealthStatus }) | undefined;
   // status.health only on records that ask for health checks.
   const next = nextStatus(before, verdict, record.metadata.generation, published, ctx.now());
   const after = record.spec?.healthCheck ? withHealthStatus(next, health, before) : next;
   if (degraded) after.conditions = [...(after.conditions ?? []).filter((c) => c.type !== DEGRADED), degraded.condition];
+  if (conditions?.length) after.conditions = withConditions(after.conditions ?? [], conditions, record.metadata.generation, ctx.now());
   if (canonicalStatus(before) === canonicalStatus(after)) return undefined;
   const updated = { ...record, status: after } as DNSRecord;
   const written = await ctx.writes.replaceStatus(key.kind, updated);

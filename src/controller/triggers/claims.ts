@@ -15,7 +15,7 @@
 // overlap it) are handed to `onChange` (the controller queues them): a loser whose holder let
 // go takes the name over within one reconcile, and a holder learns at once that someone else
 // claims its name.
-import { ancestorsOf, covers, type Claim, type Claimant } from '../../core/claims.js';
+import { ancestorsOf, compareClaims, covers, type Claim, type Claimant } from '../../core/claims.js';
 import { MultiMap } from '../../core/multimap.js';
 import { normaliseName } from '../../core/names.js';
 
@@ -53,6 +53,16 @@ export class ClaimIndex {
   /** The claims on one name (as a name or as a TXT name). */
   claimsOn(name: string): Claim[] {
     return this.byName.get(normaliseName(name));
+  }
+
+  /**
+   * The record that holds a name by the claims on it: the strongest claim on the name itself,
+   * unless that is an ownership TXT claim (then the name is another record's TXT name). The
+   * provider sinks ask it, so that a name handed over is taken in one write.
+   */
+  holder(name: string): Claimant | undefined {
+    const strongest = [...this.claimsOn(name)].sort(compareClaims)[0];
+    return strongest && strongest.txtOf === undefined ? strongest.by : undefined;
   }
 
   /** The names a record claims now, TXT names aside. */

@@ -3,6 +3,8 @@
 //   Domain                                → the ServiceDNSRecords naming it
 //   Ingress ns/name (old and new hosts)   → the IngressDNSRecord ns/name and those of ns listing a host
 //   Service / EndpointSlice ns/name       → the ServiceDNSRecord ns/name
+//   Route kind ns/name (the route, its Gateways or backends, its kind's availability)
+//                                         → the RouteDNSRecords of ns naming it
 //   node labels of a cluster              → the ServiceDNSRecords that cluster serves (region/zones)
 //   cluster state (transition, join, leave) → the records that cluster serves
 //   cluster observer replaced (new credentials) → every record (rare; its objects may all differ)
@@ -19,6 +21,7 @@ import type { WorkQueue } from '../runtime/queue.js';
 export interface RecordLookup extends Pick<HostView, 'record'> {
   ingressRecordsForHosts(namespace: string, hosts: readonly string[]): RecordKey[];
   serviceRecordsForDomain(namespace: string, name: string): RecordKey[];
+  routeRecordsFor(kind: string, namespace: string, name: string): RecordKey[];
 }
 
 export class FanOut {
@@ -77,6 +80,9 @@ export class FanOut {
         if (this.view.record(own)) this.enqueue([own], cluster);
         break;
       }
+      case 'Route':
+        this.enqueue(this.view.routeRecordsFor(change.routeKind ?? '', namespace, name), cluster);
+        break;
       case 'Node':
         this.enqueue(this.served.recordsOf(cluster, 'ServiceDNSRecord'));
         break;

@@ -3,7 +3,8 @@
 // new record whose Service already existed, new hosts), the members read them first and the
 // record is queued once they have: its first reconcile then sees them, instead of publishing
 // nothing and then, a round trip later, the real answer.
-import type { DNSRecord, IngressDNSRecord } from '../../api/schema.js';
+import type { DNSRecord, IngressDNSRecord, RouteDNSRecord } from '../../api/schema.js';
+import { namedRoute } from '../../core/desired-route.js';
 import { keyOf, type RecordKey } from '../../core/record-key.js';
 import { wantKey, type FleetInterest, type RecordWants } from '../../observe/interest.js';
 import type { HostChange } from '../host/host-view.js';
@@ -13,6 +14,10 @@ import { safeHosts } from '../host/record-index.js';
 export function recordWants(key: RecordKey, record: DNSRecord | undefined): RecordWants | undefined {
   if (!record) return undefined;
   if (key.kind === 'ServiceDNSRecord') return { services: [wantKey(key.namespace, key.name)] };
+  if (key.kind === 'RouteDNSRecord') {
+    const route = namedRoute(record as RouteDNSRecord);
+    return route ? { route } : undefined; // an invalid spec names none: the reconcile reports it
+  }
   return { ingress: { namespace: key.namespace, name: key.name, hosts: safeHosts(record as IngressDNSRecord) } };
 }
 

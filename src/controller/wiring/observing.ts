@@ -7,6 +7,7 @@ import { membersFromKubeconfig } from '../../observe/sources/kubeconfig.js';
 import { KubeFedClusterSource } from '../../observe/sources/kubefed.js';
 import { FleetInterest } from '../../observe/interest.js';
 import { MemberSet } from '../../observe/members.js';
+import { RECORD_KINDS } from '../../api/schema.js';
 import { keyOf } from '../../core/record-key.js';
 import type { SourceState } from '../events/member-sources.js';
 import { TransitionEvents } from '../events/member-transitions.js';
@@ -28,7 +29,8 @@ export interface HostSide {
 /** The member set and the host view, joined by the fan-out. Nothing is started yet. */
 export function observeHost({ opts, logger, hostKc, queue, served, own }: ControllerBase): HostSide {
   const interest = new FleetInterest();
-  const members = new MemberSet({ logger, observer: { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, logger, interest } });
+  const observer = { offlineGraceMs: opts.offlineGraceMs, heartbeatMs: opts.heartbeatMs, gatewayDiscoveryMs: opts.gatewayDiscoveryMs, logger, interest };
+  const members = new MemberSet({ logger, observer });
   let onChange: ((c: HostChange) => void) | undefined; // set once the view exists; no event can arrive before then
   const view = new ApiHostView(hostKc, {
     namespace: opts.namespace,
@@ -39,7 +41,7 @@ export function observeHost({ opts, logger, hostKc, queue, served, own }: Contro
     onChange: (c) => onChange?.(c),
     onRecordsSynced: () => interest.markReady(),
   });
-  const allKeys = (): string[] => [...view.records('IngressDNSRecord'), ...view.records('ServiceDNSRecord')].map(keyOf);
+  const allKeys = (): string[] => RECORD_KINDS.flatMap((kind) => view.records(kind)).map(keyOf);
   const fanOut = new FanOut(view, served, queue, own, allKeys);
   onChange = throughInterest(interest, (k) => view.record(k), (c) => fanOut.host(c));
   return { members, view, fanOut, allKeys };

@@ -4,8 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { DirectOutputs, leaderGate, sinksFrom } from '../../apply/outputs.js';
 import { ownershipFromConfig } from '../../apply/config.js';
-import { ownershipTxtNames } from '../../plan/ownership.js';
+import type { RecordKind } from '../../api/schema.js';
+import type { Claimant } from '../../core/claims.js';
 import { keyOf, parseKey, type RecordKey } from '../../core/record-key.js';
+import { ownershipTxtNames, resourceId } from '../../plan/ownership.js';
 import { Prober, ProbePolicy } from '../../health/index.js';
 import { observeProbe } from '../../metrics/metrics.js';
 import { HealthTransitions } from '../events/health-transitions.js';
@@ -24,8 +26,13 @@ import type { WriteAccess } from './write-access.js';
  * The direct DNS providers. Provider writes pass the same gate as host writes: a replica that
  * lost the Lease writes nothing more to a DNS provider either.
  */
-export function providerOutputs({ opts, logger, queue }: ControllerBase, writing: () => boolean): DirectOutputs {
-  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, leaderGate(writing), () => queue.depth > 0));
+export function providerOutputs({ opts, logger, queue }: ControllerBase, writing: () => boolean, holderOf: (name: string) => Claimant | undefined): DirectOutputs {
+  // A name handed from one record to another is taken over by the new holder in one write.
+  const holder = (name: string): string | undefined => {
+    const h = holderOf(name);
+    return h && resourceId(h.kind as RecordKind, h.namespace, h.name);
+  };
+  const direct = new DirectOutputs(sinksFrom(opts.providers, logger, { beforeWrite: leaderGate(writing), othersWaiting: () => queue.depth > 0, holder }));
   direct.onRepublished((k) => queue.add(keyOf(k)));
   return direct;
 }

@@ -53,7 +53,7 @@ describe('mcdns CLI', () => {
     it('reads a directory\'s YAML files; -R also the directories below', async () => {
       const flat = await mcdns(['validate', 'manifests/samples/']);
       expect(flat.code, flat.stderr).to.equal(0);
-      expect(flat.stderr).to.contain('3 valid, 0 invalid');
+      expect(flat.stderr).to.contain('4 valid, 0 invalid');
       const recursive = await mcdns(['validate', '-R', 'test/fixtures/']);
       expect(recursive.code, 'broken fixtures are findings').to.equal(1);
       expect(recursive.stdout).to.contain('test/fixtures/broken-records.yaml: IngressDNSRecord/bad-host');

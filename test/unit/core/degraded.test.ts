@@ -30,7 +30,7 @@ describe('core: the Degraded condition', () => {
   it('turns True with a Warning when a cluster loses its Ingress, naming it and why', () => {
     const change = nextDegraded(input({ dns: [entry('member1', '127.0.0.11')] }))!;
     expect(change.condition).to.deep.include({ type: 'Degraded', status: 'True', reason: 'ClustersLost', lastTransitionTime: t0.toISOString(), observedGeneration: 1 });
-    expect(change.condition.message).to.equal('clusters no longer serving: member2 (member2: no Ingress or Service for this record)');
+    expect(change.condition.message).to.equal('clusters no longer serving: member2 (member2: no Ingress, Service or route for this record)');
     expect(change.event).to.deep.equal({ type: 'Warning', reason: 'ClustersLost', message: change.condition.message });
     expect(lostClusters(change.condition)).to.deep.equal(['member2']);
   });

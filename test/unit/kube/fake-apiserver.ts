@@ -67,6 +67,11 @@ export class FakeApiServer {
   closeWatchesAfterMs: number | undefined;
   /** When set, answers every request to a path starting with this prefix with this status. */
   failPaths = new Map<string, number>();
+  /**
+   * Discovery: group → version → its resources (plural and kind). /apis lists these groups, and
+   * /apis/<group>/<version> their resources; an unknown group or version answers 404.
+   */
+  apiGroups = new Map<string, Map<string, Array<{ name: string; kind: string }>>>();
 
   private rv = 100;
   private compactedRv = 0;
@@ -231,6 +236,10 @@ export class FakeApiServer {
       }, this.readyzDelayMs);
       return;
     }
+    if (url.pathname === '/apis' || (/^\/apis\/[^/]+\/[^/]+$/.test(url.pathname) && !watch && !this.collections.has(url.pathname))) {
+      this.serveDiscovery(url.pathname, res);
+      return;
+    }
     if (url.pathname === '/version') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ major: '1', minor: '33', gitVersion: 'v1.33.0-fake' }));
@@ -238,6 +247,29 @@ export class FakeApiServer {
     }
     if (watch) this.serveWatch(url, res);
     else this.serveList(url, res);
+  }
+
+  private serveDiscovery(path: string, res: http.ServerResponse): void {
+    const json = (body: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (path === '/apis') {
+      const groups = [...this.apiGroups].map(([name, versions]) => {
+        const list = [...versions.keys()].map((version) => ({ groupVersion: `${name}/${version}`, version }));
+        return { name, versions: list, preferredVersion: list[0] };
+      });
+      return json({ kind: 'APIGroupList', apiVersion: 'v1', groups });
+    }
+    const [, , group = '', version = ''] = path.split('/');
+    const resources = this.apiGroups.get(group)?.get(version);
+    if (!resources) return this.status(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
+    json({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: resources.map((r) => ({ name: r.name, singularName: r.kind.toLowerCase(), namespaced: true, kind: r.kind, verbs: ['get', 'list', 'watch'] })),
+    });
   }
 
   /**

@@ -30,7 +30,7 @@ function runFlags(): string[] {
 describe('Helm chart manifests/helm/mcdns', () => {
   it('ships mcdns\'s own CRDs in crds/, byte for byte the ones `kubectl apply -f manifests/crds/` installs (run `npm run manifests`, then copy them)', () => {
     const own = readdirSync('manifests/crds', { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.yaml')).map((e) => e.name).sort();
-    expect(own).to.deep.equal(['dnsnamepolicies', 'domains', 'ingressdnsrecords', 'servicednsrecords'].map((k) => `${k}.multiclusterdns.kubefed.io.yaml`));
+    expect(own).to.deep.equal(['dnsnamepolicies', 'domains', 'ingressdnsrecords', 'routednsrecords', 'servicednsrecords'].map((k) => `${k}.multiclusterdns.kubefed.io.yaml`));
     expect(readdirSync(`${CHART}/crds`).sort()).to.deep.equal(own);
     for (const file of own) expect(readFileSync(`${CHART}/crds/${file}`, 'utf8'), file).to.equal(readFileSync(`manifests/crds/${file}`, 'utf8'));
   });

@@ -94,6 +94,7 @@ describe('metrics', () => {
           { kind: 'IngressDNSRecord', status: 'True', reason: 'Published' },
           { kind: 'ServiceDNSRecord', status: 'False', reason: 'NoTargets' },
           { kind: 'ServiceDNSRecord' },
+          { kind: 'RouteDNSRecord', status: 'True', reason: 'Published' },
         ],
         publishedEndpoints: () => [
           { kind: 'IngressDNSRecord', endpoints: 2 },
@@ -110,6 +111,8 @@ describe('metrics', () => {
       expect(sample(text, 'mcdns_records', { kind: 'ServiceDNSRecord', condition: 'Ready', status: 'Unknown', reason: '' })).to.equal(1);
       expect(sample(text, 'mcdns_endpoints_published', { kind: 'IngressDNSRecord' })).to.equal(3);
       expect(sample(text, 'mcdns_endpoints_published', { kind: 'ServiceDNSRecord' })).to.equal(0);
+      expect(sample(text, 'mcdns_records', { kind: 'RouteDNSRecord', condition: 'Ready', status: 'True', reason: 'Published' })).to.equal(1);
+      expect(sample(text, 'mcdns_endpoints_published', { kind: 'RouteDNSRecord' }), 'every record kind has its series').to.equal(0);
       depth = 0;
       text = await registry.metrics();
       expect(sample(text, 'mcdns_workqueue_depth')).to.equal(0);

@@ -290,6 +290,34 @@ describe('plan: one record planned against a zone', () => {
     });
   });
 
+  describe('a name the claims hand from one record to another (holder)', () => {
+    const R3 = 'routednsrecord/ns1/web';
+    const handed = [rec('www.example.org', 'A', ['192.0.2.1']), ours('www.example.org', 'A', R1)];
+    const toR3 = () => R3;
+
+    it('takes the name over in one write: the TXT rewritten to the new holder with its record set, nothing deleted', () => {
+      const p = plan([ep('www.example.org', 'A', ['192.0.2.7'])], handed, { resource: R3, holder: toR3 });
+      const TXT_R3 = formatOwnership({ owner: 'mcdns', resource: R3 });
+      expect(lines(p)).to.deep.equal([`update TXT a-www.example.org ${TXT_R3}`, 'update A www.example.org 192.0.2.7']);
+      expect(p.conflicts).to.deep.equal([]);
+    });
+
+    it('leaves the name in place in the former holder\'s plan, for the new holder to take over', () => {
+      expect(lines(plan([], handed, { holder: toR3 }))).to.deep.equal([]);
+    });
+
+    it('deletes the name as the new holder when it has nothing to publish there', () => {
+      expect(lines(plan([], handed, { resource: R3, holder: toR3 }))).to.deep.equal(['delete A www.example.org 192.0.2.1', `delete TXT a-www.example.org ${TXT_R1}`]);
+    });
+
+    it('takes nothing another owner id holds, nor what the claims did not give it', () => {
+      const foreign = [rec('www.example.org', 'A', ['192.0.2.1']), owner('www.example.org', 'A', 'external-dns', R1)];
+      expect(plan([ep('www.example.org', 'A', ['192.0.2.7'])], foreign, { resource: R3, holder: toR3 }).conflicts).to.have.length(1);
+      expect(plan([ep('www.example.org', 'A', ['192.0.2.7'])], handed, { resource: R3, holder: () => R1 }).conflicts).to.have.length(1);
+      expect(plan([ep('www.example.org', 'A', ['192.0.2.7'])], handed, { resource: R3 }).conflicts, 'no claims known').to.have.length(1);
+    });
+  });
+
   describe('zones, filters and limits', () => {
     it('sends each name to the zone with the longest matching suffix, one batch per zone', () => {
       const p = planRecord({

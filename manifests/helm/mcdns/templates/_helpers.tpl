@@ -160,14 +160,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "mcdns.recordRules" -}}
 # Records: watched; updated only to add/remove the cleanup finalizer (direct providers).
 - apiGroups: [multiclusterdns.kubefed.io]
-  resources: [ingressdnsrecords, servicednsrecords]
+  resources: [ingressdnsrecords, servicednsrecords, routednsrecords]
   verbs: [list, watch, update]
 - apiGroups: [multiclusterdns.kubefed.io]
-  resources: [ingressdnsrecords/status, servicednsrecords/status]
+  resources: [ingressdnsrecords/status, servicednsrecords/status, routednsrecords/status]
   verbs: [update]
 # blockOwnerDeletion on DNSEndpoints needs this where OwnerReferencesPermissionEnforcement is on.
 - apiGroups: [multiclusterdns.kubefed.io]
-  resources: [ingressdnsrecords/finalizers, servicednsrecords/finalizers]
+  resources: [ingressdnsrecords/finalizers, servicednsrecords/finalizers, routednsrecords/finalizers]
   verbs: [update]
 {{- end -}}
 

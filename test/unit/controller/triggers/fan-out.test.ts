@@ -18,6 +18,9 @@ class Records implements RecordLookup {
   service(namespace: string, name: string, domainRef: string): this {
     return this.put({ kind: 'ServiceDNSRecord', namespace, name }, { metadata: { namespace, name }, spec: { domainRef } } as DNSRecord);
   }
+  route(namespace: string, name: string, routeRef: { kind: string; name?: string }): this {
+    return this.put({ kind: 'RouteDNSRecord', namespace, name }, { metadata: { namespace, name }, spec: { routeRef } } as DNSRecord);
+  }
   put(key: RecordKey, r: DNSRecord | undefined): this {
     if (r) this.byKey.set(keyOf(key), r);
     else this.byKey.delete(keyOf(key));
@@ -32,6 +35,9 @@ class Records implements RecordLookup {
   }
   serviceRecordsForDomain(namespace: string, name: string): RecordKey[] {
     return this.index.serviceRecordsForDomain(name, namespace === this.shared ? undefined : (ns) => ns === namespace);
+  }
+  routeRecordsFor(kind: string, namespace: string, name: string): RecordKey[] {
+    return this.index.routeRecordsFor(kind, namespace, name);
   }
 }
 
@@ -65,13 +71,24 @@ describe('fan-out: a change queues only the records it can affect', () => {
       .ingress('b', 'web', ['www.a.example', 'api.a.example'])
       .service('a', 'db', 'example')
       .service('a', 'cache', 'other-domain')
-      .service('b', 'db', 'example');
+      .service('b', 'db', 'example')
+      .route('a', 'shop', { kind: 'HTTPRoute' })
+      .route('a', 'fed-shop', { kind: 'HTTPRoute', name: 'shop' })
+      .route('a', 'shop-tcp', { kind: 'TCPRoute', name: 'shop' });
     queue = new WorkQueue();
     served = new ServedRecords();
     own = new OwnWrites();
     fan = new FanOut(records, served, queue, own, () => ['IngressDNSRecord/a/web', 'ServiceDNSRecord/b/db']);
   });
   afterEach(() => queue.shutDown());
+
+  it('a route change enqueues the RouteDNSRecords of its namespace naming that kind and name, and marks them served by the cluster', async () => {
+    fan.member({ cluster: 'east', kind: 'Route', routeKind: 'HTTPRoute', namespace: 'a', name: 'shop' });
+    expect((await queued(queue)).sort()).to.deep.equal(['RouteDNSRecord/a/fed-shop', 'RouteDNSRecord/a/shop']);
+    expect(served.recordsOf('east').map(keyOf).sort()).to.deep.equal(['RouteDNSRecord/a/fed-shop', 'RouteDNSRecord/a/shop']);
+    fan.member({ cluster: 'east', kind: 'Route', routeKind: 'HTTPRoute', namespace: 'b', name: 'shop' });
+    expect(await queued(queue)).to.deep.equal([]);
+  });
 
   it('an Ingress change in namespace a enqueues only the records that use it: the one of its name and those of a listing one of its hosts', async () => {
     fan.member({ cluster: 'east', kind: 'Ingress', namespace: 'a', name: 'web', hosts: ['api.a.example'] });
