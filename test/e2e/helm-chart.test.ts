@@ -113,7 +113,7 @@ describe('Helm chart on a real API server, and the controller running from its D
     expect((await helmTemplate({ includeCrds: false, set: ['dnsEndpointCrd.install=false'] })).map((o) => o.kind)).to.not.include('CustomResourceDefinition');
     // crds/: mcdns's own, as `kubectl apply -f manifests/crds/` installs them.
     const own = (await helmTemplate()).filter((o) => o.kind === 'CustomResourceDefinition' && o.metadata?.name !== DNSENDPOINT_CRD).map((o) => o.metadata?.name).sort();
-    expect(own).to.deep.equal(['dnsnamepolicies', 'domains', 'ingressdnsrecords', 'servicednsrecords'].map((k) => `${k}.multiclusterdns.kubefed.io`));
+    expect(own).to.deep.equal(['dnsnamepolicies', 'domains', 'ingressdnsrecords', 'routednsrecords', 'servicednsrecords'].map((k) => `${k}.multiclusterdns.kubefed.io`));
   });
 
   it('renders, with each ci/*.yaml, objects the API server accepts (`kubectl apply --dry-run=server`)', async () => {
